@@ -1,0 +1,674 @@
+#include "rules/config_loader.h"
+
+#include <date/tz.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace convene::rules {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kPriorities = {"low", "normal", "high", "urgent"};
+const std::vector<std::string> kWeekdays = {"sunday",   "monday", "tuesday", "wednesday",
+                                            "thursday", "friday", "saturday"};
+
+std::vector<std::string> SplitPath(std::string_view text) {
+  std::vector<std::string> path;
+  size_t start = 0;
+  while (true) {
+    size_t dot = text.find('.', start);
+    path.emplace_back(text.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return path;
+}
+
+std::string Quoted(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+class Loader {
+ public:
+  Loader(fs::path dir, LoadOptions options) : dir_(std::move(dir)), options_(std::move(options)) {}
+
+  LoadResult Load() {
+    auto set = std::make_shared<RuleSet>();
+    set_ = set.get();
+    set_->directory = dir_.string();
+    if (!fs::is_directory(dir_)) {
+      errors_.push_back({dir_.string(), 0, 0, "not a folder of configuration"});
+      return errors_;
+    }
+    LoadCalendar();
+    LoadPartners();
+    LoadCaseTypes();
+    LoadRules();
+    if (!errors_.empty()) return errors_;
+    set_->version = Hex64(version_hash_).substr(0, 12);
+    return std::shared_ptr<const RuleSet>(std::move(set));
+  }
+
+ private:
+  // ---- plumbing -------------------------------------------------------
+  std::optional<YAML::Node> Open(const std::string& relative, bool required) {
+    file_ = relative;
+    fs::path path = dir_ / relative;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      if (required) errors_.push_back({relative, 0, 0, "missing: this file is required"});
+      return std::nullopt;
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string content = buffer.str();
+    version_hash_ = Fnv1a64(relative, version_hash_);
+    version_hash_ = Fnv1a64(content, version_hash_);
+    try {
+      return YAML::Load(content);
+    } catch (const YAML::Exception& e) {
+      errors_.push_back({relative, e.mark.line + 1, e.mark.column + 1, "YAML: " + e.msg});
+      return std::nullopt;
+    }
+  }
+
+  void Error(const YAML::Node& at, std::string message, int column_offset = 0) {
+    YAML::Mark m = at.Mark();
+    int line = m.line >= 0 ? m.line + 1 : 0;
+    int column = m.column >= 0 ? m.column + 1 + column_offset : 0;
+    errors_.push_back({file_, line, column, std::move(message)});
+  }
+
+  void CheckKeys(const YAML::Node& map, const std::vector<std::string>& allowed,
+                 const std::string& what) {
+    if (!map.IsMap()) return;
+    for (const auto& kv : map) {
+      std::string key = kv.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string hint = DidYouMean(key, allowed);
+        Error(kv.first, "unknown key '" + key + "' in " + what +
+                            (hint.empty() ? " (allowed: " + Quoted(allowed) + ")"
+                                          : " (did you mean '" + hint + "'?)"));
+      }
+    }
+  }
+
+  // A required or optional scalar string under `key`.
+  std::optional<std::string> Scalar(const YAML::Node& map, const char* key, bool required,
+                                    const std::string& what) {
+    YAML::Node n = map[key];
+    if (!n) {
+      if (required) Error(map, what + " needs '" + key + "'");
+      return std::nullopt;
+    }
+    if (!n.IsScalar()) {
+      Error(n, std::string("'") + key + "' must be a single value");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  // A string or a list of strings.
+  std::vector<std::string> StringList(const YAML::Node& n, const std::string& what) {
+    std::vector<std::string> out;
+    if (n.IsScalar()) {
+      out.push_back(n.Scalar());
+    } else if (n.IsSequence()) {
+      for (const auto& item : n) {
+        if (item.IsScalar()) {
+          out.push_back(item.Scalar());
+        } else {
+          Error(item, what + ": each item must be a single value");
+        }
+      }
+    } else {
+      Error(n, what + " must be a value or a list of values");
+    }
+    return out;
+  }
+
+  std::optional<Duration> DurationOf(const YAML::Node& n, const std::string& what) {
+    if (n.IsScalar()) {
+      auto d = ParseDuration(n.Scalar());
+      if (!d.ok()) {
+        Error(n, what + ": " + d.status().message());
+        return std::nullopt;
+      }
+      if (d->kind == Duration::Kind::kWorkingDays) CheckCalendar(n, d->calendar);
+      return *d;
+    }
+    if (n.IsMap()) {
+      CheckKeys(n, {"in", "calendar"}, what);
+      auto in = Scalar(n, "in", true, what);
+      auto cal = Scalar(n, "calendar", true, what);
+      if (!in || !cal) return std::nullopt;
+      auto d = ParseDuration(*in);
+      if (!d.ok()) {
+        Error(n["in"], what + ": " + d.status().message());
+        return std::nullopt;
+      }
+      if (d->kind != Duration::Kind::kFixed) {
+        Error(n["in"], what + ": 'in' counts hours or days on open days, e.g. 24h");
+        return std::nullopt;
+      }
+      if (!CheckCalendar(n["calendar"], *cal)) return std::nullopt;
+      d->kind = Duration::Kind::kOpenTime;
+      d->calendar = *cal;
+      d->text = *in + " (" + *cal + ")";
+      return *d;
+    }
+    Error(n, what + " must be a duration such as 48h, 10d, '10 working days' or "
+                    "{in: 24h, calendar: NAME}");
+    return std::nullopt;
+  }
+
+  bool CheckCalendar(const YAML::Node& at, const std::string& name) {
+    if (set_->calendars.count(name)) return true;
+    std::vector<std::string> names;
+    for (const auto& [k, v] : set_->calendars) names.push_back(k);
+    std::string hint = DidYouMean(name, names);
+    Error(at, "unknown calendar '" + name + "'" +
+                  (hint.empty() ? " (calendar.yaml defines: " + Quoted(names) + ")"
+                                : " (did you mean '" + hint + "'?)"));
+    return false;
+  }
+
+  std::optional<std::string> PartnerRef(const YAML::Node& at, const std::string& id) {
+    if (set_->FindPartner(id)) return id;
+    std::vector<std::string> ids;
+    for (const auto& p : set_->partners) ids.push_back(p.id);
+    std::string hint = DidYouMean(id, ids);
+    Error(at, "unknown partner '" + id + "'" +
+                  (hint.empty() ? " (partners.yaml defines: " + Quoted(ids) + ")"
+                                : " (did you mean '" + hint + "'?)"));
+    return std::nullopt;
+  }
+
+  std::shared_ptr<const Expression> ExpressionOf(const YAML::Node& n, const std::string& what) {
+    if (!n.IsScalar()) {
+      Error(n, what + " must be an expression in one string");
+      return nullptr;
+    }
+    auto parsed = Expression::Parse(n.Scalar());
+    if (auto* err = std::get_if<ExpressionError>(&parsed)) {
+      // Quoted scalars start one column after their mark.
+      int offset = (n.Tag() == "!" ? 1 : 0) + err->column - 1;
+      Error(n, what + ": " + err->message + "\n    " + [&] {
+        std::string r = err->Render(n.Scalar());
+        size_t nl = r.find('\n');
+        return r.substr(0, nl) + "\n    " + r.substr(nl + 1);
+      }(), offset);
+      return nullptr;
+    }
+    return std::make_shared<const Expression>(std::move(std::get<Expression>(parsed)));
+  }
+
+  // ---- calendar.yaml --------------------------------------------------
+  void LoadCalendar() {
+    auto root = Open("calendar.yaml", true);
+    if (!root) return;
+    CheckKeys(*root, {"timezone", "calendars"}, "calendar.yaml");
+    const date::time_zone* zone = nullptr;
+    auto tz = Scalar(*root, "timezone", true, "calendar.yaml");
+    set_->timezone = tz.value_or("Europe/London");
+    try {
+      zone = date::locate_zone(set_->timezone);
+    } catch (const std::exception& e) {
+      Error((*root)["timezone"] ? (*root)["timezone"] : *root,
+            "unknown timezone '" + set_->timezone + "' (use a tz database name, e.g. "
+            "Europe/London)");
+      return;
+    }
+    YAML::Node cals = (*root)["calendars"];
+    if (!cals) return;
+    if (!cals.IsMap()) {
+      Error(cals, "'calendars' maps a calendar name to {closed: [...], holidays: [...]}");
+      return;
+    }
+    for (const auto& kv : cals) {
+      std::string name = kv.first.Scalar();
+      const YAML::Node& body = kv.second;
+      std::array<bool, 7> closed{};
+      std::set<int64_t> holidays;
+      if (!body.IsMap()) {
+        Error(kv.second, "calendar '" + name + "' must be {closed: [...], holidays: [...]}");
+        continue;
+      }
+      CheckKeys(body, {"closed", "holidays"}, "calendar '" + name + "'");
+      if (body["closed"]) {
+        for (const auto& day : body["closed"]) {
+          std::string d = day.Scalar();
+          std::transform(d.begin(), d.end(), d.begin(), ::tolower);
+          auto it = std::find(kWeekdays.begin(), kWeekdays.end(), d);
+          if (it == kWeekdays.end()) {
+            std::string hint = DidYouMean(d, kWeekdays);
+            Error(day, "'" + day.Scalar() + "' is not a weekday" +
+                           (hint.empty() ? " (write monday ... sunday)"
+                                         : " (did you mean '" + hint + "'?)"));
+          } else {
+            closed[it - kWeekdays.begin()] = true;
+          }
+        }
+      }
+      if (body["holidays"]) {
+        for (const auto& h : body["holidays"]) {
+          auto t = ParseDate(h.Scalar());
+          if (!t) {
+            Error(h, "'" + h.Scalar() + "' is not a date: write YYYY-MM-DD");
+          } else {
+            holidays.insert(*t / kMsPerDay);
+          }
+        }
+      }
+      set_->calendars[name] =
+          std::make_shared<const Calendar>(name, zone, closed, std::move(holidays));
+    }
+  }
+
+  // ---- partners.yaml --------------------------------------------------
+  void LoadPartners() {
+    auto root = Open("partners.yaml", true);
+    if (!root) return;
+    CheckKeys(*root, {"partners"}, "partners.yaml");
+    YAML::Node list = (*root)["partners"];
+    if (!list || !list.IsSequence()) {
+      Error(*root, "partners.yaml needs 'partners:', a list of partners");
+      return;
+    }
+    for (const auto& p : list) {
+      if (!p.IsMap()) {
+        Error(p, "a partner is {id, name, topic, share}");
+        continue;
+      }
+      CheckKeys(p, {"id", "name", "topic", "share"}, "a partner");
+      Partner partner;
+      auto id = Scalar(p, "id", true, "a partner");
+      if (!id) continue;
+      partner.id = *id;
+      if (set_->FindPartner(partner.id)) {
+        Error(p["id"], "partner '" + partner.id + "' is defined twice");
+        continue;
+      }
+      partner.name = Scalar(p, "name", false, "a partner").value_or(partner.id);
+      partner.topic = Scalar(p, "topic", false, "a partner")
+                          .value_or(options_.topic_prefix + "tasks." + partner.id);
+      if (p["share"]) {
+        for (const auto& s : p["share"]) {
+          auto path = SplitPath(s.Scalar());
+          if (path[0] != "case" && path[0] != "event") {
+            Error(s, "a shared path starts with 'case' or 'event', e.g. event.location");
+            continue;
+          }
+          partner.share.push_back(std::move(path));
+        }
+      }
+      set_->partners.push_back(std::move(partner));
+    }
+  }
+
+  // ---- case_types.yaml ------------------------------------------------
+  void LoadCaseTypes() {
+    auto root = Open("case_types.yaml", true);
+    if (!root) return;
+    CheckKeys(*root, {"case_types"}, "case_types.yaml");
+    YAML::Node list = (*root)["case_types"];
+    if (!list || !list.IsSequence()) {
+      Error(*root, "case_types.yaml needs 'case_types:', a list of case types");
+      return;
+    }
+    for (const auto& c : list) {
+      if (!c.IsMap()) {
+        Error(c, "a case type is {id, title, opened_by, correlate_by, stages, ...}");
+        continue;
+      }
+      CheckKeys(c, {"id", "title", "opened_by", "correlate_by", "stages", "close_after_idle",
+                    "priority"},
+                "a case type");
+      CaseType ct;
+      auto id = Scalar(c, "id", true, "a case type");
+      if (!id) continue;
+      ct.id = *id;
+      if (set_->FindCaseType(ct.id)) {
+        Error(c["id"], "case type '" + ct.id + "' is defined twice");
+        continue;
+      }
+      ct.title = Scalar(c, "title", false, "a case type").value_or(ct.id);
+      ct.priority = Scalar(c, "priority", false, "a case type").value_or("");
+      if (c["opened_by"]) {
+        const YAML::Node& ob = c["opened_by"];
+        if (!ob.IsSequence()) {
+          Error(ob, "opened_by is a list of event types or {type, when}");
+        } else {
+          for (const auto& item : ob) {
+            OpenedBy o;
+            if (item.IsScalar()) {
+              o.type = item.Scalar();
+            } else if (item.IsMap()) {
+              CheckKeys(item, {"type", "when"}, "an opened_by item");
+              o.type = Scalar(item, "type", true, "an opened_by item").value_or("");
+              if (item["when"]) o.when = ExpressionOf(item["when"], "when");
+            } else {
+              Error(item, "opened_by items are event types or {type, when}");
+              continue;
+            }
+            ct.opened_by.push_back(std::move(o));
+          }
+        }
+      }
+      if (c["correlate_by"]) {
+        for (const auto& item : c["correlate_by"]) {
+          auto path = SplitPath(item.Scalar());
+          if (path.size() < 2 || path[0] != "event") {
+            Error(item, "correlate_by paths start with 'event.', e.g. event.location.uprn");
+            continue;
+          }
+          path.erase(path.begin());
+          ct.correlate_by.push_back(std::move(path));
+        }
+      }
+      if (!c["stages"] || !c["stages"].IsSequence() || c["stages"].size() == 0) {
+        Error(c, "case type '" + ct.id + "' needs 'stages', a list (the first is where a "
+                 "case opens)");
+      } else {
+        ct.stages = StringList(c["stages"], "stages");
+      }
+      if (c["close_after_idle"]) {
+        ct.close_after_idle = DurationOf(c["close_after_idle"], "close_after_idle");
+      }
+      set_->case_types.push_back(std::move(ct));
+    }
+  }
+
+  // ---- rules/*.yaml ---------------------------------------------------
+  void LoadRules() {
+    fs::path rules_dir = dir_ / "rules";
+    std::vector<std::string> files;
+    std::error_code ec;
+    if (fs::is_directory(rules_dir, ec)) {
+      for (const auto& entry : fs::directory_iterator(rules_dir, ec)) {
+        auto ext = entry.path().extension();
+        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+          files.push_back("rules/" + entry.path().filename().string());
+        }
+      }
+    }
+    std::sort(files.begin(), files.end());
+    std::set<std::string> ids;
+    for (const auto& f : files) {
+      auto root = Open(f, true);
+      if (!root) continue;
+      CheckKeys(*root, {"rules"}, f);
+      YAML::Node list = (*root)["rules"];
+      if (!list || !list.IsSequence()) {
+        Error(*root, "a rules file holds 'rules:', a list of rules");
+        continue;
+      }
+      for (const auto& r : list) {
+        if (!r.IsMap()) {
+          Error(r, "a rule is {id, title, on, case, when, then, ...}");
+          continue;
+        }
+        Rule rule;
+        if (LoadRule(r, &rule)) {
+          if (!ids.insert(rule.id).second) {
+            Error(r["id"], "rule id '" + rule.id + "' is used twice: rule ids must be unique");
+            continue;
+          }
+          set_->rules.push_back(std::move(rule));
+        }
+      }
+    }
+  }
+
+  bool LoadRule(const YAML::Node& r, Rule* rule) {
+    size_t before = errors_.size();
+    CheckKeys(r, {"id", "title", "on", "case", "when", "once", "cooldown", "effective_from",
+                  "effective_until", "then"},
+              "a rule");
+    rule->file = file_;
+    rule->id = Scalar(r, "id", true, "a rule").value_or("");
+    rule->title = Scalar(r, "title", false, "a rule").value_or(rule->id);
+    if (!r["on"]) {
+      Error(r, "rule '" + rule->id + "' needs 'on', the event types it reacts to");
+    } else {
+      rule->on = TypeFilter(StringList(r["on"], "on"));
+    }
+    const CaseType* ct = nullptr;
+    if (auto c = Scalar(r, "case", false, "a rule")) {
+      ct = set_->FindCaseType(*c);
+      if (!ct) {
+        std::vector<std::string> ids;
+        for (const auto& t : set_->case_types) ids.push_back(t.id);
+        std::string hint = DidYouMean(*c, ids);
+        Error(r["case"], "unknown case type '" + *c + "'" +
+                             (hint.empty() ? " (case_types.yaml defines: " + Quoted(ids) + ")"
+                                           : " (did you mean '" + hint + "'?)"));
+      } else {
+        rule->case_type = *c;
+      }
+    }
+    if (r["when"]) rule->when = ExpressionOf(r["when"], "when");
+    if (auto once = Scalar(r, "once", false, "a rule")) {
+      if (*once == "case") {
+        rule->once_per_case = true;
+      } else {
+        Error(r["once"], "once: the only value is 'case' (fire once per case); for a pause "
+                         "between firings use cooldown: 30d");
+      }
+    }
+    if (r["cooldown"]) rule->cooldown = DurationOf(r["cooldown"], "cooldown");
+    for (const char* key : {"effective_from", "effective_until"}) {
+      if (auto s = Scalar(r, key, false, "a rule")) {
+        auto t = ParseDate(*s);
+        if (!t) t = ParseRfc3339(*s);
+        if (!t) {
+          Error(r[key], std::string(key) + ": '" + *s + "' is not a date (YYYY-MM-DD)");
+        } else if (std::string(key) == "effective_from") {
+          rule->effective_from = *t;
+        } else {
+          rule->effective_until = *t;
+        }
+      }
+    }
+    if (!r["then"] || !r["then"].IsSequence() || r["then"].size() == 0) {
+      Error(r, "rule '" + rule->id + "' needs 'then', a list of actions");
+    } else {
+      rule->then = Actions(r["then"], ct, {"case", "event", "rule"});
+    }
+    return errors_.size() == before;
+  }
+
+  std::vector<Action> Actions(const YAML::Node& list, const CaseType* ct,
+                              const std::vector<std::string>& roots) {
+    static const std::vector<std::string> kKinds = {"task", "escalate", "set_stage", "flag",
+                                                    "set",  "notify",   "close"};
+    std::vector<Action> actions;
+    int index = 0;
+    for (const auto& a : list) {
+      Action action;
+      action.index = index++;
+      if (!a.IsMap() || a.size() != 1) {
+        Error(a, "an action is one of: " + Quoted(kKinds) + " (e.g. '- flag: repeat')");
+        continue;
+      }
+      auto kv = *a.begin();
+      std::string kind = kv.first.Scalar();
+      const YAML::Node& body = kv.second;
+      if (kind == "task") {
+        action.kind = Action::Kind::kTask;
+        if (!TaskOf(body, roots, &action.task)) continue;
+      } else if (kind == "escalate" || kind == "set_stage") {
+        action.kind = kind == "escalate" ? Action::Kind::kEscalate : Action::Kind::kSetStage;
+        action.argument = body.Scalar();
+        if (ct && ct->StageIndex(action.argument) < 0) {
+          std::string hint = DidYouMean(action.argument, ct->stages);
+          Error(body, "case type '" + ct->id + "' has no stage '" + action.argument + "'" +
+                          (hint.empty() ? " (stages: " + Quoted(ct->stages) + ")"
+                                        : " (did you mean '" + hint + "'?)"));
+          continue;
+        }
+      } else if (kind == "flag" || kind == "close") {
+        action.kind = kind == "flag" ? Action::Kind::kFlag : Action::Kind::kClose;
+        if (!body.IsScalar() || body.Scalar().empty()) {
+          Error(body, kind + " takes a name, e.g. '" + kind + ": " +
+                          (kind == "flag" ? "repeat" : "resolved") + "'");
+          continue;
+        }
+        action.argument = body.Scalar();
+      } else if (kind == "notify") {
+        action.kind = Action::Kind::kNotify;
+        if (!PartnerRef(body, body.Scalar())) continue;
+        action.argument = body.Scalar();
+      } else if (kind == "set") {
+        action.kind = Action::Kind::kSet;
+        if (!body.IsMap()) {
+          Error(body, "set takes fields of the case, e.g. 'set: {risk: high}'");
+          continue;
+        }
+        for (const auto& f : body) {
+          if (!f.second.IsScalar()) {
+            Error(f.second, "set: each field takes a single value");
+            continue;
+          }
+          action.fields.emplace_back(f.first.Scalar(), f.second.Scalar());
+        }
+      } else if (kind == "refer") {
+        Error(kv.first, "refer: panel referrals need panels.yaml, which this version of convene "
+                        "does not read yet; use a task to the panel's chair meanwhile");
+        continue;
+      } else {
+        std::string hint = DidYouMean(kind, kKinds);
+        Error(kv.first, "unknown action '" + kind + "'" +
+                            (hint.empty() ? " (actions: " + Quoted(kKinds) + ")"
+                                          : " (did you mean '" + hint + "'?)"));
+        continue;
+      }
+      actions.push_back(std::move(action));
+    }
+    return actions;
+  }
+
+  bool TaskOf(const YAML::Node& t, const std::vector<std::string>& roots, TaskSpec* task) {
+    size_t before = errors_.size();
+    if (!t.IsMap()) {
+      Error(t, "task takes {to, title, due, priority, sla}");
+      return false;
+    }
+    CheckKeys(t, {"to", "title", "due", "priority", "sla"}, "a task");
+    if (!t["to"]) {
+      Error(t, "a task needs 'to': a partner or a list of partners");
+    } else {
+      for (const auto& to : StringList(t["to"], "to")) {
+        if (PartnerRef(t["to"], to)) task->to.push_back(to);
+      }
+    }
+    if (auto title = Scalar(t, "title", true, "a task")) {
+      auto parsed = TitleTemplate::Parse(*title, roots);
+      if (!parsed.ok()) {
+        // The message starts "column N: "; turn it into a real column.
+        const std::string& m = parsed.status().message();
+        int col = std::atoi(m.c_str() + 7);
+        Error(t["title"], "title: " + m.substr(m.find(':') + 2),
+              (t["title"].Tag() == "!" ? 1 : 0) + col - 1);
+      } else {
+        task->title = std::move(*parsed);
+      }
+    }
+    if (t["due"]) task->due = DurationOf(t["due"], "due");
+    if (auto p = Scalar(t, "priority", false, "a task")) {
+      if (std::find(kPriorities.begin(), kPriorities.end(), *p) == kPriorities.end()) {
+        std::string hint = DidYouMean(*p, kPriorities);
+        Error(t["priority"], "priority '" + *p + "' is not one of " + Quoted(kPriorities) +
+                                 (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      } else {
+        task->priority = *p;
+      }
+    }
+    if (const YAML::Node& s = t["sla"]) {
+      CheckKeys(s, {"acknowledge", "complete", "on_breach"}, "an sla");
+      auto sla = std::make_shared<Sla>();
+      if (s["acknowledge"]) sla->acknowledge = DurationOf(s["acknowledge"], "acknowledge");
+      if (s["complete"]) sla->complete = DurationOf(s["complete"], "complete");
+      if (s["on_breach"]) {
+        std::vector<std::string> breach_roots = roots;
+        breach_roots.push_back("task");
+        sla->on_breach = Actions(s["on_breach"], nullptr, breach_roots);
+      }
+      task->sla = std::move(sla);
+    }
+    return errors_.size() == before;
+  }
+
+  fs::path dir_;
+  LoadOptions options_;
+  RuleSet* set_ = nullptr;
+  std::string file_;
+  uint64_t version_hash_ = 14695981039346656037ull;
+  std::vector<ConfigError> errors_;
+};
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace
+
+std::string ConfigError::ToString() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  return out + ": " + message;
+}
+
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+int CaseType::StageIndex(const std::string& stage) const {
+  auto it = std::find(stages.begin(), stages.end(), stage);
+  return it == stages.end() ? -1 : static_cast<int>(it - stages.begin());
+}
+
+const Partner* RuleSet::FindPartner(std::string_view id) const {
+  for (const auto& p : partners) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const CaseType* RuleSet::FindCaseType(std::string_view id) const {
+  for (const auto& c : case_types) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+LoadResult LoadRuleSet(const std::filesystem::path& dir, const LoadOptions& options) {
+  return Loader(dir, options).Load();
+}
+
+}  // namespace convene::rules

@@ -1,0 +1,581 @@
+#include "rules/expression.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <set>
+#include <variant>
+
+namespace convene::rules {
+
+struct Expr {
+  enum class Kind { kLiteral, kPath, kList, kNot, kAnd, kOr, kCompare, kCall };
+  Kind kind = Kind::kLiteral;
+  int column = 1;
+  Value literal;
+  std::vector<std::string> path;  // kPath: with root; kCall distinct/exists: the path argument
+  std::string op;                 // kCompare: operator; kCall: function name
+  std::vector<std::unique_ptr<Expr>> children;
+  // Compiled arguments of calls.
+  TypeFilter types;
+  Duration window;
+  std::string case_type;
+  std::shared_ptr<const std::regex> regex;
+};
+
+namespace {
+
+struct Token {
+  enum class Kind { kEnd, kIdent, kNumber, kString, kOp, kKeyword };
+  Kind kind = Kind::kEnd;
+  std::string text;
+  int column = 1;
+};
+
+struct ParseFailure {
+  ExpressionError error;
+};
+
+bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsIdentChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+const std::set<std::string, std::less<>> kKeywords = {"and", "or", "not", "in",
+                                                      "true", "false", "null"};
+const std::set<std::string, std::less<>> kCaseFields = {
+    "id", "type", "stage", "opened_at", "flags", "risk", "subjects", "status", "events"};
+
+std::vector<Token> Lex(std::string_view text) {
+  std::vector<Token> tokens;
+  size_t i = 0;
+  auto fail = [&](size_t at, std::string message) {
+    throw ParseFailure{{static_cast<int>(at) + 1, std::move(message)}};
+  };
+  while (i < text.size()) {
+    char c = text[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    Token t;
+    t.column = static_cast<int>(i) + 1;
+    if (IsIdentStart(c)) {
+      size_t start = i;
+      while (i < text.size() && IsIdentChar(text[i])) ++i;
+      t.text = std::string(text.substr(start, i - start));
+      t.kind = kKeywords.count(t.text) ? Token::Kind::kKeyword : Token::Kind::kIdent;
+    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+               (c == '-' && i + 1 < text.size() &&
+                std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
+      size_t start = i++;
+      while (i < text.size() &&
+             (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+        ++i;
+      }
+      t.kind = Token::Kind::kNumber;
+      t.text = std::string(text.substr(start, i - start));
+    } else if (c == '"' || c == '\'') {
+      size_t start = i++;
+      std::string s;
+      while (i < text.size() && text[i] != c) {
+        if (text[i] == '\\' && i + 1 < text.size()) ++i;
+        s += text[i++];
+      }
+      if (i >= text.size()) fail(start, "this string is never closed: add the closing " +
+                                            std::string(1, c));
+      ++i;
+      t.kind = Token::Kind::kString;
+      t.text = std::move(s);
+    } else {
+      static const char* kOps[] = {"==", "!=", "<=", ">=", "<", ">", "(", ")", "[", "]", ",", "."};
+      bool matched = false;
+      for (const char* op : kOps) {
+        std::string_view o(op);
+        if (text.substr(i, o.size()) == o) {
+          t.kind = Token::Kind::kOp;
+          t.text = std::string(o);
+          i += o.size();
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) {
+        if (c == '=') fail(i, "'=' is not an operator here: did you mean '=='?");
+        if (c == '&' || c == '|') fail(i, "use 'and' / 'or' instead of '" + std::string(1, c) + "'");
+        if (c == '!') fail(i, "use 'not' or '!=' instead of '!'");
+        fail(i, std::string("unexpected character '") + c + "'");
+      }
+    }
+    tokens.push_back(std::move(t));
+  }
+  Token end;
+  end.column = static_cast<int>(text.size()) + 1;
+  tokens.push_back(end);
+  return tokens;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
+
+  std::unique_ptr<Expr> ParseAll() {
+    auto e = ParseOr();
+    if (Peek().kind != Token::Kind::kEnd) {
+      Fail(Peek(), "unexpected '" + Peek().text + "': expected 'and', 'or' or the end");
+    }
+    return e;
+  }
+
+ private:
+  const Token& Peek() const { return tokens_[pos_]; }
+  const Token& Next() { return tokens_[pos_++]; }
+  bool IsOp(std::string_view op) const {
+    return Peek().kind == Token::Kind::kOp && Peek().text == op;
+  }
+  bool IsKeyword(std::string_view k) const {
+    return Peek().kind == Token::Kind::kKeyword && Peek().text == k;
+  }
+  [[noreturn]] void Fail(const Token& t, std::string message) {
+    throw ParseFailure{{t.column, std::move(message)}};
+  }
+  void Expect(std::string_view op) {
+    if (!IsOp(op)) {
+      Fail(Peek(), "expected '" + std::string(op) + "'" +
+                       (Peek().kind == Token::Kind::kEnd ? " before the end"
+                                                         : ", found '" + Peek().text + "'"));
+    }
+    ++pos_;
+  }
+
+  std::unique_ptr<Expr> Binary(Expr::Kind kind, int column, std::unique_ptr<Expr> a,
+                               std::unique_ptr<Expr> b) {
+    auto e = std::make_unique<Expr>();
+    e->kind = kind;
+    e->column = column;
+    e->children.push_back(std::move(a));
+    e->children.push_back(std::move(b));
+    return e;
+  }
+
+  std::unique_ptr<Expr> ParseOr() {
+    auto left = ParseAnd();
+    while (IsKeyword("or")) {
+      int col = Next().column;
+      left = Binary(Expr::Kind::kOr, col, std::move(left), ParseAnd());
+    }
+    return left;
+  }
+  std::unique_ptr<Expr> ParseAnd() {
+    auto left = ParseNot();
+    while (IsKeyword("and")) {
+      int col = Next().column;
+      left = Binary(Expr::Kind::kAnd, col, std::move(left), ParseNot());
+    }
+    return left;
+  }
+  std::unique_ptr<Expr> ParseNot() {
+    if (IsKeyword("not")) {
+      auto e = std::make_unique<Expr>();
+      e->kind = Expr::Kind::kNot;
+      e->column = Next().column;
+      e->children.push_back(ParseNot());
+      return e;
+    }
+    return ParseCompare();
+  }
+  std::unique_ptr<Expr> ParseCompare() {
+    auto left = ParsePrimary();
+    static const char* kCompareOps[] = {"==", "!=", "<=", ">=", "<", ">"};
+    for (const char* op : kCompareOps) {
+      if (IsOp(op)) {
+        int col = Next().column;
+        auto e = Binary(Expr::Kind::kCompare, col, std::move(left), ParsePrimary());
+        e->op = op;
+        return e;
+      }
+    }
+    if (IsKeyword("in")) {
+      int col = Next().column;
+      auto e = Binary(Expr::Kind::kCompare, col, std::move(left), ParsePrimary());
+      e->op = "in";
+      return e;
+    }
+    return left;
+  }
+
+  std::unique_ptr<Expr> ParsePrimary() {
+    const Token& t = Peek();
+    auto e = std::make_unique<Expr>();
+    e->column = t.column;
+    switch (t.kind) {
+      case Token::Kind::kEnd:
+        Fail(t, "the expression ends too early: a value is missing here");
+      case Token::Kind::kNumber: {
+        double d = 0;
+        auto r = std::from_chars(t.text.data(), t.text.data() + t.text.size(), d);
+        if (r.ec != std::errc() || r.ptr != t.text.data() + t.text.size()) {
+          Fail(t, "'" + t.text + "' is not a number");
+        }
+        e->literal = Value(d);
+        ++pos_;
+        return e;
+      }
+      case Token::Kind::kString:
+        e->literal = Value(t.text);
+        ++pos_;
+        return e;
+      case Token::Kind::kKeyword:
+        if (t.text == "true" || t.text == "false") {
+          e->literal = Value(t.text == "true");
+        } else if (t.text != "null") {
+          Fail(t, "'" + t.text + "' cannot start a value");
+        }
+        ++pos_;
+        return e;
+      case Token::Kind::kOp:
+        if (t.text == "(") {
+          ++pos_;
+          auto inner = ParseOr();
+          Expect(")");
+          return inner;
+        }
+        if (t.text == "[") {
+          ++pos_;
+          e->kind = Expr::Kind::kList;
+          if (!IsOp("]")) {
+            e->children.push_back(ParseOr());
+            while (IsOp(",")) {
+              ++pos_;
+              e->children.push_back(ParseOr());
+            }
+          }
+          Expect("]");
+          return e;
+        }
+        Fail(t, "unexpected '" + t.text + "': expected a value, a path or a function");
+      case Token::Kind::kIdent:
+        break;
+    }
+    std::string name = Next().text;
+    if (IsOp("(")) {
+      ++pos_;
+      e->kind = Expr::Kind::kCall;
+      e->op = name;
+      if (!IsOp(")")) {
+        e->children.push_back(ParseOr());
+        while (IsOp(",")) {
+          ++pos_;
+          e->children.push_back(ParseOr());
+        }
+      }
+      Expect(")");
+      CheckCall(*e);
+      return e;
+    }
+    e->kind = Expr::Kind::kPath;
+    e->path.push_back(name);
+    while (IsOp(".")) {
+      ++pos_;
+      if (Peek().kind != Token::Kind::kIdent && Peek().kind != Token::Kind::kKeyword) {
+        Fail(Peek(), "expected a name after '.'");
+      }
+      e->path.push_back(Next().text);
+    }
+    CheckPath(*e, e->path, e->column);
+    return e;
+  }
+
+  void CheckPath(const Expr&, const std::vector<std::string>& path, int column) {
+    Token at;
+    at.column = column;
+    if (path[0] != "event" && path[0] != "case") {
+      Fail(at, "unknown name '" + path[0] + "': paths start with 'event.' or 'case.'" +
+                   (path[0] == "events" ? " (did you mean 'event'?)" : ""));
+    }
+    if (path[0] == "case" && path.size() == 1) {
+      Fail(at, "'case' alone is not a value: name a field, e.g. case.stage");
+    }
+  }
+
+  std::vector<std::string> PathOf(const Expr& arg, const char* function) {
+    if (arg.kind == Expr::Kind::kPath) return arg.path;
+    if (arg.kind == Expr::Kind::kLiteral && arg.literal.is_string()) {
+      std::vector<std::string> path;
+      std::string_view s = arg.literal.as_string();
+      size_t start = 0;
+      while (true) {
+        size_t dot = s.find('.', start);
+        path.emplace_back(s.substr(start, dot == std::string_view::npos ? dot : dot - start));
+        if (dot == std::string_view::npos) break;
+        start = dot + 1;
+      }
+      CheckPath(arg, path, arg.column);
+      return path;
+    }
+    Token at;
+    at.column = arg.column;
+    Fail(at, std::string(function) + " needs a path here, e.g. \"event.data.incident_ref\"");
+  }
+
+  TypeFilter TypesOf(const Expr& arg, const char* function) {
+    std::vector<std::string> types;
+    if (arg.kind == Expr::Kind::kLiteral && arg.literal.is_string()) {
+      types.push_back(arg.literal.as_string());
+    } else if (arg.kind == Expr::Kind::kList) {
+      for (const auto& item : arg.children) {
+        if (item->kind != Expr::Kind::kLiteral || !item->literal.is_string()) {
+          Token at;
+          at.column = item->column;
+          Fail(at, std::string(function) + ": event types are quoted strings");
+        }
+        types.push_back(item->literal.as_string());
+      }
+    } else {
+      Token at;
+      at.column = arg.column;
+      Fail(at, std::string(function) +
+                   " needs event types first: a string like \"asb.report\" or a list of them");
+    }
+    return TypeFilter(std::move(types));
+  }
+
+  Duration WindowOf(const Expr& arg, const char* function) {
+    Token at;
+    at.column = arg.column;
+    if (arg.kind != Expr::Kind::kLiteral || !arg.literal.is_string()) {
+      Fail(at, std::string(function) + " needs a window, a quoted duration like \"6mo\"");
+    }
+    auto d = ParseDuration(arg.literal.as_string());
+    if (!d.ok()) Fail(at, d.status().message());
+    if (d->kind == Duration::Kind::kWorkingDays || d->kind == Duration::Kind::kOpenTime) {
+      Fail(at, "a window is elapsed time (h, d, w, mo, y), not working days");
+    }
+    return *d;
+  }
+
+  void CheckArity(const Expr& e, size_t n, const char* usage) {
+    if (e.children.size() != n) {
+      Token at;
+      at.column = e.column;
+      Fail(at, e.op + " takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") +
+                   ": " + usage);
+    }
+  }
+
+  void CheckCall(Expr& e) {
+    const std::string& f = e.op;
+    if (f == "count") {
+      CheckArity(e, 2, "count(types, window)");
+      e.types = TypesOf(*e.children[0], "count");
+      e.window = WindowOf(*e.children[1], "count");
+    } else if (f == "distinct") {
+      CheckArity(e, 3, "distinct(types, path, window)");
+      e.types = TypesOf(*e.children[0], "distinct");
+      e.path = PathOf(*e.children[1], "distinct");
+      if (e.path[0] != "event") {
+        Token at;
+        at.column = e.children[1]->column;
+        Fail(at, "distinct counts values of earlier events: the path starts with 'event.'");
+      }
+      e.path.erase(e.path.begin());
+      e.window = WindowOf(*e.children[2], "distinct");
+    } else if (f == "prior_cases") {
+      CheckArity(e, 2, "prior_cases(case_type, window)");
+      const Expr& arg = *e.children[0];
+      if (arg.kind != Expr::Kind::kLiteral || !arg.literal.is_string()) {
+        Token at;
+        at.column = arg.column;
+        Fail(at, "prior_cases needs a case type in quotes, e.g. \"dv\"");
+      }
+      e.case_type = arg.literal.as_string();
+      e.window = WindowOf(*e.children[1], "prior_cases");
+    } else if (f == "exists") {
+      CheckArity(e, 1, "exists(path)");
+      e.path = PathOf(*e.children[0], "exists");
+    } else if (f == "contains") {
+      CheckArity(e, 2, "contains(list_or_text, value)");
+    } else if (f == "matches") {
+      CheckArity(e, 2, "matches(text, regex)");
+      const Expr& arg = *e.children[1];
+      Token at;
+      at.column = arg.column;
+      if (arg.kind != Expr::Kind::kLiteral || !arg.literal.is_string()) {
+        Fail(at, "matches needs a quoted regular expression as its second argument");
+      }
+      try {
+        e.regex = std::make_shared<const std::regex>(arg.literal.as_string(),
+                                                     std::regex::ECMAScript);
+      } catch (const std::regex_error& err) {
+        Fail(at, std::string("bad regular expression: ") + err.what());
+      }
+    } else if (f == "days_since") {
+      CheckArity(e, 1, "days_since(time)");
+    } else {
+      Token at;
+      at.column = e.column;
+      Fail(at, "unknown function '" + f +
+                   "': use count, distinct, prior_cases, exists, contains, matches or days_since");
+    }
+  }
+
+  std::vector<Token> tokens_;
+  size_t pos_ = 0;
+};
+
+// Applies `test` to a scalar pair; when `a` is a list, true if any element passes.
+template <typename Fn>
+bool AnyOf(const Value& a, const Value& b, Fn test) {
+  if (a.is_list() && !b.is_list()) {
+    for (const auto& item : a.as_list()) {
+      if (test(item, b)) return true;
+    }
+    return false;
+  }
+  return test(a, b);
+}
+
+bool Equal(const Value& a, const Value& b) { return a == b; }
+
+bool Order(const Value& a, const Value& b, const std::string& op) {
+  int cmp;
+  if (a.is_number() && b.is_number()) {
+    cmp = a.as_number() < b.as_number() ? -1 : (a.as_number() > b.as_number() ? 1 : 0);
+  } else if (a.is_string() && b.is_string()) {
+    cmp = a.as_string().compare(b.as_string());
+  } else {
+    return false;  // null, or types that do not order
+  }
+  if (op == "<") return cmp < 0;
+  if (op == "<=") return cmp <= 0;
+  if (op == ">") return cmp > 0;
+  return cmp >= 0;
+}
+
+bool Member(const Value& a, const Value& list) {
+  if (list.is_list()) {
+    for (const auto& item : list.as_list()) {
+      if (item == a) return true;
+    }
+    return false;
+  }
+  if (list.is_string() && a.is_string()) {
+    return list.as_string().find(a.as_string()) != std::string::npos;
+  }
+  return false;
+}
+
+Value Eval(const Expr& e, const EvalContext& ctx) {
+  switch (e.kind) {
+    case Expr::Kind::kLiteral:
+      return e.literal;
+    case Expr::Kind::kPath:
+      return ctx.Resolve(e.path);
+    case Expr::Kind::kList: {
+      Value::List list;
+      for (const auto& c : e.children) list.push_back(Eval(*c, ctx));
+      return Value(std::move(list));
+    }
+    case Expr::Kind::kNot:
+      return Value(!Eval(*e.children[0], ctx).Truthy());
+    case Expr::Kind::kAnd:
+      return Value(Eval(*e.children[0], ctx).Truthy() && Eval(*e.children[1], ctx).Truthy());
+    case Expr::Kind::kOr:
+      return Value(Eval(*e.children[0], ctx).Truthy() || Eval(*e.children[1], ctx).Truthy());
+    case Expr::Kind::kCompare: {
+      Value a = Eval(*e.children[0], ctx);
+      Value b = Eval(*e.children[1], ctx);
+      if (e.op == "==") return Value(AnyOf(a, b, Equal));
+      if (e.op == "!=") {
+        if (a.is_null() || b.is_null()) return Value(!(a == b));
+        return Value(!AnyOf(a, b, Equal));
+      }
+      if (e.op == "in") {
+        if (a.is_list()) {
+          for (const auto& item : a.as_list()) {
+            if (Member(item, b)) return Value(true);
+          }
+          return Value(false);
+        }
+        return Value(Member(a, b));
+      }
+      return Value(AnyOf(a, b, [&](const Value& x, const Value& y) { return Order(x, y, e.op); }));
+    }
+    case Expr::Kind::kCall:
+      break;
+  }
+  const std::string& f = e.op;
+  TimeMs now = ctx.Now();
+  if (f == "count") {
+    return Value(ctx.Count(e.types, e.window.Before(now, ctx.calendars()), now));
+  }
+  if (f == "distinct") {
+    return Value(ctx.Distinct(e.types, e.path, e.window.Before(now, ctx.calendars()), now));
+  }
+  if (f == "prior_cases") {
+    return Value(ctx.PriorCases(e.case_type, e.window.Before(now, ctx.calendars()), now));
+  }
+  if (f == "exists") {
+    Value v = ctx.Resolve(e.path);
+    return Value(!v.is_null() && !(v.is_list() && v.as_list().empty()));
+  }
+  if (f == "contains") {
+    Value a = Eval(*e.children[0], ctx);
+    Value b = Eval(*e.children[1], ctx);
+    return Value(Member(b, a));
+  }
+  if (f == "matches") {
+    Value a = Eval(*e.children[0], ctx);
+    if (!a.is_string()) return Value(false);
+    return Value(std::regex_search(a.as_string(), *e.regex));
+  }
+  if (f == "days_since") {
+    Value a = Eval(*e.children[0], ctx);
+    if (!a.is_string()) return Value();
+    auto t = ParseRfc3339(a.as_string());
+    if (!t) t = ParseDate(a.as_string());
+    if (!t) return Value();
+    return Value(std::floor(static_cast<double>(now - *t) / kMsPerDay));
+  }
+  return Value();
+}
+
+}  // namespace
+
+bool TypeFilter::Matches(std::string_view type) const {
+  for (const auto& p : patterns_) {
+    if (p == "*" || p == type) return true;
+    if (!p.empty() && p.back() == '*' &&
+        type.substr(0, p.size() - 1) == std::string_view(p).substr(0, p.size() - 1)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string ExpressionError::Render(std::string_view text) const {
+  std::string out(text);
+  out += '\n';
+  out += std::string(column > 1 ? column - 1 : 0, ' ');
+  out += '^';
+  return out;
+}
+
+Expression::Expression(std::string text, std::unique_ptr<Expr> root)
+    : text_(std::move(text)), root_(std::move(root)) {}
+Expression::~Expression() = default;
+Expression::Expression(Expression&&) noexcept = default;
+Expression& Expression::operator=(Expression&&) noexcept = default;
+
+std::variant<Expression, ExpressionError> Expression::Parse(std::string_view text) {
+  try {
+    Parser parser(Lex(text));
+    return Expression(std::string(text), parser.ParseAll());
+  } catch (const ParseFailure& f) {
+    return f.error;
+  }
+}
+
+Value Expression::Evaluate(const EvalContext& context) const { return Eval(*root_, context); }
+
+}  // namespace convene::rules

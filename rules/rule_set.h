@@ -1,0 +1,98 @@
+// The compiled configuration: partners, case types, calendars and rules,
+// parsed and validated once from a config folder (config_loader.h). A RuleSet
+// is immutable; the engine holds it as std::shared_ptr<const RuleSet> and
+// swaps the pointer to change rules, so readers never see a half-applied set.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rules/duration.h"
+#include "rules/expression.h"
+#include "rules/title_template.h"
+
+namespace convene::rules {
+
+using Path = std::vector<std::string>;
+
+struct Partner {
+  std::string id;
+  std::string name;
+  std::string topic;
+  std::vector<Path> share;  // paths with their root: {"case"}, {"event","location"}
+};
+
+struct OpenedBy {
+  std::string type;
+  std::shared_ptr<const Expression> when;  // null: always
+};
+
+struct CaseType {
+  std::string id;
+  std::string title;
+  std::vector<OpenedBy> opened_by;
+  std::vector<Path> correlate_by;  // below "event": {"location","uprn"}
+  std::vector<std::string> stages;
+  std::optional<Duration> close_after_idle;
+  std::string priority;
+
+  // Position of `stage` in `stages`, or -1.
+  int StageIndex(const std::string& stage) const;
+};
+
+struct Action;
+
+struct Sla {
+  std::optional<Duration> acknowledge;
+  std::optional<Duration> complete;
+  std::vector<Action> on_breach;
+};
+
+struct TaskSpec {
+  std::vector<std::string> to;
+  TitleTemplate title;
+  std::optional<Duration> due;
+  std::string priority = "normal";
+  std::shared_ptr<const Sla> sla;  // null: no SLA clocks
+};
+
+struct Action {
+  enum class Kind { kTask, kEscalate, kSetStage, kFlag, kSet, kNotify, kClose };
+  Kind kind = Kind::kTask;
+  int index = 0;        // position in the rule's `then`, part of the task id
+  std::string argument;  // stage, flag, partner, or close reason
+  std::vector<std::pair<std::string, std::string>> fields;  // kSet
+  TaskSpec task;        // kTask
+};
+
+struct Rule {
+  std::string id;
+  std::string title;
+  std::string file;  // where it was written, for audit and messages
+  TypeFilter on;
+  std::string case_type;  // empty: any case the event joins
+  std::shared_ptr<const Expression> when;
+  bool once_per_case = false;
+  std::optional<Duration> cooldown;
+  std::optional<TimeMs> effective_from;
+  std::optional<TimeMs> effective_until;
+  std::vector<Action> then;
+};
+
+struct RuleSet {
+  std::string version;   // content hash of the files it was loaded from
+  std::string directory;
+  std::string timezone;
+  std::vector<Partner> partners;
+  std::vector<CaseType> case_types;
+  Calendars calendars;
+  std::vector<Rule> rules;
+
+  const Partner* FindPartner(std::string_view id) const;
+  const CaseType* FindCaseType(std::string_view id) const;
+};
+
+}  // namespace convene::rules

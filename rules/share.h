@@ -1,0 +1,22 @@
+// Information sharing: what a task for a partner may carry. Only the paths
+// in the partner's `share` go into the task's context; what was present but
+// left out is listed so the audit trail can say so. Thread-safe (pure).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "rules/case_view.h"
+#include "rules/event.h"
+#include "rules/rule_set.h"
+
+namespace convene::rules {
+
+struct SharedContext {
+  std::string json;                   // the `context` object
+  std::vector<std::string> withheld;  // paths present but not shared, e.g. "event.data.dash_answers"
+};
+
+SharedContext BuildContext(const Partner& partner, const Event& event, const CaseView& c);
+
+}  // namespace convene::rules
