@@ -116,6 +116,12 @@ const rapidjson::Value* Event::Find(const std::vector<std::string>& path) const 
   return v;
 }
 
+const rapidjson::Value& Event::data() const {
+  static const rapidjson::Value kEmpty(rapidjson::kObjectType);
+  auto it = doc_.FindMember("data");
+  return it == doc_.MemberEnd() ? kEmpty : it->value;
+}
+
 std::vector<std::string> Event::SubjectIds(std::string_view role) const {
   std::vector<std::string> ids;
   for (const auto& s : subjects_) {

@@ -33,6 +33,8 @@ class Event {
   const std::vector<Subject>& subjects() const { return subjects_; }
   const std::string& raw() const { return raw_; }
   const rapidjson::Document& json() const { return doc_; }
+  // The `data` object, or an empty object when the event has none.
+  const rapidjson::Value& data() const;
 
   // Resolves a path below "event": {"location","uprn"}, {"data","x"},
   // {"subjects","perpetrator"} (the ids of subjects with that role),

@@ -1,0 +1,115 @@
+#include "connectors/kafka_event_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include "connectors/kafka_config.h"
+
+namespace convene::connectors {
+
+// Positions newly assigned partitions at the engine's stored offsets. Runs on
+// the polling thread inside consume(); must not throw.
+class KafkaEventSource::Rebalance : public RdKafka::RebalanceCb {
+ public:
+  Rebalance(StartOffsetLookup lookup, std::atomic<bool>* assigned)
+      : lookup_(std::move(lookup)), assigned_(assigned) {}
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      for (auto* tp : partitions) {
+        auto stored = lookup_(tp->topic(), tp->partition());
+        tp->set_offset(stored ? *stored : RdKafka::Topic::OFFSET_BEGINNING);
+        spdlog::info("intake: {}[{}] starts at {}", tp->topic(), tp->partition(),
+                     stored ? std::to_string(*stored) : std::string("the beginning"));
+      }
+      RdKafka::ErrorCode e = consumer->assign(partitions);
+      if (e != RdKafka::ERR_NO_ERROR) {
+        spdlog::error("intake: assign failed: {}", RdKafka::err2str(e));
+      }
+      assigned_->store(true);
+    } else {
+      consumer->unassign();
+      assigned_->store(false);
+    }
+  }
+
+ private:
+  StartOffsetLookup lookup_;
+  std::atomic<bool>* assigned_;
+};
+
+Result<std::unique_ptr<KafkaEventSource>> KafkaEventSource::Open(const std::string& bootstrap,
+                                                                const std::string& topic,
+                                                                const std::string& group,
+                                                                StartOffsetLookup start_offsets) {
+  auto conf = MakeKafkaConf(bootstrap, {{"group.id", group},
+                                        {"enable.auto.commit", "false"},
+                                        {"enable.auto.offset.store", "false"},
+                                        {"auto.offset.reset", "earliest"},
+                                        {"enable.partition.eof", "false"},
+                                        {"fetch.wait.max.ms", "50"},
+                                        {"topic.metadata.refresh.interval.ms", "2000"}});
+  if (!conf.ok()) return conf.status();
+  std::unique_ptr<KafkaEventSource> source(new KafkaEventSource());
+  source->rebalance_ = std::make_unique<Rebalance>(std::move(start_offsets), &source->assigned_);
+  std::string err;
+  if ((*conf)->set("rebalance_cb", source->rebalance_.get(), err) != RdKafka::Conf::CONF_OK) {
+    return Status::Error("kafka: " + err);
+  }
+  source->consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
+  if (!source->consumer_) return Status::Error("kafka consumer: " + err);
+  RdKafka::ErrorCode e = source->consumer_->subscribe({topic});
+  if (e != RdKafka::ERR_NO_ERROR) {
+    return Status::Error("kafka subscribe to " + topic + ": " + RdKafka::err2str(e));
+  }
+  return source;
+}
+
+KafkaEventSource::~KafkaEventSource() {
+  if (consumer_) consumer_->close();
+}
+
+Status KafkaEventSource::Poll(std::vector<InputRecord>* out, size_t max,
+                              std::chrono::milliseconds timeout) {
+  int wait = static_cast<int>(timeout.count());
+  for (size_t n = 0; n < max; ++n) {
+    std::unique_ptr<RdKafka::Message> m(consumer_->consume(wait));
+    wait = 0;
+    switch (m->err()) {
+      case RdKafka::ERR_NO_ERROR: {
+        InputRecord r;
+        r.topic = m->topic_name();
+        r.partition = m->partition();
+        r.offset = m->offset();
+        if (m->key()) r.key = *m->key();
+        r.payload.assign(static_cast<const char*>(m->payload()), m->len());
+        out->push_back(std::move(r));
+        break;
+      }
+      case RdKafka::ERR__TIMED_OUT:
+      case RdKafka::ERR__PARTITION_EOF:
+        return Status::Ok();
+      case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
+      case RdKafka::ERR__UNKNOWN_TOPIC:
+        spdlog::warn("intake: {} (waiting for the topic to exist)", m->errstr());
+        return Status::Ok();
+      default:
+        if (m->err() == RdKafka::ERR__FATAL) return Status::Error("kafka: " + m->errstr());
+        spdlog::warn("intake: {}", m->errstr());
+        return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
+void KafkaEventSource::Acknowledge(const OffsetMap& next_offsets) {
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (const auto& [tp, offset] : next_offsets) {
+    offsets.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
+  }
+  RdKafka::ErrorCode e = consumer_->commitAsync(offsets);
+  if (e != RdKafka::ERR_NO_ERROR) spdlog::debug("intake: commit: {}", RdKafka::err2str(e));
+  RdKafka::TopicPartition::destroy(offsets);
+}
+
+}  // namespace convene::connectors

@@ -1,0 +1,42 @@
+// An EventSource over a Kafka topic, read by a consumer group. Partitions are
+// positioned at the offsets the engine stored (StartOffsetLookup), not the
+// group's committed offsets; committed offsets are updated after each durable
+// batch only so that monitoring tools see the group's progress.
+//
+// Thread-safety: as EventSource (one thread).
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "connectors/event_source.h"
+
+namespace convene::connectors {
+
+class KafkaEventSource : public EventSource {
+ public:
+  // Subscribes `group` to `topic` at `bootstrap`.
+  static Result<std::unique_ptr<KafkaEventSource>> Open(const std::string& bootstrap,
+                                                        const std::string& topic,
+                                                        const std::string& group,
+                                                        StartOffsetLookup start_offsets);
+  ~KafkaEventSource() override;
+
+  Status Poll(std::vector<InputRecord>* out, size_t max,
+              std::chrono::milliseconds timeout) override;
+  void Acknowledge(const OffsetMap& next_offsets) override;
+  bool Ready() const override { return assigned_.load(); }
+
+ private:
+  class Rebalance;
+  KafkaEventSource() = default;
+
+  std::unique_ptr<Rebalance> rebalance_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::atomic<bool> assigned_{false};
+};
+
+}  // namespace convene::connectors

@@ -1,0 +1,105 @@
+#include "connectors/kafka_message_sink.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "connectors/kafka_config.h"
+#include "rules/json.h"
+
+namespace convene::connectors {
+
+// Turns librdkafka delivery reports into DeliveryCallback calls. Runs inside
+// poll()/flush(); must not throw.
+class KafkaMessageSink::Reports : public RdKafka::DeliveryReportCb {
+ public:
+  explicit Reports(DeliveryCallback cb) : cb_(std::move(cb)) {}
+  void dr_cb(RdKafka::Message& m) override {
+    uint64_t token = reinterpret_cast<uintptr_t>(m.msg_opaque());
+    try {
+      cb_(token, m.err() == RdKafka::ERR_NO_ERROR ? Status::Ok()
+                                                  : Status::Error(m.errstr()));
+    } catch (const std::exception& e) {
+      spdlog::error("delivery report handler failed: {}", e.what());
+    }
+  }
+
+ private:
+  DeliveryCallback cb_;
+};
+
+Result<std::unique_ptr<KafkaMessageSink>> KafkaMessageSink::Open(const std::string& bootstrap,
+                                                                DeliveryCallback on_delivery) {
+  auto conf = MakeKafkaConf(bootstrap, {{"enable.idempotence", "true"},
+                                        {"acks", "all"},
+                                        {"linger.ms", "5"},
+                                        {"compression.type", "lz4"},
+                                        {"topic.metadata.refresh.interval.ms", "2000"}});
+  if (!conf.ok()) return conf.status();
+  std::unique_ptr<KafkaMessageSink> sink(new KafkaMessageSink());
+  sink->reports_ = std::make_unique<Reports>(std::move(on_delivery));
+  std::string err;
+  if ((*conf)->set("dr_cb", sink->reports_.get(), err) != RdKafka::Conf::CONF_OK) {
+    return Status::Error("kafka: " + err);
+  }
+  sink->producer_.reset(RdKafka::Producer::create(conf->get(), err));
+  if (!sink->producer_) return Status::Error("kafka producer: " + err);
+  return sink;
+}
+
+KafkaMessageSink::~KafkaMessageSink() {
+  if (producer_) producer_->flush(5000);
+}
+
+Status KafkaMessageSink::Produce(const std::string& topic, std::string_view key,
+                                 std::string_view payload, uint64_t token) {
+  RdKafka::ErrorCode e = producer_->produce(
+      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+      const_cast<char*>(payload.data()), payload.size(), key.empty() ? nullptr : key.data(),
+      key.size(), 0, reinterpret_cast<void*>(static_cast<uintptr_t>(token)));
+  if (e != RdKafka::ERR_NO_ERROR) return Status::Error(RdKafka::err2str(e));
+  return Status::Ok();
+}
+
+void KafkaMessageSink::Poll(std::chrono::milliseconds timeout) {
+  producer_->poll(static_cast<int>(timeout.count()));
+}
+
+Status KafkaMessageSink::Flush(std::chrono::milliseconds timeout) {
+  RdKafka::ErrorCode e = producer_->flush(static_cast<int>(timeout.count()));
+  if (e != RdKafka::ERR_NO_ERROR) return Status::Error(RdKafka::err2str(e));
+  return Status::Ok();
+}
+
+Status ProduceAll(const std::string& bootstrap, const std::string& topic,
+                  const std::vector<std::string>& lines) {
+  size_t delivered = 0;
+  std::string first_error;
+  auto sink = KafkaMessageSink::Open(bootstrap, [&](uint64_t, const Status& s) {
+    if (s.ok()) {
+      ++delivered;
+    } else if (first_error.empty()) {
+      first_error = s.message();
+    }
+  });
+  if (!sink.ok()) return sink.status();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    rapidjson::Document doc;
+    doc.Parse(lines[i].data(), lines[i].size());
+    std::string key(doc.HasParseError() ? std::string_view() : json::GetString(doc, "id"));
+    while (true) {
+      Status s = (*sink)->Produce(topic, key, lines[i], i);
+      if (s.ok()) break;
+      (*sink)->Poll(std::chrono::milliseconds(50));  // local queue full: let it drain
+    }
+    (*sink)->Poll(std::chrono::milliseconds(0));
+  }
+  if (Status s = (*sink)->Flush(std::chrono::seconds(30)); !s.ok()) return s;
+  if (delivered != lines.size()) {
+    return Status::Error("only " + std::to_string(delivered) + " of " +
+                         std::to_string(lines.size()) + " messages delivered: " + first_error);
+  }
+  return Status::Ok();
+}
+
+}  // namespace convene::connectors

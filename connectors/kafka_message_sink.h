@@ -1,0 +1,38 @@
+// A MessageSink over an idempotent Kafka producer (acks=all, no duplicates
+// from retries). Thread-safety: as MessageSink (one thread).
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <memory>
+#include <string>
+
+#include "connectors/message_sink.h"
+
+namespace convene::connectors {
+
+class KafkaMessageSink : public MessageSink {
+ public:
+  static Result<std::unique_ptr<KafkaMessageSink>> Open(const std::string& bootstrap,
+                                                        DeliveryCallback on_delivery);
+  ~KafkaMessageSink() override;
+
+  Status Produce(const std::string& topic, std::string_view key, std::string_view payload,
+                 uint64_t token) override;
+  void Poll(std::chrono::milliseconds timeout) override;
+  Status Flush(std::chrono::milliseconds timeout) override;
+
+ private:
+  class Reports;
+  KafkaMessageSink() = default;
+
+  std::unique_ptr<Reports> reports_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+};
+
+// Produces `lines` to `topic` (key: the event id when a line is a JSON event
+// with one), waiting for every delivery. For `convene send` and tests.
+Status ProduceAll(const std::string& bootstrap, const std::string& topic,
+                  const std::vector<std::string>& lines);
+
+}  // namespace convene::connectors

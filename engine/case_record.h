@@ -1,0 +1,45 @@
+// A case as the engine keeps it: the view rules see, the correlation keys
+// that link events to it, its timeline of events, which rules fired when,
+// and an append-only history of what convene did and under which rules.
+// Stored as JSON in the `cases` column family. Value type.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/case_view.h"
+#include "rules/status.h"
+
+namespace convene::engine {
+
+struct TimelineEntry {
+  std::string event_id;
+  std::string type;
+  TimeMs occurred_at = 0;
+};
+
+// One thing convene did on a case: who was told what, when, under which rule.
+struct HistoryEntry {
+  TimeMs at = 0;               // wall-clock time it was decided
+  std::string event_id;        // the triggering event
+  std::string rule;            // empty for intake (opened, joined)
+  std::string action;          // opened, joined, task, escalate, set_stage, flag, set, notify, close
+  std::string detail;          // e.g. "task t-... to housing", "stage reported -> warning"
+  std::string rules_version;
+};
+
+struct CaseRecord {
+  rules::CaseView view;
+  std::vector<std::string> keys;  // "event.location.uprn=1000..." as correlated
+  std::vector<TimelineEntry> timeline;
+  std::map<std::string, TimeMs> fired;  // rule id -> event time it last fired
+  std::vector<HistoryEntry> history;
+  TimeMs last_event_at = 0;
+
+  std::string Serialize() const;
+  static Result<CaseRecord> Parse(std::string_view json);
+};
+
+}  // namespace convene::engine

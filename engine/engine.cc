@@ -1,0 +1,283 @@
+#include "engine/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/engine_internal.h"
+#include "rules/json.h"
+
+namespace convene::engine {
+namespace {
+
+constexpr std::string_view kOutboxSeqKey = "outbox_seq";
+constexpr std::string_view kCaseSeqPrefix = "case_seq/";
+
+std::string OffsetKey(const std::string& topic, int32_t partition) {
+  return topic + kSep + std::to_string(partition);
+}
+
+bool ValidUtf8(std::string_view s) {
+  rapidjson::StringStream in(s.data());
+  rapidjson::StringBuffer ignored;
+  // Walk code points; Validate advances `in` and reports malformed sequences.
+  size_t consumed = 0;
+  while (consumed < s.size()) {
+    if (s[consumed] == '\0') return false;
+    size_t before = in.Tell();
+    if (!rapidjson::UTF8<>::Validate(in, ignored)) return false;
+    consumed += in.Tell() - before;
+  }
+  return true;
+}
+
+std::string Base64(std::string_view in) {
+  static const char* kTable = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t n = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    out += kTable[(n >> 18) & 63];
+    out += kTable[(n >> 12) & 63];
+    out += kTable[(n >> 6) & 63];
+    out += kTable[n & 63];
+  }
+  if (i < in.size()) {
+    uint32_t n = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kTable[(n >> 18) & 63];
+    out += kTable[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kTable[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace
+
+Engine::Engine(CaseStore* store, std::shared_ptr<const rules::RuleSet> rules, const Clock* clock,
+               EngineOptions options)
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      events_topic_(options_.topic_prefix + "events"),
+      rules_(std::move(rules)) {}
+
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::Open(CaseStore* store,
+                                             std::shared_ptr<const rules::RuleSet> rules,
+                                             const Clock* clock, EngineOptions options) {
+  std::unique_ptr<Engine> engine(new Engine(store, std::move(rules), clock, std::move(options)));
+  if (Status s = engine->Recover(); !s.ok()) return s;
+  return engine;
+}
+
+Status Engine::Recover() {
+  store_->Scan(Family::kOffsets, "", [&](std::string_view k, std::string_view v) {
+    size_t sep = k.rfind(kSep);
+    if (sep != std::string_view::npos) {
+      offsets_[{std::string(k.substr(0, sep)), std::stoi(std::string(k.substr(sep + 1)))}] =
+          static_cast<int64_t>(DecodeU64(v));
+    }
+    return true;
+  });
+  store_->Scan(Family::kMeta, "", [&](std::string_view k, std::string_view v) {
+    if (k == kOutboxSeqKey) {
+      outbox_seq_ = DecodeU64(v);
+    } else if (k.substr(0, kCaseSeqPrefix.size()) == kCaseSeqPrefix) {
+      case_seq_[std::string(k.substr(kCaseSeqPrefix.size()))] = DecodeU64(v);
+    }
+    return true;
+  });
+  // Index entries: kind, type, key, case id separated by kSep.
+  size_t entries = 0;
+  store_->Scan(Family::kIndexes, "", [&](std::string_view k, std::string_view) {
+    if (k.size() < 2 || (k[0] != 'o' && k[0] != 'h')) return true;
+    size_t id_sep = k.rfind(kSep);
+    std::string type_key(k.substr(2, id_sep - 2));
+    std::string id(k.substr(id_sep + 1));
+    (k[0] == 'o' ? open_index_ : all_index_)[type_key].push_back(std::move(id));
+    ++entries;
+    return true;
+  });
+  spdlog::info("store: {} partitions positioned, {} index entries, outbox at {}", offsets_.size(),
+               entries, outbox_seq_);
+  return Status::Ok();
+}
+
+std::optional<int64_t> Engine::StoredOffset(const std::string& topic, int32_t partition) const {
+  auto it = offsets_.find({topic, partition});
+  if (it == offsets_.end()) return std::nullopt;
+  return it->second;
+}
+
+connectors::OffsetMap Engine::Offsets() const { return {offsets_.begin(), offsets_.end()}; }
+
+std::shared_ptr<const rules::RuleSet> Engine::rules() const {
+  std::lock_guard<std::mutex> lock(rules_mu_);
+  return rules_;
+}
+
+void Engine::SetRules(std::shared_ptr<const rules::RuleSet> rules) {
+  std::lock_guard<std::mutex> lock(rules_mu_);
+  rules_ = std::move(rules);
+}
+
+Status Engine::ProcessBatch(const std::vector<connectors::InputRecord>& records) {
+  if (records.empty()) return Status::Ok();
+  // One rule set for the whole batch: a reload takes effect at the next one.
+  std::shared_ptr<const rules::RuleSet> rules = this->rules();
+  batch_ = std::make_unique<BatchState>();
+  for (const auto& r : records) ProcessRecord(r, *rules);
+  FinishBatch(*rules);
+  Status s = store_->Write(&batch_->write, options_.sync);
+  batch_.reset();
+  if (!s.ok()) return s;
+  ++totals_.batches;
+  return Status::Ok();
+}
+
+void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::RuleSet& rules) {
+  ++totals_.records;
+  offsets_[{record.topic, record.partition}] = record.offset + 1;
+  auto parsed = rules::ParseEvent(record.payload, [&rules](std::string_view source) {
+    return rules.FindPartner(source) != nullptr;
+  });
+  if (!parsed.ok()) {
+    DeadLetter(record, parsed.status().message(), rules);
+    return;
+  }
+  std::shared_ptr<const rules::Event> event = std::move(*parsed);
+  if (AlreadyApplied(event->id())) {
+    ++totals_.duplicates;
+    return;
+  }
+  auto joined = Correlate(*event, rules);
+  if (!joined.ok()) {
+    DeadLetter(record, joined.status().message(), rules);
+    return;
+  }
+  ++totals_.accepted;
+  batch_->events[event->id()] = event;
+  batch_->write.Put(store_->handle(Family::kEvents), event->id(), event->raw());
+  UpdateTaskFromEvent(*event, rules);
+  for (CaseRecord* c : *joined) {
+    c->timeline.push_back({event->id(), event->type(), event->occurred_at()});
+    c->last_event_at = std::max(c->last_event_at, event->occurred_at());
+    for (const auto& s : event->subjects()) {
+      if (std::find(c->view.subjects.begin(), c->view.subjects.end(), s.id) ==
+          c->view.subjects.end()) {
+        c->view.subjects.push_back(s.id);
+      }
+    }
+    batch_->dirty_cases.insert(c->view.id);
+    batch_->last_event[c->view.id] = event->id();
+    batch_->changes[c->view.id].push_back("event " + event->id() + " (" + event->type() + ")");
+    ApplyRules(c, *event, rules);
+    if (event->type() == "case.closed" && c->view.status == "open") {
+      std::string reason(json::GetString(event->data(), "reason", "closed"));
+      CloseCase(c, reason, *event, "", rules);
+    }
+  }
+}
+
+bool Engine::AlreadyApplied(const std::string& event_id) {
+  if (batch_->events.count(event_id)) return true;
+  auto stored = store_->Get(Family::kEvents, event_id);
+  // A read error is treated as "not applied": the batch write that follows
+  // will fail too, and the engine stops before any double application.
+  return stored.ok() && stored->has_value();
+}
+
+void Engine::DeadLetter(const connectors::InputRecord& record, const std::string& reason,
+                        const rules::RuleSet& rules) {
+  ++totals_.rejected;
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::Field(w, "reason", reason);
+  json::Field(w, "topic", record.topic);
+  json::Key(w, "partition");
+  w.Int(record.partition);
+  json::Key(w, "offset");
+  w.Int64(record.offset);
+  json::Field(w, "key", record.key);
+  if (ValidUtf8(record.payload)) {
+    json::Field(w, "original", record.payload);
+  } else {
+    json::Field(w, "original_base64", Base64(record.payload));
+  }
+  json::Field(w, "rejected_at", FormatRfc3339(clock_->Now()));
+  json::Field(w, "rules_version", rules.version);
+  w.EndObject();
+  spdlog::warn("rejected {}[{}]@{}: {}", record.topic, record.partition, record.offset, reason);
+  Outbox(dead_letter_topic(),
+         record.topic + "/" + std::to_string(record.partition) + "/" + std::to_string(record.offset),
+         std::string(buf.GetString(), buf.GetSize()));
+}
+
+void Engine::Outbox(const std::string& topic, const std::string& key, std::string payload) {
+  OutboxMessage m{topic, key, std::move(payload)};
+  batch_->write.Put(store_->handle(Family::kOutbox), EncodeU64(++outbox_seq_), m.Encode());
+}
+
+std::shared_ptr<const rules::Event> Engine::LoadEvent(const std::string& id) {
+  if (batch_) {
+    if (auto it = batch_->events.find(id); it != batch_->events.end()) return it->second;
+  }
+  if (auto it = event_cache_.find(id); it != event_cache_.end()) return it->second;
+  auto stored = store_->Get(Family::kEvents, id);
+  if (!stored.ok() || !stored->has_value()) return nullptr;
+  auto parsed = rules::ParseEvent(**stored, [](std::string_view) { return true; });
+  if (!parsed.ok()) return nullptr;
+  if (event_cache_order_.size() >= options_.event_cache_size) {
+    event_cache_.erase(event_cache_order_.front());
+    event_cache_order_.pop_front();
+  }
+  event_cache_order_.push_back(id);
+  event_cache_[id] = *parsed;
+  return *parsed;
+}
+
+void Engine::FinishBatch(const rules::RuleSet& rules) {
+  auto& w = batch_->write;
+  TimeMs now = clock_->Now();
+  for (const auto& id : batch_->dirty_cases) {
+    CaseRecord* c = GetCase(id);
+    w.Put(store_->handle(Family::kCases), id, c->Serialize());
+    rapidjson::StringBuffer buf;
+    json::Writer jw(buf);
+    jw.StartObject();
+    json::Key(jw, "case");
+    c->view.WriteJson(jw);
+    json::Field(jw, "event_id", batch_->last_event[id]);
+    json::Key(jw, "changes");
+    jw.StartArray();
+    for (const auto& change : batch_->changes[id]) json::String(jw, change);
+    jw.EndArray();
+    json::Field(jw, "rules_version", rules.version);
+    json::Field(jw, "at", FormatRfc3339(now));
+    jw.EndObject();
+    Outbox(case_updates_topic(), id, std::string(buf.GetString(), buf.GetSize()));
+  }
+  // Event records are in the cache for rules that look back (distinct).
+  for (auto& [id, event] : batch_->events) {
+    if (event_cache_order_.size() >= options_.event_cache_size) {
+      event_cache_.erase(event_cache_order_.front());
+      event_cache_order_.pop_front();
+    }
+    if (event_cache_.emplace(id, event).second) event_cache_order_.push_back(id);
+  }
+  for (const auto& type : batch_->touched_seq) {
+    w.Put(store_->handle(Family::kMeta), std::string(kCaseSeqPrefix) + type,
+          EncodeU64(case_seq_[type]));
+  }
+  w.Put(store_->handle(Family::kMeta), kOutboxSeqKey, EncodeU64(outbox_seq_));
+  for (const auto& [tp, offset] : offsets_) {
+    w.Put(store_->handle(Family::kOffsets), OffsetKey(tp.first, tp.second),
+          EncodeU64(static_cast<uint64_t>(offset)));
+  }
+}
+
+}  // namespace convene::engine

@@ -1,0 +1,149 @@
+// The engine: turns a batch of input records into state changes. For each
+// record it validates the event (rejects go to the dead-letter topic),
+// skips an event id it has already applied, correlates the event into cases
+// (opening new ones), runs the rules, and records tasks and case updates in
+// the outbox. Everything one batch changes — cases, processed event ids,
+// indexes, tasks, outbox, consumer offsets — is written in ONE atomic
+// WriteBatch; this is what makes processing exactly-once.
+//
+// Memory holds a cache of the store (cases, the open-case index); the store is
+// the truth. If a batch cannot be written, the engine is unusable and the
+// process must exit; a restart rebuilds memory from the store.
+//
+// Thread-safety: ProcessBatch and the accessors are called from one thread
+// (the engine loop). SetRules may be called from any thread.
+#pragma once
+
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "connectors/event_source.h"
+#include "connectors/record.h"
+#include "engine/case_record.h"
+#include "engine/case_store.h"
+#include "engine/clock.h"
+#include "engine/task.h"
+#include "rules/event.h"
+#include "rules/rule_set.h"
+
+namespace convene::engine {
+
+struct EngineOptions {
+  std::string topic_prefix = "convene.";
+  // fsync each batch. Each batch is one write, so this costs one sync per
+  // batch, never one per event.
+  bool sync = true;
+  size_t event_cache_size = 200000;
+};
+
+// What happened, cumulatively.
+struct EngineTotals {
+  uint64_t records = 0;
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;
+  uint64_t rejected = 0;
+  uint64_t cases_opened = 0;
+  uint64_t tasks = 0;
+  uint64_t batches = 0;
+};
+
+class Engine {
+ public:
+  // Loads the engine's memory (offsets, indexes, counters) from `store`.
+  static Result<std::unique_ptr<Engine>> Open(CaseStore* store,
+                                              std::shared_ptr<const rules::RuleSet> rules,
+                                              const Clock* clock, EngineOptions options);
+  ~Engine();
+
+  // Applies `records` (in order) as one atomic batch.
+  Status ProcessBatch(const std::vector<connectors::InputRecord>& records);
+
+  // The next offset to read for a partition, as stored; nullopt if never read.
+  std::optional<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
+  connectors::OffsetMap Offsets() const;
+
+  std::shared_ptr<const rules::RuleSet> rules() const;
+  void SetRules(std::shared_ptr<const rules::RuleSet> rules);
+
+  const EngineTotals& totals() const { return totals_; }
+  const std::string& events_topic() const { return events_topic_; }
+  std::string dead_letter_topic() const { return options_.topic_prefix + "dead-letter"; }
+  std::string case_updates_topic() const { return options_.topic_prefix + "case-updates"; }
+
+ private:
+  class CaseContext;
+  struct BatchState;
+
+  Engine(CaseStore* store, std::shared_ptr<const rules::RuleSet> rules, const Clock* clock,
+         EngineOptions options);
+  Status Recover();
+
+  // Intake (engine.cc).
+  void ProcessRecord(const connectors::InputRecord& record, const rules::RuleSet& rules);
+  void DeadLetter(const connectors::InputRecord& record, const std::string& reason,
+                  const rules::RuleSet& rules);
+  bool AlreadyApplied(const std::string& event_id);
+  void Outbox(const std::string& topic, const std::string& key, std::string payload);
+  std::shared_ptr<const rules::Event> LoadEvent(const std::string& id);
+  void FinishBatch(const rules::RuleSet& rules);
+
+  // Cases and correlation (engine_cases.cc).
+  CaseRecord* GetCase(const std::string& id);
+  // The cases `event` joins, opening new ones as case_types.yaml says. On a
+  // rejection (a task event naming an unknown task) returns the reason.
+  Result<std::vector<CaseRecord*>> Correlate(const rules::Event& event,
+                                             const rules::RuleSet& rules);
+  std::vector<std::string> KeysOf(const rules::CaseType& type, const rules::Event& event) const;
+  CaseRecord* OpenCase(const rules::CaseType& type, const rules::Event& event,
+                       const std::vector<std::string>& keys, const rules::RuleSet& rules);
+  void AddKeys(CaseRecord* c, const std::vector<std::string>& keys);
+  void CloseCase(CaseRecord* c, const std::string& reason, const rules::Event& event,
+                 const std::string& rule, const rules::RuleSet& rules);
+  int64_t CountPriorCases(const CaseRecord& c, std::string_view case_type, TimeMs from, TimeMs to);
+  void Record(CaseRecord* c, const rules::Event& event, const std::string& rule,
+              std::string action, std::string detail, const rules::RuleSet& rules);
+
+  // Rules and actions (engine_rules.cc).
+  void ApplyRules(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules);
+  void ApplyAction(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
+                   const rules::Action& action, const rules::RuleSet& rules);
+  void EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
+                const rules::Action& action, const rules::Partner& partner, std::string kind,
+                std::string title, std::string priority, std::optional<TimeMs> due,
+                const rules::RuleSet& rules);
+  std::optional<Task> FindTask(const std::string& task_id);
+  void UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules);
+
+  CaseStore* store_;
+  const Clock* clock_;
+  EngineOptions options_;
+  std::string events_topic_;
+
+  mutable std::mutex rules_mu_;
+  std::shared_ptr<const rules::RuleSet> rules_;
+
+  // Memory mirrors of the store.
+  std::map<connectors::TopicPartition, int64_t> offsets_;
+  std::map<std::string, uint64_t> case_seq_;  // case type -> last number used
+  uint64_t outbox_seq_ = 0;
+  std::unordered_map<std::string, std::vector<std::string>> open_index_;  // type\x1fkey -> ids
+  std::unordered_map<std::string, std::vector<std::string>> all_index_;   // incl. closed
+  std::unordered_map<std::string, CaseRecord> cases_;
+  std::unordered_map<std::string, std::shared_ptr<const rules::Event>> event_cache_;
+  std::deque<std::string> event_cache_order_;
+
+  std::unique_ptr<BatchState> batch_;
+  EngineTotals totals_;
+};
+
+}  // namespace convene::engine

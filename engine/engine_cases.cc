@@ -1,0 +1,200 @@
+// Correlation: which cases an event joins, and opening and closing cases.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "engine/engine.h"
+#include "engine/engine_internal.h"
+#include "rules/json.h"
+
+namespace convene::engine {
+namespace {
+
+std::string JoinPath(const std::vector<std::string>& path) {
+  std::string s = "event";
+  for (const auto& p : path) s += "." + p;
+  return s;
+}
+
+// An expression context for opened_by conditions: the event, no case yet.
+class EventOnlyContext : public rules::EvalContext {
+ public:
+  EventOnlyContext(const rules::Event& event, const rules::Calendars& calendars)
+      : event_(event), calendars_(calendars) {}
+  rules::Value Resolve(const std::vector<std::string>& path) const override {
+    if (path[0] != "event") return rules::Value();
+    return event_.Resolve({path.begin() + 1, path.end()});
+  }
+  int64_t Count(const rules::TypeFilter&, TimeMs, TimeMs) const override { return 0; }
+  int64_t Distinct(const rules::TypeFilter&, const std::vector<std::string>&, TimeMs,
+                   TimeMs) const override {
+    return 0;
+  }
+  int64_t PriorCases(std::string_view, TimeMs, TimeMs) const override { return 0; }
+  TimeMs Now() const override { return event_.occurred_at(); }
+  const rules::Calendars& calendars() const override { return calendars_; }
+
+ private:
+  const rules::Event& event_;
+  const rules::Calendars& calendars_;
+};
+
+}  // namespace
+
+CaseRecord* Engine::GetCase(const std::string& id) {
+  if (auto it = cases_.find(id); it != cases_.end()) return &it->second;
+  auto stored = store_->Get(Family::kCases, id);
+  if (!stored.ok() || !stored->has_value()) return nullptr;
+  auto parsed = CaseRecord::Parse(**stored);
+  if (!parsed.ok()) {
+    spdlog::error("case {}: {}", id, parsed.status().message());
+    return nullptr;
+  }
+  return &cases_.emplace(id, std::move(*parsed)).first->second;
+}
+
+std::vector<std::string> Engine::KeysOf(const rules::CaseType& type,
+                                        const rules::Event& event) const {
+  std::vector<std::string> keys;
+  for (const auto& path : type.correlate_by) {
+    rules::Value v = event.Resolve(path);
+    std::string prefix = JoinPath(path) + "=";
+    auto add = [&](const rules::Value& item) {
+      if (item.is_null() || item.is_object() || item.is_list()) return;
+      std::string text = item.ToText();
+      if (!text.empty()) keys.push_back(prefix + text);
+    };
+    if (v.is_list()) {
+      for (const auto& item : v.as_list()) add(item);
+    } else {
+      add(v);
+    }
+  }
+  return keys;
+}
+
+Result<std::vector<CaseRecord*>> Engine::Correlate(const rules::Event& event,
+                                                   const rules::RuleSet& rules) {
+  std::vector<CaseRecord*> joined;
+  const auto& data = event.data();
+  // Task events join the case of their task.
+  if (event.type().rfind("task.", 0) == 0) {
+    std::string task_id(json::GetString(data, "task_id"));
+    if (task_id.empty()) return Status::Error(event.type() + " needs data.task_id");
+    auto task = FindTask(task_id);
+    if (!task) return Status::Error("unknown task '" + task_id + "'");
+    if (CaseRecord* c = GetCase(task->case_id)) joined.push_back(c);
+    return joined;
+  }
+  // Case-level events may name their case.
+  std::string case_id(json::GetString(data, "case_id"));
+  if (!case_id.empty() && (event.type() == "case.note" || event.type() == "case.closed" ||
+                           event.type() == "panel.outcome")) {
+    CaseRecord* c = GetCase(case_id);
+    if (!c) return Status::Error("unknown case '" + case_id + "'");
+    joined.push_back(c);
+    return joined;
+  }
+  for (const auto& type : rules.case_types) {
+    std::vector<std::string> keys = KeysOf(type, event);
+    std::vector<std::string> ids;
+    for (const auto& k : keys) {
+      auto it = open_index_.find(TypeKey(type.id, k));
+      if (it == open_index_.end()) continue;
+      for (const auto& id : it->second) {
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+      }
+    }
+    std::sort(ids.begin(), ids.end());
+    if (!ids.empty()) {
+      for (const auto& id : ids) {
+        CaseRecord* c = GetCase(id);
+        if (!c || c->view.status != "open") continue;
+        AddKeys(c, keys);
+        joined.push_back(c);
+      }
+      continue;
+    }
+    for (const auto& opener : type.opened_by) {
+      if (opener.type != event.type()) continue;
+      if (opener.when && !opener.when->Holds(EventOnlyContext(event, rules.calendars))) continue;
+      joined.push_back(OpenCase(type, event, keys, rules));
+      break;
+    }
+  }
+  return joined;
+}
+
+CaseRecord* Engine::OpenCase(const rules::CaseType& type, const rules::Event& event,
+                             const std::vector<std::string>& keys, const rules::RuleSet& rules) {
+  uint64_t n = ++case_seq_[type.id];
+  batch_->touched_seq.insert(type.id);
+  char number[24];
+  std::snprintf(number, sizeof number, "%06llu", static_cast<unsigned long long>(n));
+  std::string id = type.id + "-" + number;
+  CaseRecord& c = cases_[id];
+  c.view.id = id;
+  c.view.type = type.id;
+  c.view.stage = type.stages.empty() ? "" : type.stages.front();
+  c.view.opened_at = event.occurred_at();
+  ++totals_.cases_opened;
+  AddKeys(&c, keys);
+  Record(&c, event, "", "opened", "opened by " + event.type() + " " + event.id(), rules);
+  batch_->changes[id].push_back("opened at stage " + c.view.stage);
+  return &c;
+}
+
+void Engine::AddKeys(CaseRecord* c, const std::vector<std::string>& keys) {
+  auto* idx = store_->handle(Family::kIndexes);
+  for (const auto& k : keys) {
+    if (std::find(c->keys.begin(), c->keys.end(), k) != c->keys.end()) continue;
+    c->keys.push_back(k);
+    std::string tk = TypeKey(c->view.type, k);
+    open_index_[tk].push_back(c->view.id);
+    all_index_[tk].push_back(c->view.id);
+    batch_->write.Put(idx, IndexKey('o', c->view.type, k, c->view.id), "");
+    batch_->write.Put(idx, IndexKey('h', c->view.type, k, c->view.id), "");
+  }
+  batch_->dirty_cases.insert(c->view.id);
+}
+
+void Engine::CloseCase(CaseRecord* c, const std::string& reason, const rules::Event& event,
+                       const std::string& rule, const rules::RuleSet& rules) {
+  c->view.status = "closed";
+  auto* idx = store_->handle(Family::kIndexes);
+  for (const auto& k : c->keys) {
+    auto& ids = open_index_[TypeKey(c->view.type, k)];
+    ids.erase(std::remove(ids.begin(), ids.end(), c->view.id), ids.end());
+    batch_->write.Delete(idx, IndexKey('o', c->view.type, k, c->view.id));
+  }
+  Record(c, event, rule, "close", reason, rules);
+  batch_->changes[c->view.id].push_back("closed: " + reason);
+  batch_->dirty_cases.insert(c->view.id);
+}
+
+int64_t Engine::CountPriorCases(const CaseRecord& c, std::string_view case_type, TimeMs from,
+                                TimeMs to) {
+  std::vector<std::string> seen;
+  for (const auto& k : c.keys) {
+    auto it = all_index_.find(TypeKey(case_type, k));
+    if (it == all_index_.end()) continue;
+    for (const auto& id : it->second) {
+      if (id == c.view.id || std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
+      const CaseRecord* other = GetCase(id);
+      if (other && other->view.opened_at > from && other->view.opened_at <= to) {
+        seen.push_back(id);
+      }
+    }
+  }
+  return static_cast<int64_t>(seen.size());
+}
+
+void Engine::Record(CaseRecord* c, const rules::Event& event, const std::string& rule,
+                    std::string action, std::string detail, const rules::RuleSet& rules) {
+  c->history.push_back(
+      {clock_->Now(), event.id(), rule, std::move(action), std::move(detail), rules.version});
+  batch_->dirty_cases.insert(c->view.id);
+}
+
+}  // namespace convene::engine

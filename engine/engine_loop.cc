@@ -1,0 +1,30 @@
+#include "engine/engine_loop.h"
+
+#include <spdlog/spdlog.h>
+
+namespace convene::engine {
+
+Status RunEngineLoop(Engine* engine, connectors::EventSource* source, OutboxRelay* relay,
+                     const std::atomic<bool>& stop, const LoopOptions& options) {
+  std::vector<connectors::InputRecord> batch;
+  batch.reserve(options.max_batch);
+  while (!stop.load()) {
+    batch.clear();
+    if (Status s = source->Poll(&batch, options.max_batch, options.poll_timeout); !s.ok()) {
+      return s;
+    }
+    if (batch.empty()) continue;
+    if (Status s = engine->ProcessBatch(batch); !s.ok()) {
+      spdlog::critical("engine: {}; stopping (state on disk is intact)", s.message());
+      return s;
+    }
+    relay->Wake();
+    source->Acknowledge(engine->Offsets());
+    const auto& t = engine->totals();
+    spdlog::debug("engine: batch of {} (total {} accepted, {} rejected, {} duplicate, {} tasks)",
+                  batch.size(), t.accepted, t.rejected, t.duplicates, t.tasks);
+  }
+  return Status::Ok();
+}
+
+}  // namespace convene::engine

@@ -1,0 +1,222 @@
+// Running the rules for an event on a case, and carrying out their actions.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "engine/engine.h"
+#include "engine/engine_internal.h"
+#include "rules/json.h"
+#include "rules/share.h"
+
+namespace convene::engine {
+
+// What a rule's expression sees: the event, the case, and the case's history.
+class Engine::CaseContext : public rules::EvalContext {
+ public:
+  CaseContext(Engine* engine, const CaseRecord& c, const rules::Event& event,
+              const rules::RuleSet& rules)
+      : engine_(engine), case_(c), event_(event), rules_(rules) {}
+
+  rules::Value Resolve(const std::vector<std::string>& path) const override {
+    std::vector<std::string> below(path.begin() + 1, path.end());
+    if (path[0] == "event") return event_.Resolve(below);
+    if (path[0] == "case") return case_.view.Resolve(below);
+    return rules::Value();
+  }
+
+  int64_t Count(const rules::TypeFilter& types, TimeMs from, TimeMs to) const override {
+    int64_t n = 0;
+    for (const auto& e : case_.timeline) {
+      if (e.occurred_at > from && e.occurred_at <= to && types.Matches(e.type)) ++n;
+    }
+    return n;
+  }
+
+  int64_t Distinct(const rules::TypeFilter& types, const std::vector<std::string>& path,
+                   TimeMs from, TimeMs to) const override {
+    std::set<std::string> values;
+    for (const auto& e : case_.timeline) {
+      if (e.occurred_at <= from || e.occurred_at > to || !types.Matches(e.type)) continue;
+      auto event = e.event_id == event_.id() ? nullptr : engine_->LoadEvent(e.event_id);
+      const rules::Event& ev = event ? *event : event_;
+      if (!event && e.event_id != event_.id()) continue;
+      rules::Value v = ev.Resolve(path);
+      if (!v.is_null()) values.insert(v.ToText());
+    }
+    return static_cast<int64_t>(values.size());
+  }
+
+  int64_t PriorCases(std::string_view case_type, TimeMs from, TimeMs to) const override {
+    return engine_->CountPriorCases(case_, case_type, from, to);
+  }
+
+  TimeMs Now() const override { return event_.occurred_at(); }
+  const rules::Calendars& calendars() const override { return rules_.calendars; }
+
+ private:
+  Engine* engine_;
+  const CaseRecord& case_;
+  const rules::Event& event_;
+  const rules::RuleSet& rules_;
+};
+
+void Engine::ApplyRules(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules) {
+  TimeMs t = event.occurred_at();
+  for (const auto& rule : rules.rules) {
+    if (c->view.status != "open") break;
+    if (!rule.case_type.empty() && rule.case_type != c->view.type) continue;
+    if (!rule.on.Matches(event.type())) continue;
+    if (rule.effective_from && t < *rule.effective_from) continue;
+    if (rule.effective_until && t >= *rule.effective_until) continue;
+    auto fired = c->fired.find(rule.id);
+    if (fired != c->fired.end()) {
+      if (rule.once_per_case) continue;
+      if (rule.cooldown && t < rule.cooldown->After(fired->second, rules.calendars)) continue;
+    }
+    if (rule.when && !rule.when->Holds(CaseContext(this, *c, event, rules))) continue;
+    c->fired[rule.id] = t;
+    for (const auto& action : rule.then) ApplyAction(c, event, rule, action, rules);
+  }
+}
+
+void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
+                         const rules::Action& action, const rules::RuleSet& rules) {
+  using Kind = rules::Action::Kind;
+  auto& changes = batch_->changes[c->view.id];
+  switch (action.kind) {
+    case Kind::kTask: {
+      const rules::TaskSpec& spec = action.task;
+      std::optional<TimeMs> due;
+      if (spec.due) due = spec.due->After(event.occurred_at(), rules.calendars);
+      std::string title = spec.title.Render([&](const std::vector<std::string>& path) {
+        std::vector<std::string> below(path.begin() + 1, path.end());
+        if (path[0] == "event") return event.Resolve(below);
+        if (path[0] == "case") return c->view.Resolve(below);
+        if (path[0] == "rule" && below.size() == 1) {
+          if (below[0] == "id") return rules::Value(rule.id);
+          if (below[0] == "title") return rules::Value(rule.title);
+        }
+        return rules::Value();
+      });
+      for (const auto& to : spec.to) {
+        if (const rules::Partner* p = rules.FindPartner(to)) {
+          EmitTask(c, event, rule, action, *p, "action", title, spec.priority, due, rules);
+        }
+      }
+      return;
+    }
+    case Kind::kNotify:
+      if (const rules::Partner* p = rules.FindPartner(action.argument)) {
+        EmitTask(c, event, rule, action, *p, "notify",
+                 "For information: " + rule.title + " (" + c->view.id + ")", "low", std::nullopt,
+                 rules);
+      }
+      return;
+    case Kind::kEscalate:
+    case Kind::kSetStage: {
+      const rules::CaseType* type = rules.FindCaseType(c->view.type);
+      if (!type) return;
+      int to = type->StageIndex(action.argument);
+      int from = type->StageIndex(c->view.stage);
+      if (to < 0 || to == from) return;
+      // Escalation only ever moves a case up its stages.
+      if (action.kind == Kind::kEscalate && to < from) return;
+      std::string detail = "stage " + c->view.stage + " -> " + action.argument;
+      c->view.stage = action.argument;
+      changes.push_back(detail);
+      Record(c, event, rule.id, action.kind == Kind::kEscalate ? "escalate" : "set_stage", detail,
+             rules);
+      return;
+    }
+    case Kind::kFlag:
+      if (std::find(c->view.flags.begin(), c->view.flags.end(), action.argument) ==
+          c->view.flags.end()) {
+        c->view.flags.push_back(action.argument);
+        changes.push_back("flag " + action.argument);
+        Record(c, event, rule.id, "flag", action.argument, rules);
+      }
+      return;
+    case Kind::kSet:
+      for (const auto& [field, value] : action.fields) {
+        if (c->view.fields[field] == value) continue;
+        c->view.fields[field] = value;
+        changes.push_back(field + " = " + value);
+        Record(c, event, rule.id, "set", field + " = " + value, rules);
+      }
+      return;
+    case Kind::kClose:
+      CloseCase(c, action.argument, event, rule.id, rules);
+      return;
+  }
+}
+
+void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
+                      const rules::Action& action, const rules::Partner& partner,
+                      std::string kind, std::string title, std::string priority,
+                      std::optional<TimeMs> due, const rules::RuleSet& rules) {
+  Task t;
+  t.task_id = MakeTaskId(c->view.id, rule.id, action.index, event.id(), partner.id);
+  if (batch_->tasks.count(t.task_id)) return;
+  t.case_id = c->view.id;
+  t.case_type = c->view.type;
+  t.partner = partner.id;
+  t.kind = std::move(kind);
+  t.rule = rule.id;
+  t.rules_version = rules.version;
+  t.title = std::move(title);
+  t.priority = std::move(priority);
+  t.due_at = due;
+  t.created_at = clock_->Now();
+  t.trigger_event = event.id();
+  rules::SharedContext shared = rules::BuildContext(partner, event, c->view);
+  t.context_json = std::move(shared.json);
+  t.withheld = std::move(shared.withheld);
+  batch_->write.Put(store_->handle(Family::kTasks), t.task_id, t.ToRecord());
+  batch_->write.Put(store_->handle(Family::kIndexes), CaseTaskKey(t.case_id, t.task_id), "");
+  Outbox(partner.topic, t.task_id, t.ToMessage());
+  std::string detail = t.kind + " " + t.task_id + " to " + partner.id + ": " + t.title;
+  if (!t.withheld.empty()) {
+    detail += " (withheld:";
+    for (const auto& w : t.withheld) detail += " " + w;
+    detail += ")";
+  }
+  Record(c, event, rule.id, "task", detail, rules);
+  batch_->changes[c->view.id].push_back("task " + t.task_id + " to " + partner.id);
+  batch_->tasks.emplace(t.task_id, std::move(t));
+  ++totals_.tasks;
+}
+
+std::optional<Task> Engine::FindTask(const std::string& task_id) {
+  if (auto it = batch_->tasks.find(task_id); it != batch_->tasks.end()) return it->second;
+  auto stored = store_->Get(Family::kTasks, task_id);
+  if (!stored.ok() || !stored->has_value()) return std::nullopt;
+  auto task = Task::FromRecord(**stored);
+  if (!task.ok()) return std::nullopt;
+  return std::move(*task);
+}
+
+void Engine::UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules) {
+  static const std::pair<const char*, const char*> kStatus[] = {
+      {"task.acknowledged", "acknowledged"},
+      {"task.completed", "completed"},
+      {"task.declined", "declined"}};
+  for (const auto& [type, status] : kStatus) {
+    if (event.type() != type) continue;
+    const auto& data = event.data();
+    auto task = FindTask(std::string(json::GetString(data, "task_id")));
+    if (!task) return;
+    task->status = status;
+    batch_->write.Put(store_->handle(Family::kTasks), task->task_id, task->ToRecord());
+    if (CaseRecord* c = GetCase(task->case_id)) {
+      std::string by(json::GetString(data, "by", event.source()));
+      c->history.push_back({clock_->Now(), event.id(), task->rule, status,
+                            task->task_id + " " + status + " by " + by, rules.version});
+      batch_->changes[c->view.id].push_back("task " + task->task_id + " " + status);
+    }
+    batch_->tasks[task->task_id] = std::move(*task);
+    return;
+  }
+}
+
+}  // namespace convene::engine

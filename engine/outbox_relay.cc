@@ -1,0 +1,121 @@
+#include "engine/outbox_relay.h"
+
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include "engine/task.h"
+
+namespace convene::engine {
+
+OutboxRelay::~OutboxRelay() { Stop(std::chrono::milliseconds(0)); }
+
+connectors::MessageSink::DeliveryCallback OutboxRelay::DeliveryHandler() {
+  return [this](uint64_t seq, const Status& status) { OnDelivery(seq, status); };
+}
+
+void OutboxRelay::Start(std::unique_ptr<connectors::MessageSink> sink) {
+  sink_ = std::move(sink);
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void OutboxRelay::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_one();
+}
+
+bool OutboxRelay::Idle() const {
+  if (in_flight_count_.load() != 0) return false;
+  bool empty = true;
+  store_->Scan(Family::kOutbox, "", [&](std::string_view, std::string_view) {
+    empty = false;
+    return false;
+  });
+  return empty;
+}
+
+bool OutboxRelay::WaitIdle(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!Idle()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    Wake();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+void OutboxRelay::Stop(std::chrono::milliseconds drain) {
+  if (!thread_.joinable()) return;
+  if (drain.count() > 0) WaitIdle(drain);
+  stop_ = true;
+  Wake();
+  thread_.join();
+  if (sink_) (void)sink_->Flush(std::chrono::milliseconds(2000));
+}
+
+void OutboxRelay::OnDelivery(uint64_t seq, const Status& status) {
+  in_flight_.erase(seq);
+  in_flight_count_ = in_flight_.size();
+  if (status.ok()) {
+    confirmed_.push_back(seq);
+    ++delivered_;
+    return;
+  }
+  ++failures_;
+  rescan_ = true;
+  spdlog::warn("outbox: message {} not delivered ({}); will retry", seq, status.message());
+}
+
+void OutboxRelay::Pump() {
+  if (rescan_ && in_flight_.empty()) {
+    cursor_ = 0;
+    rescan_ = false;
+  }
+  std::string start = EncodeU64(cursor_ + 1);
+  size_t queued = 0;
+  std::unique_ptr<rocksdb::Iterator> it(
+      store_->db()->NewIterator(rocksdb::ReadOptions(), store_->handle(Family::kOutbox)));
+  for (it->Seek(start); it->Valid() && queued < 10000; it->Next()) {
+    uint64_t seq = DecodeU64(std::string_view(it->key().data(), it->key().size()));
+    if (in_flight_.count(seq)) continue;
+    OutboxMessage m;
+    if (!OutboxMessage::Decode(std::string_view(it->value().data(), it->value().size()), &m)) {
+      spdlog::error("outbox: entry {} is unreadable; dropping it", seq);
+      confirmed_.push_back(seq);
+      continue;
+    }
+    if (!sink_->Produce(m.topic, m.key, m.payload, seq).ok()) break;  // queue full: later
+    in_flight_.insert(seq);
+    cursor_ = std::max(cursor_, seq);
+    ++queued;
+  }
+  in_flight_count_ = in_flight_.size();
+}
+
+void OutboxRelay::Run() {
+  auto* family = store_->handle(Family::kOutbox);
+  while (!stop_) {
+    Pump();
+    sink_->Poll(std::chrono::milliseconds(in_flight_.empty() ? 0 : 10));
+    if (!confirmed_.empty()) {
+      rocksdb::WriteBatch batch;
+      for (uint64_t seq : confirmed_) batch.Delete(family, EncodeU64(seq));
+      // Not synced: losing a delete only means a message is sent once more.
+      if (Status s = store_->Write(&batch, false); !s.ok()) {
+        spdlog::error("outbox: {}", s.message());
+      }
+      confirmed_.clear();
+    }
+    if (in_flight_.empty()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(rescan_ ? 500 : 50),
+                   [this] { return woken_ || stop_.load(); });
+      woken_ = false;
+    }
+  }
+}
+
+}  // namespace convene::engine
