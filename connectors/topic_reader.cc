@@ -41,8 +41,7 @@ Result<Partitions> Watermarks(RdKafka::Handle* h, const std::string& topic, int 
 Result<std::vector<std::string>> ReadTopic(const std::string& bootstrap, const std::string& topic,
                                            std::chrono::milliseconds timeout) {
   auto conf = MakeKafkaConf(bootstrap, {{"group.id", "convene-reader"},
-                                        {"enable.auto.commit", "false"},
-                                        {"allow.auto.create.topics", "false"}});
+                                        {"enable.auto.commit", "false"}});
   if (!conf.ok()) return conf.status();
   std::string err;
   std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf->get(), err));
@@ -82,7 +81,7 @@ Result<std::vector<std::string>> ReadTopic(const std::string& bootstrap, const s
 
 Result<int64_t> TopicEndOffset(const std::string& bootstrap, const std::string& topic,
                                std::chrono::milliseconds timeout) {
-  auto conf = MakeKafkaConf(bootstrap, {{"allow.auto.create.topics", "false"}});
+  auto conf = MakeKafkaConf(bootstrap, {});
   if (!conf.ok()) return conf.status();
   std::string err;
   std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf->get(), err));

@@ -6,7 +6,7 @@
 namespace convene::engine {
 namespace {
 
-const char* kFamilyNames[kFamilyCount] = {rocksdb::kDefaultColumnFamilyName.c_str(),
+const char* kFamilyNames[kFamilyCount] = {"default",  // rocksdb::kDefaultColumnFamilyName
                                           "cases",
                                           "events",
                                           "indexes",

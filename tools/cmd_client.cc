@@ -1,0 +1,108 @@
+// `convene tasks`, `convene case` and `convene rules check`.
+#include <iostream>
+
+#include "connectors/topic_reader.h"
+#include "engine/case_record.h"
+#include "engine/case_store.h"
+#include "engine/task.h"
+#include "rules/config_loader.h"
+#include "tools/commands.h"
+#include "tools/engine_host.h"
+
+namespace convene::tools {
+
+int TasksCommand(const std::string& kafka, const std::string& partner,
+                 const std::string& config_dir, const std::string& topic_prefix) {
+  std::string topic = topic_prefix + "tasks." + partner;
+  if (!config_dir.empty()) {
+    auto rules = LoadRulesOrReport(config_dir, topic_prefix);
+    if (!rules) return 2;
+    const rules::Partner* p = rules->FindPartner(partner);
+    if (!p) {
+      std::cerr << "unknown partner '" << partner << "' in " << config_dir << "\n";
+      return 2;
+    }
+    topic = p->topic;
+  }
+  auto tasks = connectors::ReadTopic(kafka, topic, std::chrono::seconds(30));
+  if (!tasks.ok()) {
+    std::cerr << "tasks: " << tasks.status().message() << "\n";
+    return 1;
+  }
+  for (const auto& t : *tasks) std::cout << t << "\n";
+  std::cerr << tasks->size() << " task" << (tasks->size() == 1 ? "" : "s") << " on " << topic
+            << "\n";
+  return 0;
+}
+
+int CaseCommand(const std::string& data_dir, const std::string& case_id) {
+  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
+  if (!store.ok()) {
+    std::cerr << store.status().message() << "\n";
+    return 1;
+  }
+  auto stored = (*store)->Get(engine::Family::kCases, case_id);
+  if (!stored.ok() || !stored->has_value()) {
+    std::cerr << "no case '" << case_id << "' in " << data_dir << "\n";
+    return 1;
+  }
+  auto c = engine::CaseRecord::Parse(**stored);
+  if (!c.ok()) {
+    std::cerr << c.status().message() << "\n";
+    return 1;
+  }
+  const auto& v = c->view;
+  std::cout << v.id << "  " << v.type << "  stage " << v.stage << "  (" << v.status << ")\n"
+            << "  opened   " << FormatRfc3339(v.opened_at) << "\n";
+  if (!v.flags.empty()) {
+    std::cout << "  flags   ";
+    for (const auto& f : v.flags) std::cout << " " << f;
+    std::cout << "\n";
+  }
+  for (const auto& [k, val] : v.fields) std::cout << "  " << k << " = " << val << "\n";
+  std::cout << "  keys    ";
+  for (const auto& k : c->keys) std::cout << " " << k;
+  std::cout << "\n\nTimeline (event time)\n";
+  for (const auto& e : c->timeline) {
+    std::cout << "  " << FormatRfc3339(e.occurred_at) << "  " << e.type << "  " << e.event_id
+              << "\n";
+  }
+  std::cout << "\nHistory (what convene did, under which rules)\n";
+  for (const auto& h : c->history) {
+    std::cout << "  " << FormatRfc3339(h.at) << "  " << h.action;
+    if (!h.rule.empty()) std::cout << "  [" << h.rule << "]";
+    std::cout << "  " << h.detail << "  (event " << h.event_id << ", rules " << h.rules_version
+              << ")\n";
+  }
+  std::cout << "\nTasks\n";
+  std::string prefix = std::string("t") + '\x1f' + case_id + '\x1f';
+  size_t open = 0, all = 0;
+  (*store)->Scan(engine::Family::kIndexes, prefix, [&](std::string_view key, std::string_view) {
+    std::string task_id(key.substr(prefix.size()));
+    auto rec = (*store)->Get(engine::Family::kTasks, task_id);
+    if (!rec.ok() || !rec->has_value()) return true;
+    auto t = engine::Task::FromRecord(**rec);
+    if (!t.ok()) return true;
+    ++all;
+    if (t->status == "open" || t->status == "acknowledged") ++open;
+    std::cout << "  " << t->task_id << "  " << t->status << "  " << t->partner << "  ["
+              << t->priority << "]  " << t->title;
+    if (t->due_at) std::cout << "  (due " << FormatRfc3339(*t->due_at) << ")";
+    std::cout << "\n";
+    return true;
+  });
+  std::cout << "  " << open << " open of " << all << "\n";
+  return 0;
+}
+
+int RulesCheckCommand(const std::string& config_dir) {
+  auto rules = LoadRulesOrReport(config_dir, "convene.");
+  if (!rules) return 1;
+  std::cout << config_dir << ": OK, rules version " << rules->version << " ("
+            << rules->partners.size() << " partners, " << rules->case_types.size()
+            << " case types, " << rules->calendars.size() << " calendars, " << rules->rules.size()
+            << " rules)\n";
+  return 0;
+}
+
+}  // namespace convene::tools

@@ -1,0 +1,304 @@
+// `convene run`, `convene broker` and `convene demo`.
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "connectors/kafka_message_sink.h"
+#include "connectors/topic_reader.h"
+#include "rules/json.h"
+#include "tools/commands.h"
+#include "tools/engine_host.h"
+
+namespace convene::tools {
+
+std::atomic<bool> g_stop{false};
+
+namespace {
+
+void OnSignal(int) { g_stop = true; }
+
+Status WriteAddress(const std::string& file, const std::string& address) {
+  if (file.empty()) return Status::Ok();
+  std::string tmp = file + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << address << "\n";
+    if (!out) return Status::Error("cannot write " + file);
+  }
+  std::filesystem::rename(tmp, file);
+  return Status::Ok();
+}
+
+void WaitForStop() {
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+std::vector<std::string> ReadLines(const std::string& file) {
+  std::vector<std::string> lines;
+  std::ifstream in(file, std::ios::binary);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+}  // namespace
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+std::string DefaultConfigDir() {
+  if (std::filesystem::is_directory("config")) return "config";
+#ifdef CONVENE_SOURCE_DIR
+  std::string shipped = std::string(CONVENE_SOURCE_DIR) + "/config";
+  if (std::filesystem::is_directory(shipped)) return shipped;
+#endif
+  return "config";
+}
+
+int RunCommand(const RunOptions& options) {
+  auto rules = LoadRulesOrReport(options.config_dir, options.topic_prefix);
+  if (!rules) return 2;
+  spdlog::info("rules {} loaded from {}: {} partners, {} case types, {} rules", rules->version,
+               options.config_dir, rules->partners.size(), rules->case_types.size(),
+               rules->rules.size());
+  std::unique_ptr<connectors::EmbeddedBroker> broker;
+  std::string bootstrap = options.kafka;
+  if (bootstrap.empty()) {
+    auto started = StartEmbeddedBroker(rules.get(), options.topic_prefix);
+    if (!started.ok()) {
+      std::cerr << started.status().message() << "\n";
+      return 1;
+    }
+    broker = std::move(*started);
+    bootstrap = broker->bootstrap();
+    std::cout << "convene: embedded Kafka broker at " << bootstrap << std::endl;
+    if (Status s = WriteAddress(options.address_file, bootstrap); !s.ok()) {
+      std::cerr << s.message() << "\n";
+      return 1;
+    }
+  }
+  EngineHost::Options ho;
+  ho.data_dir = options.data_dir;
+  ho.bootstrap = bootstrap;
+  ho.topic_prefix = options.topic_prefix;
+  ho.sync = options.sync;
+  auto host = EngineHost::Start(ho, rules);
+  if (!host.ok()) {
+    std::cerr << host.status().message() << "\n";
+    return 1;
+  }
+  spdlog::info("engine running: consuming {} from {}, state in {}",
+               (*host)->engine()->events_topic(), bootstrap, options.data_dir);
+  while (!g_stop && (*host)->running()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  spdlog::info("stopping: finishing the batch and delivering the outbox");
+  Status s = (*host)->Stop(std::chrono::seconds(10));
+  const auto& t = (*host)->engine()->totals();
+  spdlog::info("stopped: {} events accepted, {} rejected, {} duplicates, {} tasks", t.accepted,
+               t.rejected, t.duplicates, t.tasks);
+  if (!s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int BrokerCommand(const std::string& config_dir, const std::string& topic_prefix,
+                  const std::string& address_file) {
+  std::shared_ptr<const rules::RuleSet> rules;
+  if (!config_dir.empty()) {
+    rules = LoadRulesOrReport(config_dir, topic_prefix);
+    if (!rules) return 2;
+  }
+  auto broker = StartEmbeddedBroker(rules.get(), topic_prefix);
+  if (!broker.ok()) {
+    std::cerr << broker.status().message() << "\n";
+    return 1;
+  }
+  std::cout << (*broker)->bootstrap() << std::endl;
+  if (Status s = WriteAddress(address_file, (*broker)->bootstrap()); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 1;
+  }
+  spdlog::info("embedded broker at {}; stop with Ctrl-C", (*broker)->bootstrap());
+  WaitForStop();
+  return 0;
+}
+
+int SendCommand(const std::string& kafka, const std::string& file, const std::string& topic) {
+  if (!std::filesystem::exists(file)) {
+    std::cerr << file << ": no such file\n";
+    return 1;
+  }
+  std::vector<std::string> lines = ReadLines(file);
+  if (Status s = connectors::ProduceAll(kafka, topic, lines); !s.ok()) {
+    std::cerr << "send: " << s.message() << "\n";
+    return 1;
+  }
+  std::cerr << "sent " << lines.size() << " events to " << topic << "\n";
+  return 0;
+}
+
+int DemoCommand(const std::string& config_dir, const std::string& data_dir,
+                const std::string& samples) {
+  const std::string prefix = "convene.";
+  auto rules = LoadRulesOrReport(config_dir, prefix);
+  if (!rules) return 2;
+  auto broker = StartEmbeddedBroker(rules.get(), prefix);
+  if (!broker.ok()) {
+    std::cerr << broker.status().message() << "\n";
+    return 1;
+  }
+  std::string data = data_dir;
+  bool temporary = data.empty();
+  if (temporary) {
+    char tmpl[] = "/tmp/convene-demo-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+      std::cerr << "cannot create a temporary folder\n";
+      return 1;
+    }
+    data = tmpl;
+  }
+  std::cout << "convene demo\n  broker:  " << (*broker)->bootstrap() << " (embedded)\n"
+            << "  config:  " << config_dir << " (rules " << rules->version << ")\n"
+            << "  state:   " << data << "\n";
+
+  // The sample events, every *.jsonl in the samples folder, in name order.
+  std::string sample_dir = samples.empty() ? config_dir + "/samples" : samples;
+  std::vector<std::string> files;
+  if (std::filesystem::is_directory(sample_dir)) {
+    for (const auto& e : std::filesystem::directory_iterator(sample_dir)) {
+      if (e.path().extension() == ".jsonl") files.push_back(e.path().string());
+    }
+  } else if (std::filesystem::exists(sample_dir)) {
+    files.push_back(sample_dir);
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> lines;
+  for (const auto& f : files) {
+    auto more = ReadLines(f);
+    lines.insert(lines.end(), more.begin(), more.end());
+  }
+  if (lines.empty()) {
+    std::cerr << "no sample events in " << sample_dir << "\n";
+    return 1;
+  }
+
+  EngineHost::Options ho;
+  ho.data_dir = data;
+  ho.bootstrap = (*broker)->bootstrap();
+  ho.topic_prefix = prefix;
+  auto host = EngineHost::Start(ho, rules);
+  if (!host.ok()) {
+    std::cerr << host.status().message() << "\n";
+    return 1;
+  }
+  if (Status s = connectors::ProduceAll((*broker)->bootstrap(), prefix + "events", lines);
+      !s.ok()) {
+    std::cerr << "demo: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "  sent:    " << lines.size() << " events from " << files.size() << " file"
+            << (files.size() == 1 ? "" : "s") << " in " << sample_dir << "\n\n";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!(*host)->CaughtUp(static_cast<int64_t>(lines.size())) && !g_stop) {
+    if (std::chrono::steady_clock::now() > deadline || !(*host)->running()) {
+      std::cerr << "demo: the engine did not finish the sample events\n";
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const engine::EngineTotals totals = (*host)->engine()->totals();
+  if (Status s = (*host)->Stop(std::chrono::seconds(10)); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 1;
+  }
+
+  // Read back what partners would see, as any Kafka client would.
+  std::map<std::string, size_t> per_partner;
+  std::map<std::string, size_t> cases_by_type;
+  size_t partners_with_tasks = 0;
+  for (const auto& p : rules->partners) {
+    auto tasks = connectors::ReadTopic((*broker)->bootstrap(), p.topic, std::chrono::seconds(10));
+    if (!tasks.ok()) {
+      std::cerr << "demo: " << tasks.status().message() << "\n";
+      return 1;
+    }
+    per_partner[p.id] = tasks->size();
+    if (tasks->empty()) continue;
+    ++partners_with_tasks;
+    std::cout << "== " << p.name << " (" << p.topic << "): " << tasks->size() << " task"
+              << (tasks->size() == 1 ? "" : "s") << "\n";
+    for (const auto& t : *tasks) {
+      rapidjson::Document d;
+      d.Parse(t.data(), t.size());
+      std::string due(json::GetString(d, "due_at", ""));
+      std::cout << "  " << json::GetString(d, "case_id") << "  [" << json::GetString(d, "priority")
+                << "]  " << json::GetString(d, "title");
+      if (!due.empty()) std::cout << "  (due " << due << ")";
+      std::cout << "\n";
+    }
+    std::cout << "\n";
+  }
+  auto dead = connectors::ReadTopic((*broker)->bootstrap(), prefix + "dead-letter",
+                                    std::chrono::seconds(10));
+  auto updates = connectors::ReadTopic((*broker)->bootstrap(), prefix + "case-updates",
+                                       std::chrono::seconds(10));
+  if (updates.ok()) {
+    std::map<std::string, std::string> latest;
+    for (const auto& u : *updates) {
+      rapidjson::Document d;
+      d.Parse(u.data(), u.size());
+      if (d.IsObject() && d.HasMember("case")) {
+        latest[std::string(json::GetString(d["case"], "id"))] =
+            std::string(json::GetString(d["case"], "type"));
+      }
+    }
+    for (const auto& [id, type] : latest) ++cases_by_type[type];
+  }
+  std::cout << "== Summary\n"
+            << "  events:   " << totals.records << " read, " << totals.accepted << " accepted, "
+            << totals.duplicates << " duplicates, " << totals.rejected << " rejected ("
+            << (dead.ok() ? dead->size() : 0) << " on " << prefix << "dead-letter)\n"
+            << "  cases:    " << totals.cases_opened << " opened (";
+  bool first = true;
+  for (const auto& [type, n] : cases_by_type) {
+    std::cout << (first ? "" : ", ") << type << " " << n;
+    first = false;
+  }
+  std::cout << ")\n  tasks:    " << totals.tasks << " to " << partners_with_tasks
+            << " partners (";
+  first = true;
+  for (const auto& [p, n] : per_partner) {
+    if (n == 0) continue;
+    std::cout << (first ? "" : ", ") << p << " " << n;
+    first = false;
+  }
+  std::cout << ")\n";
+  if (dead.ok() && !dead->empty()) {
+    std::cout << "  rejected input:\n";
+    for (const auto& d : *dead) {
+      rapidjson::Document doc;
+      doc.Parse(d.data(), d.size());
+      std::cout << "    offset " << json::GetInt(doc, "offset") << ": "
+                << json::GetString(doc, "reason") << "\n";
+    }
+  }
+  if (temporary) std::filesystem::remove_all(data);
+  return 0;
+}
+
+}  // namespace convene::tools

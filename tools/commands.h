@@ -1,0 +1,40 @@
+// The `convene` program's commands. Each returns the process exit status:
+// 0 success, 1 failure, 2 bad configuration or usage.
+#pragma once
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace convene::tools {
+
+// Set by SIGINT/SIGTERM.
+extern std::atomic<bool> g_stop;
+void InstallSignalHandlers();
+
+// The config folder to use when none is given: ./config, else the one in the
+// source tree this program was built from.
+std::string DefaultConfigDir();
+
+struct RunOptions {
+  std::string config_dir;
+  std::string kafka;        // empty: start the embedded broker
+  std::string data_dir = "convene-data";
+  std::string topic_prefix = "convene.";
+  std::string address_file;  // where to write the embedded broker's address
+  bool sync = true;
+};
+
+int RunCommand(const RunOptions& options);
+int BrokerCommand(const std::string& config_dir, const std::string& topic_prefix,
+                  const std::string& address_file);
+int DemoCommand(const std::string& config_dir, const std::string& data_dir,
+                const std::string& samples);
+int SendCommand(const std::string& kafka, const std::string& file, const std::string& topic);
+int TasksCommand(const std::string& kafka, const std::string& partner,
+                 const std::string& config_dir, const std::string& topic_prefix);
+int CaseCommand(const std::string& data_dir, const std::string& case_id);
+int RulesCheckCommand(const std::string& config_dir);
+
+}  // namespace convene::tools

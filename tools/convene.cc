@@ -1,0 +1,90 @@
+// convene: the case-coordination engine and its command-line tools.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  // Logs go to stderr so that stdout carries only what a command prints.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("convene"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  CLI::App app{"convene: case coordination for Community Safety Partnerships"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+
+  using convene::tools::RunOptions;
+  RunOptions run;
+  run.config_dir = convene::tools::DefaultConfigDir();
+  bool no_sync = false;
+  auto* run_cmd = app.add_subcommand("run", "Run the engine");
+  run_cmd->add_option("--config", run.config_dir, "config folder")->capture_default_str();
+  run_cmd->add_option("--kafka", run.kafka,
+                      "Kafka bootstrap servers (host:port); without it an embedded broker starts");
+  run_cmd->add_option("--data", run.data_dir, "state folder (RocksDB)")->capture_default_str();
+  run_cmd->add_option("--topic-prefix", run.topic_prefix)->capture_default_str();
+  run_cmd->add_option("--address-file", run.address_file,
+                      "write the embedded broker's address to this file");
+  run_cmd->add_flag("--no-sync", no_sync, "do not fsync each batch (benchmarks only)");
+
+  std::string broker_config, broker_address_file, broker_prefix = "convene.";
+  auto* broker_cmd = app.add_subcommand("broker", "Run only the embedded Kafka-protocol broker");
+  broker_cmd->add_option("--config", broker_config, "also create the partners' task topics");
+  broker_cmd->add_option("--topic-prefix", broker_prefix)->capture_default_str();
+  broker_cmd->add_option("--address-file", broker_address_file,
+                         "write the broker's address to this file");
+
+  std::string demo_config = convene::tools::DefaultConfigDir(), demo_data, demo_samples;
+  auto* demo_cmd = app.add_subcommand("demo", "Embedded broker, engine, shipped config and samples");
+  demo_cmd->add_option("--config", demo_config)->capture_default_str();
+  demo_cmd->add_option("--data", demo_data, "state folder (default: a new temporary folder)");
+  demo_cmd->add_option("--samples", demo_samples, "events to send (default: CONFIG/samples)");
+
+  std::string kafka, file, send_topic = "convene.events";
+  auto* send_cmd = app.add_subcommand("send", "Produce events from a JSON-lines file");
+  send_cmd->add_option("--kafka", kafka, "bootstrap servers")->required();
+  send_cmd->add_option("file", file, "events, one JSON object per line")->required();
+  send_cmd->add_option("--topic", send_topic)->capture_default_str();
+
+  std::string partner, tasks_config, tasks_prefix = "convene.";
+  auto* tasks_cmd = app.add_subcommand("tasks", "Print the tasks on a partner's queue");
+  tasks_cmd->add_option("--kafka", kafka, "bootstrap servers")->required();
+  tasks_cmd->add_option("--partner", partner, "partner id")->required();
+  tasks_cmd->add_option("--config", tasks_config, "config folder (for a partner's own topic)");
+  tasks_cmd->add_option("--topic-prefix", tasks_prefix)->capture_default_str();
+
+  std::string data_dir = "convene-data", case_id;
+  auto* case_cmd = app.add_subcommand("case", "Print a case's timeline and open tasks");
+  case_cmd->add_option("--data", data_dir, "state folder")->capture_default_str();
+  case_cmd->add_option("id", case_id, "case id, e.g. asb-000001")->required();
+
+  auto* rules_cmd = app.add_subcommand("rules", "Work with rules");
+  rules_cmd->require_subcommand(1);
+  std::string check_dir;
+  auto* check_cmd = rules_cmd->add_subcommand("check", "Validate a config folder");
+  check_cmd->add_option("dir", check_dir, "config folder")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  convene::tools::InstallSignalHandlers();
+
+  if (*run_cmd) {
+    run.sync = !no_sync;
+    return convene::tools::RunCommand(run);
+  }
+  if (*broker_cmd) {
+    return convene::tools::BrokerCommand(broker_config, broker_prefix, broker_address_file);
+  }
+  if (*demo_cmd) return convene::tools::DemoCommand(demo_config, demo_data, demo_samples);
+  if (*send_cmd) return convene::tools::SendCommand(kafka, file, send_topic);
+  if (*tasks_cmd) {
+    return convene::tools::TasksCommand(kafka, partner, tasks_config, tasks_prefix);
+  }
+  if (*case_cmd) return convene::tools::CaseCommand(data_dir, case_id);
+  if (*check_cmd) return convene::tools::RulesCheckCommand(check_dir);
+  return 2;
+}

@@ -1,0 +1,95 @@
+#include "tools/engine_host.h"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "connectors/kafka_message_sink.h"
+#include "engine/engine_loop.h"
+#include "rules/config_loader.h"
+
+namespace convene::tools {
+
+Result<std::unique_ptr<EngineHost>> EngineHost::Start(const Options& options,
+                                                      std::shared_ptr<const rules::RuleSet> rules) {
+  std::unique_ptr<EngineHost> host(new EngineHost());
+  auto store = engine::CaseStore::Open(options.data_dir);
+  if (!store.ok()) return store.status();
+  host->store_ = std::move(*store);
+  engine::EngineOptions eo;
+  eo.topic_prefix = options.topic_prefix;
+  eo.sync = options.sync;
+  auto engine = engine::Engine::Open(host->store_.get(), std::move(rules), &host->clock_, eo);
+  if (!engine.ok()) return engine.status();
+  host->engine_ = std::move(*engine);
+  host->relay_ = std::make_unique<engine::OutboxRelay>(host->store_.get());
+  auto sink = connectors::KafkaMessageSink::Open(options.bootstrap, host->relay_->DeliveryHandler());
+  if (!sink.ok()) return sink.status();
+  host->relay_->Start(std::move(*sink));
+  engine::Engine* e = host->engine_.get();
+  auto source = connectors::KafkaEventSource::Open(
+      options.bootstrap, e->events_topic(), "convene-engine",
+      [e](const std::string& topic, int32_t partition) { return e->StoredOffset(topic, partition); });
+  if (!source.ok()) return source.status();
+  host->source_ = std::move(*source);
+  EngineHost* h = host.get();
+  host->loop_ = std::thread([h] {
+    h->loop_status_ =
+        engine::RunEngineLoop(h->engine_.get(), h->source_.get(), h->relay_.get(), h->stop_);
+    h->finished_ = true;
+  });
+  return host;
+}
+
+EngineHost::~EngineHost() { (void)Stop(std::chrono::milliseconds(0)); }
+
+Status EngineHost::Stop(std::chrono::milliseconds drain) {
+  stop_ = true;
+  if (loop_.joinable()) loop_.join();
+  if (relay_) relay_->Stop(drain);
+  return loop_status_;
+}
+
+bool EngineHost::CaughtUp(int64_t events_end) const {
+  int64_t applied = 0;
+  for (const auto& [tp, offset] : engine_->Offsets()) {
+    if (tp.first == engine_->events_topic()) applied += offset;
+  }
+  return applied >= events_end && relay_->Idle();
+}
+
+std::shared_ptr<const rules::RuleSet> LoadRulesOrReport(const std::string& dir,
+                                                        const std::string& topic_prefix) {
+  rules::LoadOptions options;
+  options.topic_prefix = topic_prefix;
+  auto loaded = rules::LoadRuleSet(dir, options);
+  if (auto* errors = std::get_if<std::vector<rules::ConfigError>>(&loaded)) {
+    for (const auto& e : *errors) std::cerr << dir << "/" << e.ToString() << "\n";
+    std::cerr << errors->size() << " error" << (errors->size() == 1 ? "" : "s") << " in " << dir
+              << "\n";
+    return nullptr;
+  }
+  return std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
+}
+
+std::vector<std::string> ConveneTopics(const rules::RuleSet* rules, const std::string& prefix) {
+  std::vector<std::string> topics = {prefix + "events", prefix + "dead-letter",
+                                     prefix + "case-updates"};
+  if (rules) {
+    for (const auto& p : rules->partners) topics.push_back(p.topic);
+  }
+  return topics;
+}
+
+Result<std::unique_ptr<connectors::EmbeddedBroker>> StartEmbeddedBroker(
+    const rules::RuleSet* rules, const std::string& prefix) {
+  auto broker = connectors::EmbeddedBroker::Start();
+  if (!broker.ok()) return broker.status();
+  // One partition per topic: events are applied in the order they were sent.
+  for (const auto& t : ConveneTopics(rules, prefix)) {
+    if (Status s = (*broker)->CreateTopic(t, 1); !s.ok()) return s;
+  }
+  return broker;
+}
+
+}  // namespace convene::tools

@@ -1,0 +1,71 @@
+// Wires the concrete parts of a running engine together: the rule set, the
+// RocksDB store, the Kafka source and sink, the engine and its relay. Used by
+// `convene run` and `convene demo`.
+// Thread-safety: Start/Stop from one thread; the loop runs on its own thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connectors/embedded_broker.h"
+#include "connectors/kafka_event_source.h"
+#include "engine/case_store.h"
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "engine/outbox_relay.h"
+#include "rules/rule_set.h"
+
+namespace convene::tools {
+
+class EngineHost {
+ public:
+  struct Options {
+    std::string data_dir;
+    std::string bootstrap;
+    std::string topic_prefix = "convene.";
+    bool sync = true;
+  };
+
+  static Result<std::unique_ptr<EngineHost>> Start(const Options& options,
+                                                   std::shared_ptr<const rules::RuleSet> rules);
+  ~EngineHost();
+
+  // Stops after the current batch and delivers what the outbox holds (up to `drain`).
+  Status Stop(std::chrono::milliseconds drain);
+  // True when every record up to `end_offset` of the events topic's
+  // partition 0..n has been applied and the outbox is delivered.
+  bool CaughtUp(int64_t events_end) const;
+
+  engine::Engine* engine() { return engine_.get(); }
+  engine::OutboxRelay* relay() { return relay_.get(); }
+  bool running() const { return !finished_.load(); }
+
+ private:
+  EngineHost() = default;
+
+  engine::SystemClock clock_;
+  std::unique_ptr<engine::CaseStore> store_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<engine::OutboxRelay> relay_;
+  std::unique_ptr<connectors::KafkaEventSource> source_;
+  std::thread loop_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> finished_{false};
+  Status loop_status_;
+};
+
+// Loads and validates a config folder; prints every error to stderr.
+std::shared_ptr<const rules::RuleSet> LoadRulesOrReport(const std::string& dir,
+                                                        const std::string& topic_prefix);
+
+// The topics convene uses: events, dead-letter, case-updates, each partner's queue.
+std::vector<std::string> ConveneTopics(const rules::RuleSet* rules, const std::string& prefix);
+
+// Starts the embedded broker with convene's topics created.
+Result<std::unique_ptr<connectors::EmbeddedBroker>> StartEmbeddedBroker(
+    const rules::RuleSet* rules, const std::string& prefix);
+
+}  // namespace convene::tools
