@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace convene::rules {
 namespace {
@@ -51,7 +52,13 @@ class Loader {
     LoadPartners();
     LoadCaseTypes();
     LoadRules();
-    if (!errors_.empty()) return errors_;
+    if (!errors_.empty()) {
+      // Reading order: by file, then by position within it.
+      std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+      });
+      return errors_;
+    }
     set_->version = Hex64(version_hash_).substr(0, 12);
     return std::shared_ptr<const RuleSet>(std::move(set));
   }

@@ -1,0 +1,371 @@
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "rules/config_loader.h"
+#include "rules/json.h"
+#include "tests/support/temp_dir.h"
+
+namespace convene::engine {
+namespace {
+
+constexpr const char* kPartners = R"(partners:
+  - id: council-asb
+    share: [case, event.location, event.data.incident_ref]
+  - id: housing
+    share: [case, event.location.postcode]
+  - id: police
+    share: [case, event.subjects, event.data]
+)";
+constexpr const char* kCaseTypes = R"(case_types:
+  - id: asb
+    opened_by: [asb.report]
+    correlate_by: [event.location.uprn, event.subjects.perpetrator]
+    stages: [reported, warning, cpn, case-review]
+  - id: hate
+    opened_by:
+      - {type: crime.report, when: 'event.data.hate_motivation != "none"'}
+    correlate_by: [event.subjects.victim]
+    stages: [reported, acknowledged]
+)";
+constexpr const char* kCalendar = R"(timezone: Europe/London
+calendars:
+  working-days: {closed: [saturday, sunday], holidays: [2026-04-03, 2026-04-06]}
+)";
+constexpr const char* kRules = R"(rules:
+  - id: threshold
+    on: [asb.report]
+    case: asb
+    when: distinct("asb.report", "event.data.incident_ref", "6mo") >= 3
+    once: case
+    then:
+      - escalate: case-review
+      - task: {to: council-asb, title: "Case Review {{case.id}} at {{event.location.postcode}}", due: 10 working days, priority: high}
+      - notify: housing
+  - id: warn
+    on: [cpn.warning]
+    case: asb
+    then:
+      - escalate: warning
+  - id: demote
+    on: [case.note]
+    case: asb
+    when: event.data.text == "back to reported"
+    then:
+      - escalate: reported
+  - id: reset
+    on: [case.note]
+    case: asb
+    when: event.data.text == "reset"
+    then:
+      - set_stage: reported
+  - id: noisy
+    on: [asb.report]
+    case: asb
+    when: event.data.category == "noise"
+    cooldown: 30d
+    then:
+      - flag: noise
+      - task: {to: police, title: "Noise at {{event.location.postcode}}"}
+  - id: repeat-hate
+    on: [crime.report]
+    case: hate
+    when: prior_cases("hate", "12mo") >= 1
+    then:
+      - flag: repeat-victim
+  - id: declined
+    on: [task.declined]
+    case: asb
+    then:
+      - task: {to: police, title: "Task declined on {{case.id}}"}
+)";
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_.Write("partners.yaml", kPartners);
+    config_.Write("case_types.yaml", kCaseTypes);
+    config_.Write("calendar.yaml", kCalendar);
+    config_.Write("rules/rules.yaml", kRules);
+    auto loaded = rules::LoadRuleSet(config_.path());
+    if (auto* errors = std::get_if<std::vector<rules::ConfigError>>(&loaded)) {
+      for (const auto& e : *errors) ADD_FAILURE() << e.ToString();
+      FAIL();
+    }
+    rules_ = std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
+    OpenEngine();
+  }
+
+  void OpenEngine() {
+    engine_.reset();
+    store_.reset();
+    auto store = CaseStore::Open(data_.path());
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+    auto engine = Engine::Open(store_.get(), rules_, &clock_, EngineOptions());
+    ASSERT_TRUE(engine.ok());
+    engine_ = std::move(*engine);
+  }
+
+  // Applies `payloads` as one batch at the next offsets of convene.events[0].
+  void Apply(const std::vector<std::string>& payloads) {
+    std::vector<connectors::InputRecord> batch;
+    for (const auto& p : payloads) {
+      batch.push_back({"convene.events", 0, next_offset_++, "", p});
+    }
+    ASSERT_TRUE(engine_->ProcessBatch(batch).ok());
+  }
+
+  static std::string Asb(const std::string& id, const std::string& when, const std::string& uprn,
+                         const std::string& ref, const std::string& perp = "",
+                         const std::string& category = "nuisance") {
+    std::string subjects =
+        perp.empty() ? "" : R"("subjects":[{"id":")" + perp + R"(","role":"perpetrator"}],)";
+    return R"({"id":")" + id + R"(","type":"asb.report","occurred_at":")" + when +
+           R"(","source":"police",)" + subjects + R"("location":{"uprn":")" + uprn +
+           R"(","postcode":"SG1 1AA"},"data":{"incident_ref":")" + ref + R"(","category":")" +
+           category + R"("}})";
+  }
+
+  std::vector<OutboxMessage> Outbox(const std::string& topic) {
+    std::vector<OutboxMessage> out;
+    store_->Scan(Family::kOutbox, "", [&](std::string_view, std::string_view v) {
+      OutboxMessage m;
+      EXPECT_TRUE(OutboxMessage::Decode(v, &m));
+      if (m.topic == topic) out.push_back(m);
+      return true;
+    });
+    return out;
+  }
+
+  std::optional<CaseRecord> Case(const std::string& id) {
+    auto v = store_->Get(Family::kCases, id);
+    if (!v.ok() || !v->has_value()) return std::nullopt;
+    auto c = CaseRecord::Parse(**v);
+    return c.ok() ? std::optional<CaseRecord>(*c) : std::nullopt;
+  }
+
+  testing::TempDir config_;
+  testing::TempDir data_;
+  ManualClock clock_{*ParseRfc3339("2026-11-26T09:00:00Z")};
+  std::shared_ptr<const rules::RuleSet> rules_;
+  std::unique_ptr<CaseStore> store_;
+  std::unique_ptr<Engine> engine_;
+  int64_t next_offset_ = 0;
+};
+
+TEST_F(EngineTest, OpensACaseAndJoinsLaterEventsThatShareAKey) {
+  Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A"),
+         Asb("e2", "2026-01-06T10:00:00Z", "100", "B"),
+         Asb("e3", "2026-01-07T10:00:00Z", "200", "C")});
+  auto c1 = Case("asb-000001");
+  ASSERT_TRUE(c1);
+  EXPECT_EQ(c1->timeline.size(), 2u);
+  EXPECT_EQ(c1->view.stage, "reported");
+  EXPECT_EQ(c1->view.opened_at, *ParseRfc3339("2026-01-05T10:00:00Z"));
+  auto c2 = Case("asb-000002");
+  ASSERT_TRUE(c2);
+  EXPECT_EQ(c2->timeline.size(), 1u);
+  EXPECT_EQ(engine_->totals().cases_opened, 2u);
+}
+
+TEST_F(EngineTest, APerpetratorLinksReportsAtDifferentAddresses) {
+  Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A", "person:P1")});
+  Apply({Asb("e2", "2026-01-06T10:00:00Z", "200", "B", "person:P1")});
+  // The case now knows address 200 too: a report there without a name joins it.
+  Apply({Asb("e3", "2026-01-07T10:00:00Z", "200", "C")});
+  auto c = Case("asb-000001");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->timeline.size(), 3u);
+  EXPECT_FALSE(Case("asb-000002"));
+}
+
+TEST_F(EngineTest, AnEventJoinsEveryOpenCaseSharingAKey) {
+  Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A", "person:P1"),
+         Asb("e2", "2026-01-05T11:00:00Z", "200", "B", "person:P2"),
+         Asb("e3", "2026-01-06T10:00:00Z", "100", "C", "person:P2")});
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 2u);
+  EXPECT_EQ(Case("asb-000002")->timeline.size(), 2u);
+}
+
+TEST_F(EngineTest, OpenedByHonoursItsCondition) {
+  auto crime = [](const std::string& id, const std::string& motivation) {
+    return R"({"id":")" + id +
+           R"(","type":"crime.report","occurred_at":"2026-02-01T10:00:00Z","source":"police",)"
+           R"("subjects":[{"id":"person:V1","role":"victim"}],"data":{"hate_motivation":")" +
+           motivation + R"("}})";
+  };
+  Apply({crime("c1", "none")});
+  EXPECT_FALSE(Case("hate-000001"));
+  Apply({crime("c2", "race")});
+  EXPECT_TRUE(Case("hate-000001"));
+}
+
+TEST_F(EngineTest, TheSameEventIdIsAppliedOnce) {
+  std::string e = Asb("e1", "2026-01-05T10:00:00Z", "100", "A");
+  Apply({e, e});
+  Apply({e});
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 1u);
+  EXPECT_EQ(engine_->totals().duplicates, 2u);
+  EXPECT_EQ(engine_->totals().accepted, 1u);
+}
+
+TEST_F(EngineTest, RejectedInputGoesToDeadLetterAndTheRestIsApplied) {
+  Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A"), "this is not json",
+         Asb("e2", "2026-01-06T10:00:00Z", "100", "B")});
+  auto dead = Outbox("convene.dead-letter");
+  ASSERT_EQ(dead.size(), 1u);
+  rapidjson::Document d;
+  d.Parse(dead[0].payload.c_str());
+  EXPECT_NE(std::string(json::GetString(d, "reason")).find("not valid JSON"), std::string::npos);
+  EXPECT_EQ(json::GetString(d, "original"), "this is not json");
+  EXPECT_EQ(json::GetInt(d, "offset"), 1);
+  EXPECT_EQ(json::GetString(d, "topic"), "convene.events");
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 2u);
+  EXPECT_EQ(engine_->StoredOffset("convene.events", 0), 3);
+}
+
+TEST_F(EngineTest, ABinaryPayloadIsKeptAsBase64) {
+  Apply({std::string("\xff\x00\x01", 3)});
+  auto dead = Outbox("convene.dead-letter");
+  ASSERT_EQ(dead.size(), 1u);
+  rapidjson::Document d;
+  d.Parse(dead[0].payload.c_str());
+  EXPECT_EQ(json::GetString(d, "original_base64"), "/wAB");
+}
+
+TEST_F(EngineTest, CaseReviewThresholdCountsAnIncidentReportedTwiceOnce) {
+  Apply({Asb("e1", "2026-03-02T10:00:00Z", "100", "INC-1"),
+         Asb("e2", "2026-03-03T10:00:00Z", "100", "INC-1"),  // same incident, second agency
+         Asb("e3", "2026-03-04T10:00:00Z", "100", "INC-2")});
+  EXPECT_TRUE(Outbox("convene.tasks.council-asb").empty());
+  Apply({Asb("e4", "2026-04-01T10:00:00Z", "100", "INC-3")});
+  auto tasks = Outbox("convene.tasks.council-asb");
+  ASSERT_EQ(tasks.size(), 1u);
+  rapidjson::Document t;
+  t.Parse(tasks[0].payload.c_str());
+  EXPECT_EQ(json::GetString(t, "task_id"), MakeTaskId("asb-000001", "threshold", 1, "e4", "council-asb"));
+  EXPECT_EQ(json::GetString(t, "kind"), "action");
+  EXPECT_EQ(json::GetString(t, "priority"), "high");
+  EXPECT_EQ(json::GetString(t, "title"), "Case Review asb-000001 at SG1 1AA");
+  EXPECT_EQ(json::GetString(t, "rules_version"), rules_->version);
+  // 1 April 2026 (Wednesday, 11:00 BST) + 10 working days, skipping Good Friday
+  // and Easter Monday: Friday 17 April at the same local time.
+  EXPECT_EQ(json::GetString(t, "due_at"), "2026-04-17T10:00:00Z");
+  EXPECT_EQ(json::GetString(t, "created_at"), "2026-11-26T09:00:00Z");
+  EXPECT_EQ(Case("asb-000001")->view.stage, "case-review");
+  // The notify went to housing, with only what housing may see.
+  auto notes = Outbox("convene.tasks.housing");
+  ASSERT_EQ(notes.size(), 1u);
+  rapidjson::Document n;
+  n.Parse(notes[0].payload.c_str());
+  EXPECT_EQ(json::GetString(n, "kind"), "notify");
+  EXPECT_TRUE(n["context"]["event"]["location"].HasMember("postcode"));
+  EXPECT_FALSE(n["context"]["event"]["location"].HasMember("uprn"));
+  EXPECT_FALSE(n["context"]["event"].HasMember("data"));
+  // once: case — a fifth incident does not fire it again.
+  Apply({Asb("e5", "2026-04-02T10:00:00Z", "100", "INC-4")});
+  EXPECT_EQ(Outbox("convene.tasks.council-asb").size(), 1u);
+}
+
+TEST_F(EngineTest, EscalationOnlyMovesUpButSetStageMovesAnywhere) {
+  auto event = [](const std::string& id, const std::string& type, const std::string& text) {
+    return R"({"id":")" + id + R"(","type":")" + type +
+           R"(","occurred_at":"2026-03-05T10:00:00Z","source":"police","location":{"uprn":"100"},)"
+           R"("data":{"text":")" + text + R"("}})";
+  };
+  Apply({Asb("e1", "2026-03-02T10:00:00Z", "100", "A"), event("w1", "cpn.warning", "")});
+  EXPECT_EQ(Case("asb-000001")->view.stage, "warning");
+  Apply({event("n1", "case.note", "back to reported")});
+  EXPECT_EQ(Case("asb-000001")->view.stage, "warning");
+  Apply({event("n2", "case.note", "reset")});
+  EXPECT_EQ(Case("asb-000001")->view.stage, "reported");
+}
+
+TEST_F(EngineTest, CooldownHoldsARuleBack) {
+  Apply({Asb("e1", "2026-03-01T10:00:00Z", "100", "A", "", "noise"),
+         Asb("e2", "2026-03-10T10:00:00Z", "100", "B", "", "noise"),
+         Asb("e3", "2026-04-05T10:00:00Z", "100", "C", "", "noise")});
+  auto tasks = Outbox("convene.tasks.police");
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_NE(tasks[0].payload.find("\"trigger_event\":\"e1\""), std::string::npos);
+  EXPECT_NE(tasks[1].payload.find("\"trigger_event\":\"e3\""), std::string::npos);
+  auto flags = Case("asb-000001")->view.flags;
+  EXPECT_EQ(flags, std::vector<std::string>{"noise"});
+}
+
+TEST_F(EngineTest, StateAndOffsetsSurviveAReopen) {
+  Apply({Asb("e1", "2026-03-01T10:00:00Z", "100", "A"),
+         Asb("e2", "2026-03-02T10:00:00Z", "200", "B")});
+  OpenEngine();
+  EXPECT_EQ(engine_->StoredOffset("convene.events", 0), 2);
+  Apply({Asb("e3", "2026-03-03T10:00:00Z", "100", "C"),
+         Asb("e4", "2026-03-04T10:00:00Z", "300", "D"),
+         Asb("e1", "2026-03-01T10:00:00Z", "100", "A")});  // replayed: already applied
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 2u);
+  EXPECT_TRUE(Case("asb-000003"));  // the sequence carried on
+  EXPECT_EQ(engine_->totals().duplicates, 1u);
+}
+
+TEST_F(EngineTest, TaskEventsUpdateTheTaskAndRulesCanReact) {
+  Apply({Asb("e1", "2026-03-01T10:00:00Z", "100", "A", "", "noise")});
+  std::string task_id = MakeTaskId("asb-000001", "noisy", 1, "e1", "police");
+  Apply({R"({"id":"d1","type":"task.declined","occurred_at":"2026-03-02T10:00:00Z","source":"police","data":{"task_id":")" +
+         task_id + R"(","by":"PC 123","note":"not police matter"}})"});
+  auto record = store_->Get(Family::kTasks, task_id);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ(Task::FromRecord(**record)->status, "declined");
+  auto tasks = Outbox("convene.tasks.police");
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_NE(tasks[1].payload.find("Task declined on asb-000001"), std::string::npos);
+  // A task event for a task that does not exist is rejected with the reason.
+  Apply({R"({"id":"d2","type":"task.completed","occurred_at":"2026-03-02T10:00:00Z","source":"police","data":{"task_id":"t-nope"}})"});
+  auto dead = Outbox("convene.dead-letter");
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_NE(dead[0].payload.find("unknown task 't-nope'"), std::string::npos);
+}
+
+TEST_F(EngineTest, AClosedCaseTakesNoMoreEvents) {
+  Apply({Asb("e1", "2026-03-01T10:00:00Z", "100", "A")});
+  Apply({R"({"id":"x1","type":"case.closed","occurred_at":"2026-03-05T10:00:00Z","source":"council-asb","data":{"case_id":"asb-000001","reason":"resolved"}})"});
+  EXPECT_EQ(Case("asb-000001")->view.status, "closed");
+  Apply({Asb("e2", "2026-03-06T10:00:00Z", "100", "B")});
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 2u);
+  EXPECT_EQ(Case("asb-000002")->timeline.size(), 1u);
+  // The closure is reopened by nothing: after a restart the index agrees.
+  OpenEngine();
+  Apply({Asb("e3", "2026-03-07T10:00:00Z", "100", "C")});
+  EXPECT_EQ(Case("asb-000002")->timeline.size(), 2u);
+}
+
+TEST_F(EngineTest, PriorCasesSeesEarlierCasesSharingAKey) {
+  auto crime = [](const std::string& id, const std::string& when) {
+    return R"({"id":")" + id + R"(","type":"crime.report","occurred_at":")" + when +
+           R"(","source":"police","subjects":[{"id":"person:V1","role":"victim"}],"data":{"hate_motivation":"race"}})";
+  };
+  Apply({crime("c1", "2026-01-01T10:00:00Z")});
+  Apply({R"({"id":"x1","type":"case.closed","occurred_at":"2026-02-01T10:00:00Z","source":"police","data":{"case_id":"hate-000001"}})"});
+  Apply({crime("c2", "2026-03-01T10:00:00Z")});
+  auto second = Case("hate-000002");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->view.flags, std::vector<std::string>{"repeat-victim"});
+  EXPECT_TRUE(Case("hate-000001")->view.flags.empty());
+}
+
+TEST_F(EngineTest, TheHistoryRecordsWhatWasWithheld) {
+  Apply({Asb("e1", "2026-03-01T10:00:00Z", "100", "A", "person:P1", "noise")});
+  auto c = Case("asb-000001");
+  ASSERT_TRUE(c);
+  bool found = false;
+  for (const auto& h : c->history) {
+    if (h.action == "task" && h.rule == "noisy") {
+      found = true;
+      EXPECT_NE(h.detail.find("withheld: event.location"), std::string::npos) << h.detail;
+      EXPECT_EQ(h.rules_version, rules_->version);
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace convene::engine

@@ -1,0 +1,157 @@
+// Crash safety as a user would meet it: the engine is killed with SIGKILL
+// several times in the middle of a stream and restarted on the same --data and
+// broker. The tasks it publishes must be exactly those of an uninterrupted run
+// (by task_id; a repeat delivery is allowed), and no case may hold an event twice.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "engine/case_record.h"
+#include "engine/case_store.h"
+#include "rules/json.h"
+#include "tests/support/convene_processes.h"
+
+namespace convene::testing {
+namespace {
+
+constexpr int kEvents = 12000;
+const std::vector<std::string> kPartners = {"council-asb", "community-safety-manager", "police",
+                                            "housing"};
+
+// Reports at 1500 addresses over six months; most addresses reach the Case
+// Review threshold, some incidents are reported twice, some events repeat.
+std::vector<std::string> Stream() {
+  std::mt19937 rng(7);
+  std::vector<std::string> lines;
+  for (int i = 0; i < kEvents; ++i) {
+    int address = i % 1500;
+    int n = i / 1500;
+    int ref = (n == 3 && address % 3 == 0) ? n - 1 : n;  // a second report of one incident
+    char when[32];
+    std::snprintf(when, sizeof when, "2026-%02d-%02dT%02d:%02d:00Z", 1 + n * 5 / 8, 1 + address % 27,
+                  8 + address % 12, i % 60);
+    std::string id = "police:S-" + std::to_string(i);
+    std::string json = R"({"id":")" + id + R"(","type":"asb.report","occurred_at":")" + when +
+                       R"(","source":"police","subjects":[{"id":"person:P-)" +
+                       std::to_string(address) + R"(","role":"perpetrator"}],"location":{"uprn":")" +
+                       std::to_string(100000 + address) + R"(","postcode":"SG1 1AA","ward":"Bedwell"},)"
+                       R"("data":{"category":"nuisance","incident_ref":"A)" +
+                       std::to_string(address) + "-" + std::to_string(ref) + R"("}})";
+    lines.push_back(id + "\t" + json);
+    if (rng() % 50 == 0) lines.push_back(id + "\t" + json);  // delivered twice upstream
+  }
+  return lines;
+}
+
+std::multiset<std::string> TaskIds(const std::string& bootstrap) {
+  std::multiset<std::string> ids;
+  for (const auto& p : kPartners) {
+    for (const auto& t : KcatConsume(bootstrap, "convene.tasks." + p)) {
+      rapidjson::Document d;
+      d.Parse(t.c_str());
+      ids.insert(std::string(json::GetString(d, "task_id")));
+    }
+  }
+  return ids;
+}
+
+// case id -> its timeline of event ids, checking no case holds an event twice.
+std::map<std::string, std::vector<std::string>> Timelines(const std::string& data_dir) {
+  std::map<std::string, std::vector<std::string>> out;
+  auto store = engine::CaseStore::Open(data_dir, true);
+  EXPECT_TRUE(store.ok());
+  if (!store.ok()) return out;
+  (*store)->Scan(engine::Family::kCases, "", [&](std::string_view k, std::string_view v) {
+    auto c = engine::CaseRecord::Parse(v);
+    EXPECT_TRUE(c.ok());
+    std::set<std::string> seen;
+    auto& ids = out[std::string(k)];
+    for (const auto& e : c->timeline) {
+      EXPECT_TRUE(seen.insert(e.event_id).second) << k << " holds " << e.event_id << " twice";
+      ids.push_back(e.event_id);
+    }
+    return true;
+  });
+  return out;
+}
+
+bool CaughtUp(const std::string& data, int64_t end) {
+  Progress p = ReadProgress(data);
+  return p.next_offset >= end && p.outbox_empty;
+}
+
+TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
+  TempDir dir;
+  std::vector<std::string> stream = Stream();
+  const int64_t end = static_cast<int64_t>(stream.size());
+
+  // The reference: one uninterrupted run.
+  BrokerProcess broker_a(dir, "broker-a");
+  ASSERT_TRUE(broker_a.ok());
+  ASSERT_EQ(KcatProduce(broker_a.bootstrap(), "convene.events", stream, dir), 0);
+  std::string data_a = dir.Sub("data-a");
+  {
+    Process run({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
+                 broker_a.bootstrap(), "--data", data_a},
+                dir.Sub("run-a"));
+    ASSERT_TRUE(WaitFor([&] { return CaughtUp(data_a, end); }, std::chrono::seconds(120)))
+        << run.Stderr();
+    run.Signal(SIGTERM);
+    ASSERT_EQ(run.Wait(std::chrono::seconds(30)), 0);
+  }
+
+  // The same stream, killed with SIGKILL at arbitrary points along the way.
+  BrokerProcess broker_b(dir, "broker-b");
+  ASSERT_TRUE(broker_b.ok());
+  ASSERT_EQ(KcatProduce(broker_b.bootstrap(), "convene.events", stream, dir), 0);
+  std::string data_b = dir.Sub("data-b");
+  std::mt19937 rng(42);
+  int kills = 0;
+  for (int64_t target : {end / 5, end / 2, end * 4 / 5}) {
+    Process run({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
+                 broker_b.bootstrap(), "--data", data_b},
+                dir.Sub("run-b-" + std::to_string(kills)));
+    // Wait until the run is past `target`, plus a random moment more.
+    bool reached = WaitFor([&] { return ReadProgress(data_b).next_offset >= target; },
+                           std::chrono::seconds(120));
+    ASSERT_TRUE(reached) << run.Stderr();
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 40));
+    run.Signal(SIGKILL);
+    EXPECT_EQ(run.Wait(std::chrono::seconds(10)), -SIGKILL);
+    ++kills;
+  }
+  Progress before_last = ReadProgress(data_b);
+  EXPECT_LT(before_last.next_offset + 1, end + 1);  // at least the last run had work left
+  {
+    Process run({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
+                 broker_b.bootstrap(), "--data", data_b},
+                dir.Sub("run-b-final"));
+    ASSERT_TRUE(WaitFor([&] { return CaughtUp(data_b, end); }, std::chrono::seconds(120)))
+        << run.Stderr();
+    run.Signal(SIGTERM);
+    ASSERT_EQ(run.Wait(std::chrono::seconds(30)), 0);
+  }
+  EXPECT_EQ(kills, 3);
+
+  std::multiset<std::string> a = TaskIds(broker_a.bootstrap());
+  std::multiset<std::string> b = TaskIds(broker_b.bootstrap());
+  std::set<std::string> set_a(a.begin(), a.end()), set_b(b.begin(), b.end());
+  EXPECT_GT(set_a.size(), 1000u);
+  EXPECT_EQ(set_a.size(), a.size());  // the uninterrupted run never repeats a task
+  EXPECT_EQ(set_a, set_b);            // nothing lost, nothing invented
+  std::vector<std::string> missing;
+  std::set_difference(set_a.begin(), set_a.end(), set_b.begin(), set_b.end(),
+                      std::back_inserter(missing));
+  EXPECT_TRUE(missing.empty()) << missing.size() << " tasks lost";
+
+  auto timelines_a = Timelines(data_a);
+  auto timelines_b = Timelines(data_b);
+  EXPECT_EQ(timelines_a.size(), 1500u);
+  EXPECT_EQ(timelines_a, timelines_b);
+}
+
+}  // namespace
+}  // namespace convene::testing

@@ -1,0 +1,161 @@
+#include "rules/config_loader.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.h"
+
+namespace convene::rules {
+namespace {
+
+constexpr const char* kPartners = R"(partners:
+  - id: housing
+    name: Borough Council Housing
+    share: [case, event.location]
+  - id: council-asb
+    name: ASB team
+    share: [case]
+)";
+constexpr const char* kCaseTypes = R"(case_types:
+  - id: asb
+    opened_by: [asb.report]
+    correlate_by: [event.location.uprn]
+    stages: [reported, warning, case-review]
+)";
+constexpr const char* kCalendar = R"(timezone: Europe/London
+calendars:
+  working-days: {closed: [saturday, sunday], holidays: [2026-12-25]}
+)";
+
+class ConfigLoaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_.Write("partners.yaml", kPartners);
+    dir_.Write("case_types.yaml", kCaseTypes);
+    dir_.Write("calendar.yaml", kCalendar);
+  }
+  std::vector<ConfigError> Errors() {
+    auto r = LoadRuleSet(dir_.path());
+    if (auto* e = std::get_if<std::vector<ConfigError>>(&r)) return *e;
+    return {};
+  }
+  std::shared_ptr<const RuleSet> Loaded() {
+    auto r = LoadRuleSet(dir_.path());
+    if (auto* e = std::get_if<std::vector<ConfigError>>(&r)) {
+      for (const auto& err : *e) ADD_FAILURE() << err.ToString();
+      return nullptr;
+    }
+    return std::get<std::shared_ptr<const RuleSet>>(r);
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(ConfigLoaderTest, TheShippedConfigLoads) {
+  auto r = LoadRuleSet(CONVENE_CONFIG_DIR);
+  if (auto* e = std::get_if<std::vector<ConfigError>>(&r)) {
+    for (const auto& err : *e) ADD_FAILURE() << err.ToString();
+  }
+  auto set = std::get<std::shared_ptr<const RuleSet>>(r);
+  EXPECT_GE(set->partners.size(), 3u);
+  EXPECT_NE(set->FindCaseType("asb"), nullptr);
+  EXPECT_EQ(set->version.size(), 12u);
+}
+
+TEST_F(ConfigLoaderTest, LoadsARuleWithDefaults) {
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r1
+    on: [asb.report]
+    case: asb
+    when: count("asb.report", "6mo") >= 3
+    then:
+      - escalate: case-review
+      - task: {to: [housing, council-asb], title: "Review {{case.id}}", due: 10 working days}
+)");
+  auto set = Loaded();
+  ASSERT_TRUE(set);
+  ASSERT_EQ(set->rules.size(), 1u);
+  const Rule& r = set->rules[0];
+  EXPECT_EQ(r.then.size(), 2u);
+  EXPECT_EQ(r.then[1].task.to.size(), 2u);
+  EXPECT_EQ(r.then[1].task.priority, "normal");
+  EXPECT_EQ(set->FindPartner("housing")->topic, "convene.tasks.housing");
+}
+
+TEST_F(ConfigLoaderTest, TheVersionChangesWithTheContent) {
+  auto a = Loaded();
+  dir_.Write("partners.yaml", std::string(kPartners) + "# a comment\n");
+  auto b = Loaded();
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(a->version, b->version);
+}
+
+TEST_F(ConfigLoaderTest, ReportsEveryMistakeWithFileLineAndColumn) {
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r1
+    on: [asb.report]
+    case: asb
+    when: case.stage = "warning"
+    then:
+      - task: {to: housng, title: "Review {{case.id}}", due: 10 working days}
+  - id: r2
+    on: [asb.report]
+    case: asb
+    then:
+      - escalate: case-reveiw
+      - task: {to: housing, title: "x", due: 3 fortnights}
+      - flagg: repeat
+    cooldwn: 30d
+)");
+  std::vector<ConfigError> errors = Errors();
+  std::vector<std::string> text;
+  for (const auto& e : errors) text.push_back(e.ToString());
+  ASSERT_EQ(errors.size(), 6u) << ::testing::PrintToString(text);
+  EXPECT_EQ(text[0].substr(0, text[0].find(": when")), "rules/asb.yaml:5:22");
+  EXPECT_NE(text[0].find("did you mean '=='?"), std::string::npos);
+  EXPECT_EQ(text[1], "rules/asb.yaml:7:20: unknown partner 'housng' (did you mean 'housing'?)");
+  EXPECT_EQ(text[2], "rules/asb.yaml:12:19: case type 'asb' has no stage 'case-reveiw' (did you mean 'case-review'?)");
+  EXPECT_NE(text[3].find("rules/asb.yaml:13:46: due: '3 fortnights' has unknown unit"), std::string::npos);
+  EXPECT_EQ(text[4], "rules/asb.yaml:14:9: unknown action 'flagg' (did you mean 'flag'?)");
+  EXPECT_EQ(text[5], "rules/asb.yaml:15:5: unknown key 'cooldwn' in a rule (did you mean 'cooldown'?)");
+}
+
+TEST_F(ConfigLoaderTest, ReportsBrokenYamlAndMissingFiles) {
+  dir_.Write("rules/bad.yaml", "rules:\n  - id: [unclosed\n");
+  std::filesystem::remove(dir_.path() / "calendar.yaml");
+  std::vector<ConfigError> errors = Errors();
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].ToString(), "calendar.yaml: missing: this file is required");
+  EXPECT_EQ(errors[1].file, "rules/bad.yaml");
+  EXPECT_GT(errors[1].line, 0);
+  EXPECT_NE(errors[1].message.find("YAML"), std::string::npos);
+}
+
+TEST_F(ConfigLoaderTest, TitleTemplatesAreCheckedAtLoad) {
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r1
+    on: [asb.report]
+    then:
+      - task: {to: housing, title: "Review {{case.id}} at {{evnt.location.postcode}}"}
+)");
+  std::vector<ConfigError> errors = Errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].ToString().find("rules/asb.yaml:5:59: title: unknown placeholder '{{evnt.location.postcode}}'"),
+            std::string::npos)
+      << errors[0].ToString();
+}
+
+TEST_F(ConfigLoaderTest, UnknownCalendarsAndTimezonesAreErrors) {
+  dir_.Write("calendar.yaml", "timezone: Europe/Londn\n");
+  std::vector<ConfigError> errors = Errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].ToString(),
+            "calendar.yaml:1:11: unknown timezone 'Europe/Londn' (use a tz database name, e.g. "
+            "Europe/London)");
+}
+
+TEST(DidYouMeanTest, SuggestsOnlyCloseWords) {
+  EXPECT_EQ(DidYouMean("housng", {"housing", "police"}), "housing");
+  EXPECT_EQ(DidYouMean("zzz", {"housing", "police"}), "");
+}
+
+}  // namespace
+}  // namespace convene::rules

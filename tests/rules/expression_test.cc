@@ -1,0 +1,170 @@
+#include "rules/expression.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace convene::rules {
+namespace {
+
+// A case with a fixed history, for evaluating expressions without an engine.
+class FakeContext : public EvalContext {
+ public:
+  struct Past {
+    std::string type;
+    TimeMs at;
+    std::string ref;
+  };
+  std::map<std::string, Value> paths;
+  std::vector<Past> history;
+  int64_t prior = 0;
+  TimeMs now = *ParseRfc3339("2026-06-01T12:00:00Z");
+  Calendars cals;
+
+  Value Resolve(const std::vector<std::string>& path) const override {
+    std::string key;
+    for (const auto& p : path) key += (key.empty() ? "" : ".") + p;
+    auto it = paths.find(key);
+    return it == paths.end() ? Value() : it->second;
+  }
+  int64_t Count(const TypeFilter& types, TimeMs from, TimeMs to) const override {
+    int64_t n = 0;
+    for (const auto& h : history) n += types.Matches(h.type) && h.at > from && h.at <= to;
+    return n;
+  }
+  int64_t Distinct(const TypeFilter& types, const std::vector<std::string>&, TimeMs from,
+                   TimeMs to) const override {
+    std::set<std::string> refs;
+    for (const auto& h : history) {
+      if (types.Matches(h.type) && h.at > from && h.at <= to && !h.ref.empty()) refs.insert(h.ref);
+    }
+    return static_cast<int64_t>(refs.size());
+  }
+  int64_t PriorCases(std::string_view, TimeMs, TimeMs) const override { return prior; }
+  TimeMs Now() const override { return now; }
+  const Calendars& calendars() const override { return cals; }
+};
+
+class ExpressionTest : public ::testing::Test {
+ protected:
+  Value Eval(const std::string& text) {
+    auto parsed = Expression::Parse(text);
+    if (auto* err = std::get_if<ExpressionError>(&parsed)) {
+      ADD_FAILURE() << text << ": " << err->message;
+      return Value();
+    }
+    return std::get<Expression>(parsed).Evaluate(ctx_);
+  }
+  bool Holds(const std::string& text) { return Eval(text).Truthy(); }
+  ExpressionError Error(const std::string& text) {
+    auto parsed = Expression::Parse(text);
+    if (!std::holds_alternative<ExpressionError>(parsed)) {
+      ADD_FAILURE() << "parsed: " << text;
+      return {};
+    }
+    return std::get<ExpressionError>(parsed);
+  }
+  FakeContext ctx_;
+};
+
+TEST_F(ExpressionTest, LiteralsAndComparisons) {
+  EXPECT_TRUE(Holds("1 < 2"));
+  EXPECT_TRUE(Holds("2 <= 2 and 3 >= 2 and 3 > 2.5"));
+  EXPECT_TRUE(Holds("'a' == \"a\""));
+  EXPECT_TRUE(Holds("'a' != 'b'"));
+  EXPECT_TRUE(Holds("true"));
+  EXPECT_FALSE(Holds("false"));
+  EXPECT_TRUE(Holds("-1 < 0"));
+  EXPECT_TRUE(Holds("'abc' < 'abd'"));
+  EXPECT_FALSE(Holds("1 == '1'"));
+}
+
+TEST_F(ExpressionTest, BooleanOperatorsAndPrecedence) {
+  EXPECT_TRUE(Holds("true or false and false"));  // and binds tighter
+  EXPECT_FALSE(Holds("(true or false) and false"));
+  EXPECT_TRUE(Holds("not false"));
+  EXPECT_TRUE(Holds("not not true"));
+  EXPECT_FALSE(Holds("not (1 < 2)"));
+}
+
+TEST_F(ExpressionTest, PathsAndMissingValues) {
+  ctx_.paths["event.data.yes_count"] = Value(int64_t{15});
+  ctx_.paths["case.stage"] = Value(std::string("reported"));
+  EXPECT_TRUE(Holds("event.data.yes_count >= 14"));
+  EXPECT_TRUE(Holds("case.stage == 'reported'"));
+  // A missing path is null: ordering with null is false either way round.
+  EXPECT_FALSE(Holds("event.data.missing > 1"));
+  EXPECT_FALSE(Holds("event.data.missing < 1"));
+  EXPECT_TRUE(Holds("event.data.missing == null"));
+  EXPECT_FALSE(Holds("event.data.yes_count == null"));
+  EXPECT_TRUE(Holds("event.data.missing != 'x'"));
+}
+
+TEST_F(ExpressionTest, InAndListsOfSubjects) {
+  ctx_.paths["case.stage"] = Value(std::string("cpn"));
+  ctx_.paths["event.subjects.perpetrator"] =
+      Value(Value::List{Value(std::string("person:1")), Value(std::string("person:2"))});
+  EXPECT_TRUE(Holds("case.stage in ['cpn', 'enforcement']"));
+  EXPECT_FALSE(Holds("case.stage in ['warning']"));
+  EXPECT_TRUE(Holds("event.subjects.perpetrator == 'person:2'"));
+  EXPECT_TRUE(Holds("event.subjects.perpetrator in ['person:9', 'person:1']"));
+  EXPECT_FALSE(Holds("event.subjects.perpetrator in []"));
+}
+
+TEST_F(ExpressionTest, FunctionsOverTheCaseHistory) {
+  auto t = [](const char* s) { return *ParseRfc3339(s); };
+  ctx_.history = {{"asb.report", t("2025-11-15T10:00:00Z"), "A"},  // outside six months
+                  {"asb.report", t("2026-01-10T10:00:00Z"), "B"},
+                  {"asb.report", t("2026-01-11T10:00:00Z"), "B"},  // same incident, another agency
+                  {"crime.report", t("2026-03-01T10:00:00Z"), "C"},
+                  {"asb.report", t("2026-05-30T10:00:00Z"), "D"}};
+  EXPECT_EQ(Eval("count('asb.report', '6mo')"), Value(int64_t{3}));
+  EXPECT_EQ(Eval("count(['asb.report', 'crime.report'], '6mo')"), Value(int64_t{4}));
+  EXPECT_EQ(Eval("count('*', '1y')"), Value(int64_t{5}));
+  EXPECT_EQ(Eval("count('asb.*', '1w')"), Value(int64_t{1}));
+  EXPECT_EQ(Eval("distinct('asb.report', 'event.data.incident_ref', '6mo')"), Value(int64_t{2}));
+  EXPECT_TRUE(Holds("distinct(\"asb.report\", \"event.data.incident_ref\", \"6mo\") >= 2 and "
+                    "count('asb.report', '6mo') == 3"));
+  ctx_.prior = 2;
+  EXPECT_TRUE(Holds("prior_cases('dv', '12mo') >= 1"));
+}
+
+TEST_F(ExpressionTest, ExistsContainsMatchesDaysSince) {
+  ctx_.paths["event.data.note"] = Value(std::string("knife seen near school"));
+  ctx_.paths["case.flags"] = Value(Value::List{Value(std::string("repeat"))});
+  ctx_.paths["case.opened_at"] = Value(std::string("2026-05-01T12:00:00Z"));
+  ctx_.paths["event.subjects.child"] = Value(Value::List{});
+  EXPECT_TRUE(Holds("exists(event.data.note)"));
+  EXPECT_TRUE(Holds("exists('event.data.note')"));
+  EXPECT_FALSE(Holds("exists(event.data.other)"));
+  EXPECT_FALSE(Holds("exists(event.subjects.child)"));
+  EXPECT_TRUE(Holds("contains(case.flags, 'repeat')"));
+  EXPECT_TRUE(Holds("contains(event.data.note, 'knife')"));
+  EXPECT_FALSE(Holds("contains(case.flags, 'vulnerable')"));
+  EXPECT_TRUE(Holds("matches(event.data.note, '^knife\\\\b')"));
+  EXPECT_FALSE(Holds("matches(event.data.other, 'x')"));
+  EXPECT_EQ(Eval("days_since(case.opened_at)"), Value(int64_t{31}));
+}
+
+TEST_F(ExpressionTest, ErrorsNameTheColumn) {
+  EXPECT_EQ(Error("case.stage = 'x'").column, 12);
+  EXPECT_NE(Error("case.stage = 'x'").message.find("=="), std::string::npos);
+  EXPECT_EQ(Error("count('asb.report')").column, 1);
+  EXPECT_EQ(Error("count('asb.report', 'six months')").column, 21);
+  EXPECT_EQ(Error("cases.stage == 'x'").column, 1);
+  EXPECT_EQ(Error("1 < ").column, 5);
+  EXPECT_EQ(Error("(1 < 2").column, 7);
+  EXPECT_EQ(Error("'open").column, 1);
+  EXPECT_EQ(Error("frobnicate(1)").column, 1);
+  EXPECT_EQ(Error("matches(event.data.x, '(')").column, 23);
+  EXPECT_EQ(Error("1 < 2 3").column, 7);
+  EXPECT_EQ(Error("a && b").column, 3);
+}
+
+TEST_F(ExpressionTest, RendersACaretUnderTheColumn) {
+  ExpressionError e{12, "bad"};
+  EXPECT_EQ(e.Render("case.stage = 'x'"), "case.stage = 'x'\n           ^");
+}
+
+}  // namespace
+}  // namespace convene::rules

@@ -1,0 +1,57 @@
+#include "tests/support/convene_processes.h"
+
+#include <fstream>
+
+#include "engine/case_store.h"
+
+namespace convene::testing {
+
+BrokerProcess::BrokerProcess(const TempDir& dir, const std::string& name) {
+  std::string address_file = dir.Sub(name + ".address");
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{CONVENE_BINARY, "broker", "--config", CONVENE_CONFIG_DIR,
+                               "--address-file", address_file},
+      dir.Sub(name));
+  WaitFor([&] { return std::filesystem::exists(address_file); }, std::chrono::seconds(10));
+  std::string text = ReadFile(address_file);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  bootstrap_ = text;
+}
+
+std::vector<std::string> KcatConsume(const std::string& bootstrap, const std::string& topic) {
+  std::string out;
+  int status = RunToCompletion({"kcat", "-C", "-b", bootstrap, "-t", topic, "-e", "-q", "-u",
+                                "-X", "log_level=0"},
+                               &out, std::chrono::seconds(30));
+  if (status != 0) return {};
+  return Lines(out);
+}
+
+int KcatProduce(const std::string& bootstrap, const std::string& topic,
+                const std::vector<std::string>& keyed_lines, const TempDir& dir) {
+  static int n = 0;
+  std::string file = dir.Sub("produce-" + std::to_string(n++) + ".txt");
+  {
+    std::ofstream out(file, std::ios::binary);
+    for (const auto& l : keyed_lines) out << l << "\n";
+  }
+  return RunToCompletion({"kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "\t", "-l", file},
+                         nullptr, std::chrono::seconds(60));
+}
+
+Progress ReadProgress(const std::string& data_dir) {
+  Progress p;
+  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
+  if (!store.ok()) return p;
+  std::string key = std::string("convene.events") + '\x1f' + "0";
+  auto v = (*store)->Get(engine::Family::kOffsets, key);
+  if (v.ok() && v->has_value()) p.next_offset = static_cast<int64_t>(engine::DecodeU64(**v));
+  p.outbox_empty = true;
+  (*store)->Scan(engine::Family::kOutbox, "", [&](std::string_view, std::string_view) {
+    p.outbox_empty = false;
+    return false;
+  });
+  return p;
+}
+
+}  // namespace convene::testing
