@@ -48,6 +48,10 @@ Result<std::unique_ptr<KafkaEventSource>> KafkaEventSource::Open(const std::stri
                                         {"auto.offset.reset", "earliest"},
                                         {"enable.partition.eof", "false"},
                                         {"fetch.wait.max.ms", "50"},
+                                        // After a crash the restarted engine waits for the
+                                        // old member's session to expire: keep that short.
+                                        {"session.timeout.ms", "6000"},
+                                        {"heartbeat.interval.ms", "1000"},
                                         {"topic.metadata.refresh.interval.ms", "2000"}});
   if (!conf.ok()) return conf.status();
   std::unique_ptr<KafkaEventSource> source(new KafkaEventSource());
