@@ -33,7 +33,6 @@ Result<std::unique_ptr<KafkaMessageSink>> KafkaMessageSink::Open(const std::stri
   auto conf = MakeKafkaConf(bootstrap, {{"enable.idempotence", "true"},
                                         {"acks", "all"},
                                         {"linger.ms", "5"},
-                                        {"compression.type", "lz4"},
                                         {"topic.metadata.refresh.interval.ms", "2000"}});
   if (!conf.ok()) return conf.status();
   std::unique_ptr<KafkaMessageSink> sink(new KafkaMessageSink());

@@ -29,6 +29,18 @@ std::string CaseRecord::Serialize() const {
     json::String(w, e.event_id);
     json::String(w, e.type);
     w.Int64(e.occurred_at);
+    if (!e.facts.empty()) {
+      w.StartObject();
+      for (const auto& [path, value] : e.facts) {
+        json::Key(w, path);
+        if (value) {
+          json::String(w, *value);
+        } else {
+          w.Null();
+        }
+      }
+      w.EndObject();
+    }
     w.EndArray();
   }
   w.EndArray();
@@ -54,6 +66,13 @@ std::string CaseRecord::Serialize() const {
   w.EndArray();
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::optional<std::optional<std::string>> TimelineEntry::Fact(std::string_view path) const {
+  for (const auto& [p, v] : facts) {
+    if (p == path) return v;
+  }
+  return std::nullopt;
 }
 
 Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
@@ -82,7 +101,15 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
   for (const auto& k : d["keys"].GetArray()) r.keys.emplace_back(k.GetString());
   r.last_event_at = json::GetInt(d, "last_event_at");
   for (const auto& e : d["timeline"].GetArray()) {
-    r.timeline.push_back({e[0].GetString(), e[1].GetString(), e[2].GetInt64()});
+    TimelineEntry entry{e[0].GetString(), e[1].GetString(), e[2].GetInt64(), {}};
+    if (e.Size() > 3 && e[3].IsObject()) {
+      for (const auto& f : e[3].GetObject()) {
+        entry.facts.emplace_back(f.name.GetString(),
+                                 f.value.IsString() ? std::optional<std::string>(f.value.GetString())
+                                                    : std::nullopt);
+      }
+    }
+    r.timeline.push_back(std::move(entry));
   }
   for (const auto& m : d["fired"].GetObject()) r.fired[m.name.GetString()] = m.value.GetInt64();
   for (const auto& h : d["history"].GetArray()) {

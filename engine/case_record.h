@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,13 @@ struct TimelineEntry {
   std::string event_id;
   std::string type;
   TimeMs occurred_at = 0;
+  // Values of the paths the rules count distinct values of ("data.incident_ref"),
+  // kept so that distinct() need not reload past events. nullopt: the event has
+  // no value there.
+  std::vector<std::pair<std::string, std::optional<std::string>>> facts;
+
+  // The fact for `path`: the outer optional is empty when it was not recorded.
+  std::optional<std::optional<std::string>> Fact(std::string_view path) const;
 };
 
 // One thing convene did on a case: who was told what, when, under which rule.
@@ -37,6 +45,14 @@ struct CaseRecord {
   std::map<std::string, TimeMs> fired;  // rule id -> event time it last fired
   std::vector<HistoryEntry> history;
   TimeMs last_event_at = 0;
+
+  // Not stored: what the batch being applied has changed on this case.
+  struct Pending {
+    bool dirty = false;
+    std::string last_event;
+    std::vector<std::string> changes;
+  };
+  Pending pending;
 
   std::string Serialize() const;
   static Result<CaseRecord> Parse(std::string_view json);

@@ -23,6 +23,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions() {
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   o.compression = rocksdb::kLZ4Compression;
+  // Batches are large (megabytes); larger memtables mean fewer, larger flushes.
+  o.write_buffer_size = 128 << 20;
   return o;
 }
 

@@ -101,18 +101,28 @@ Status Engine::Recover() {
     ++entries;
     return true;
   });
+  committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
   spdlog::info("store: {} partitions positioned, {} index entries, outbox at {}", offsets_.size(),
                entries, outbox_seq_);
   return Status::Ok();
 }
 
 std::optional<int64_t> Engine::StoredOffset(const std::string& topic, int32_t partition) const {
-  auto it = offsets_.find({topic, partition});
-  if (it == offsets_.end()) return std::nullopt;
+  std::lock_guard<std::mutex> lock(progress_mu_);
+  auto it = committed_offsets_.find({topic, partition});
+  if (it == committed_offsets_.end()) return std::nullopt;
   return it->second;
 }
 
-connectors::OffsetMap Engine::Offsets() const { return {offsets_.begin(), offsets_.end()}; }
+connectors::OffsetMap Engine::Offsets() const {
+  std::lock_guard<std::mutex> lock(progress_mu_);
+  return committed_offsets_;
+}
+
+EngineTotals Engine::totals() const {
+  std::lock_guard<std::mutex> lock(progress_mu_);
+  return committed_totals_;
+}
 
 std::shared_ptr<const rules::RuleSet> Engine::rules() const {
   std::lock_guard<std::mutex> lock(rules_mu_);
@@ -135,12 +145,23 @@ Status Engine::ProcessBatch(const std::vector<connectors::InputRecord>& records)
   batch_.reset();
   if (!s.ok()) return s;
   ++totals_.batches;
+  std::lock_guard<std::mutex> lock(progress_mu_);
+  committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
+  committed_totals_ = totals_;
   return Status::Ok();
 }
 
 void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::RuleSet& rules) {
   ++totals_.records;
-  offsets_[{record.topic, record.partition}] = record.offset + 1;
+  auto [it, first] = offsets_.try_emplace({record.topic, record.partition}, 0);
+  if (record.offset > it->second) {
+    uint64_t gap = static_cast<uint64_t>(record.offset - it->second);
+    totals_.lost += gap;
+    spdlog::error("intake: {}[{}] offsets {}..{} ({} records) were gone from the broker before "
+                  "convene read them: check the topic's retention",
+                  record.topic, record.partition, it->second, record.offset - 1, gap);
+  }
+  it->second = record.offset + 1;
   auto parsed = rules::ParseEvent(record.payload, [&rules](std::string_view source) {
     return rules.FindPartner(source) != nullptr;
   });
@@ -162,8 +183,14 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
   batch_->events[event->id()] = event;
   batch_->write.Put(store_->handle(Family::kEvents), event->id(), event->raw());
   UpdateTaskFromEvent(*event, rules);
+  TimelineEntry entry{event->id(), event->type(), event->occurred_at(), {}};
+  for (const auto& path : rules.distinct_paths) {
+    rules::Value v = event->Resolve(path);
+    entry.facts.emplace_back(JoinPath(path), v.is_null() ? std::nullopt
+                                                         : std::optional<std::string>(v.ToText()));
+  }
   for (CaseRecord* c : *joined) {
-    c->timeline.push_back({event->id(), event->type(), event->occurred_at()});
+    c->timeline.push_back(entry);
     c->last_event_at = std::max(c->last_event_at, event->occurred_at());
     for (const auto& s : event->subjects()) {
       if (std::find(c->view.subjects.begin(), c->view.subjects.end(), s.id) ==
@@ -171,9 +198,8 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
         c->view.subjects.push_back(s.id);
       }
     }
-    batch_->dirty_cases.insert(c->view.id);
-    batch_->last_event[c->view.id] = event->id();
-    batch_->changes[c->view.id].push_back("event " + event->id() + " (" + event->type() + ")");
+    c->pending.last_event = event->id();
+    Changed(c, "event " + event->id() + " (" + event->type() + ")");
     ApplyRules(c, *event, rules);
     if (event->type() == "case.closed" && c->view.status == "open") {
       std::string reason(json::GetString(event->data(), "reason", "closed"));
@@ -243,31 +269,24 @@ std::shared_ptr<const rules::Event> Engine::LoadEvent(const std::string& id) {
 void Engine::FinishBatch(const rules::RuleSet& rules) {
   auto& w = batch_->write;
   TimeMs now = clock_->Now();
-  for (const auto& id : batch_->dirty_cases) {
-    CaseRecord* c = GetCase(id);
+  for (CaseRecord* c : batch_->dirty_cases) {
+    const std::string& id = c->view.id;
     w.Put(store_->handle(Family::kCases), id, c->Serialize());
     rapidjson::StringBuffer buf;
     json::Writer jw(buf);
     jw.StartObject();
     json::Key(jw, "case");
     c->view.WriteJson(jw);
-    json::Field(jw, "event_id", batch_->last_event[id]);
+    json::Field(jw, "event_id", c->pending.last_event);
     json::Key(jw, "changes");
     jw.StartArray();
-    for (const auto& change : batch_->changes[id]) json::String(jw, change);
+    for (const auto& change : c->pending.changes) json::String(jw, change);
     jw.EndArray();
     json::Field(jw, "rules_version", rules.version);
     json::Field(jw, "at", FormatRfc3339(now));
     jw.EndObject();
     Outbox(case_updates_topic(), id, std::string(buf.GetString(), buf.GetSize()));
-  }
-  // Event records are in the cache for rules that look back (distinct).
-  for (auto& [id, event] : batch_->events) {
-    if (event_cache_order_.size() >= options_.event_cache_size) {
-      event_cache_.erase(event_cache_order_.front());
-      event_cache_order_.pop_front();
-    }
-    if (event_cache_.emplace(id, event).second) event_cache_order_.push_back(id);
+    c->pending = CaseRecord::Pending();
   }
   for (const auto& type : batch_->touched_seq) {
     w.Put(store_->handle(Family::kMeta), std::string(kCaseSeqPrefix) + type,

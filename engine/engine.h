@@ -43,7 +43,7 @@ struct EngineOptions {
   // fsync each batch. Each batch is one write, so this costs one sync per
   // batch, never one per event.
   bool sync = true;
-  size_t event_cache_size = 200000;
+  size_t event_cache_size = 20000;
 };
 
 // What happened, cumulatively.
@@ -55,6 +55,9 @@ struct EngineTotals {
   uint64_t cases_opened = 0;
   uint64_t tasks = 0;
   uint64_t batches = 0;
+  // Records the broker no longer had when convene came to read them (a gap in
+  // the offsets: retention deleted them first). Never expected; logged loudly.
+  uint64_t lost = 0;
 };
 
 class Engine {
@@ -70,12 +73,14 @@ class Engine {
 
   // The next offset to read for a partition, as stored; nullopt if never read.
   std::optional<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
+  // What is durably applied: only batches already written count. Any thread.
   connectors::OffsetMap Offsets() const;
 
   std::shared_ptr<const rules::RuleSet> rules() const;
   void SetRules(std::shared_ptr<const rules::RuleSet> rules);
 
-  const EngineTotals& totals() const { return totals_; }
+  // Totals of the batches already written. Any thread.
+  EngineTotals totals() const;
   const std::string& events_topic() const { return events_topic_; }
   std::string dead_letter_topic() const { return options_.topic_prefix + "dead-letter"; }
   std::string case_updates_topic() const { return options_.topic_prefix + "case-updates"; }
@@ -112,6 +117,8 @@ class Engine {
   int64_t CountPriorCases(const CaseRecord& c, std::string_view case_type, TimeMs from, TimeMs to);
   void Record(CaseRecord* c, const rules::Event& event, const std::string& rule,
               std::string action, std::string detail, const rules::RuleSet& rules);
+  // Marks `c` as changed by this batch, noting what changed (if anything).
+  void Changed(CaseRecord* c, std::string change = {});
 
   // Rules and actions (engine_rules.cc).
   void ApplyRules(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules);
@@ -143,7 +150,12 @@ class Engine {
   std::deque<std::string> event_cache_order_;
 
   std::unique_ptr<BatchState> batch_;
-  EngineTotals totals_;
+  EngineTotals totals_;  // including the batch in hand
+
+  // Progress as of the last written batch, for other threads.
+  mutable std::mutex progress_mu_;
+  connectors::OffsetMap committed_offsets_;
+  EngineTotals committed_totals_;
 };
 
 }  // namespace convene::engine

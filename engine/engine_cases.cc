@@ -11,11 +11,6 @@
 namespace convene::engine {
 namespace {
 
-std::string JoinPath(const std::vector<std::string>& path) {
-  std::string s = "event";
-  for (const auto& p : path) s += "." + p;
-  return s;
-}
 
 // An expression context for opened_by conditions: the event, no case yet.
 class EventOnlyContext : public rules::EvalContext {
@@ -59,7 +54,7 @@ std::vector<std::string> Engine::KeysOf(const rules::CaseType& type,
   std::vector<std::string> keys;
   for (const auto& path : type.correlate_by) {
     rules::Value v = event.Resolve(path);
-    std::string prefix = JoinPath(path) + "=";
+    std::string prefix = "event." + JoinPath(path) + "=";
     auto add = [&](const rules::Value& item) {
       if (item.is_null() || item.is_object() || item.is_list()) return;
       std::string text = item.ToText();
@@ -141,7 +136,7 @@ CaseRecord* Engine::OpenCase(const rules::CaseType& type, const rules::Event& ev
   ++totals_.cases_opened;
   AddKeys(&c, keys);
   Record(&c, event, "", "opened", "opened by " + event.type() + " " + event.id(), rules);
-  batch_->changes[id].push_back("opened at stage " + c.view.stage);
+  Changed(&c, "opened at stage " + c.view.stage);
   return &c;
 }
 
@@ -156,7 +151,7 @@ void Engine::AddKeys(CaseRecord* c, const std::vector<std::string>& keys) {
     batch_->write.Put(idx, IndexKey('o', c->view.type, k, c->view.id), "");
     batch_->write.Put(idx, IndexKey('h', c->view.type, k, c->view.id), "");
   }
-  batch_->dirty_cases.insert(c->view.id);
+  Changed(c);
 }
 
 void Engine::CloseCase(CaseRecord* c, const std::string& reason, const rules::Event& event,
@@ -169,8 +164,7 @@ void Engine::CloseCase(CaseRecord* c, const std::string& reason, const rules::Ev
     batch_->write.Delete(idx, IndexKey('o', c->view.type, k, c->view.id));
   }
   Record(c, event, rule, "close", reason, rules);
-  batch_->changes[c->view.id].push_back("closed: " + reason);
-  batch_->dirty_cases.insert(c->view.id);
+  Changed(c, "closed: " + reason);
 }
 
 int64_t Engine::CountPriorCases(const CaseRecord& c, std::string_view case_type, TimeMs from,
@@ -194,7 +188,15 @@ void Engine::Record(CaseRecord* c, const rules::Event& event, const std::string&
                     std::string action, std::string detail, const rules::RuleSet& rules) {
   c->history.push_back(
       {clock_->Now(), event.id(), rule, std::move(action), std::move(detail), rules.version});
-  batch_->dirty_cases.insert(c->view.id);
+  Changed(c);
+}
+
+void Engine::Changed(CaseRecord* c, std::string change) {
+  if (!c->pending.dirty) {
+    c->pending.dirty = true;
+    batch_->dirty_cases.push_back(c);
+  }
+  if (!change.empty()) c->pending.changes.push_back(std::move(change));
 }
 
 }  // namespace convene::engine

@@ -40,14 +40,24 @@ inline std::string CaseTaskKey(std::string_view case_id, std::string_view task_i
   return k;
 }
 
+// "data.incident_ref": a path below "event" as timeline facts name it.
+inline std::string JoinPath(const std::vector<std::string>& path) {
+  std::string s;
+  for (const auto& p : path) {
+    if (!s.empty()) s.push_back('.');
+    s.append(p);
+  }
+  return s;
+}
+
 // What one batch has changed so far, before it is written.
 struct Engine::BatchState {
-  rocksdb::WriteBatch write;
+  // Reserved up front: a batch of thousands of events is tens of megabytes,
+  // and growing the buffer by doubling would copy it over and over.
+  rocksdb::WriteBatch write{16 << 20};
   std::unordered_map<std::string, std::shared_ptr<const rules::Event>> events;
   std::unordered_map<std::string, Task> tasks;
-  std::set<std::string> dirty_cases;  // ordered: case updates go out in a stable order
-  std::unordered_map<std::string, std::vector<std::string>> changes;  // case id -> what changed
-  std::unordered_map<std::string, std::string> last_event;            // case id -> event id
+  std::vector<CaseRecord*> dirty_cases;  // in the order they were first changed
   std::set<std::string> touched_seq;  // case types whose sequence moved
 };
 

@@ -20,7 +20,7 @@ Status RunEngineLoop(Engine* engine, connectors::EventSource* source, OutboxRela
     }
     relay->Wake();
     source->Acknowledge(engine->Offsets());
-    const auto& t = engine->totals();
+    const EngineTotals t = engine->totals();
     spdlog::debug("engine: batch of {} (total {} accepted, {} rejected, {} duplicate, {} tasks)",
                   batch.size(), t.accepted, t.rejected, t.duplicates, t.tasks);
   }

@@ -35,13 +35,19 @@ class Engine::CaseContext : public rules::EvalContext {
 
   int64_t Distinct(const rules::TypeFilter& types, const std::vector<std::string>& path,
                    TimeMs from, TimeMs to) const override {
+    std::string key = JoinPath(path);
     std::set<std::string> values;
     for (const auto& e : case_.timeline) {
       if (e.occurred_at <= from || e.occurred_at > to || !types.Matches(e.type)) continue;
+      if (auto fact = e.Fact(key)) {
+        if (*fact) values.insert(**fact);
+        continue;
+      }
+      // Recorded before a rule asked for this path: read the event itself.
       auto event = e.event_id == event_.id() ? nullptr : engine_->LoadEvent(e.event_id);
-      const rules::Event& ev = event ? *event : event_;
-      if (!event && e.event_id != event_.id()) continue;
-      rules::Value v = ev.Resolve(path);
+      const rules::Event* ev = e.event_id == event_.id() ? &event_ : event.get();
+      if (!ev) continue;
+      rules::Value v = ev->Resolve(path);
       if (!v.is_null()) values.insert(v.ToText());
     }
     return static_cast<int64_t>(values.size());
@@ -83,7 +89,6 @@ void Engine::ApplyRules(CaseRecord* c, const rules::Event& event, const rules::R
 void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
                          const rules::Action& action, const rules::RuleSet& rules) {
   using Kind = rules::Action::Kind;
-  auto& changes = batch_->changes[c->view.id];
   switch (action.kind) {
     case Kind::kTask: {
       const rules::TaskSpec& spec = action.task;
@@ -124,7 +129,7 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
       if (action.kind == Kind::kEscalate && to < from) return;
       std::string detail = "stage " + c->view.stage + " -> " + action.argument;
       c->view.stage = action.argument;
-      changes.push_back(detail);
+      Changed(c, detail);
       Record(c, event, rule.id, action.kind == Kind::kEscalate ? "escalate" : "set_stage", detail,
              rules);
       return;
@@ -133,7 +138,7 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
       if (std::find(c->view.flags.begin(), c->view.flags.end(), action.argument) ==
           c->view.flags.end()) {
         c->view.flags.push_back(action.argument);
-        changes.push_back("flag " + action.argument);
+        Changed(c, "flag " + action.argument);
         Record(c, event, rule.id, "flag", action.argument, rules);
       }
       return;
@@ -141,7 +146,7 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
       for (const auto& [field, value] : action.fields) {
         if (c->view.fields[field] == value) continue;
         c->view.fields[field] = value;
-        changes.push_back(field + " = " + value);
+        Changed(c, field + " = " + value);
         Record(c, event, rule.id, "set", field + " = " + value, rules);
       }
       return;
@@ -182,7 +187,7 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
     detail += ")";
   }
   Record(c, event, rule.id, "task", detail, rules);
-  batch_->changes[c->view.id].push_back("task " + t.task_id + " to " + partner.id);
+  Changed(c, "task " + t.task_id + " to " + partner.id);
   batch_->tasks.emplace(t.task_id, std::move(t));
   ++totals_.tasks;
 }
@@ -212,7 +217,7 @@ void Engine::UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet
       std::string by(json::GetString(data, "by", event.source()));
       c->history.push_back({clock_->Now(), event.id(), task->rule, status,
                             task->task_id + " " + status + " by " + by, rules.version});
-      batch_->changes[c->view.id].push_back("task " + task->task_id + " " + status);
+      Changed(c, "task " + task->task_id + " " + status);
     }
     batch_->tasks[task->task_id] = std::move(*task);
     return;

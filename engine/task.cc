@@ -26,8 +26,6 @@ void WriteFields(json::Writer& w, const Task& t) {
   }
   json::Field(w, "created_at", FormatRfc3339(t.created_at));
   json::Field(w, "trigger_event", t.trigger_event);
-  json::Key(w, "context");
-  w.RawValue(t.context_json.data(), t.context_json.size(), rapidjson::kObjectType);
 }
 
 }  // namespace
@@ -37,6 +35,8 @@ std::string Task::ToMessage() const {
   json::Writer w(buf);
   w.StartObject();
   WriteFields(w, *this);
+  json::Key(w, "context");
+  w.RawValue(context_json.data(), context_json.size(), rapidjson::kObjectType);
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
@@ -72,7 +72,6 @@ Result<Task> Task::FromRecord(std::string_view text) {
   if (auto due = ParseRfc3339(json::GetString(d, "due_at"))) t.due_at = *due;
   t.created_at = ParseRfc3339(json::GetString(d, "created_at")).value_or(0);
   t.trigger_event = json::GetString(d, "trigger_event");
-  if (d.HasMember("context")) t.context_json = json::Serialize(d["context"]);
   t.status = json::GetString(d, "status", "open");
   if (d.HasMember("withheld") && d["withheld"].IsArray()) {
     for (const auto& p : d["withheld"].GetArray()) t.withheld.emplace_back(p.GetString());

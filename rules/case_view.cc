@@ -41,4 +41,21 @@ void CaseView::WriteJson(json::Writer& w) const {
   w.EndObject();
 }
 
+rapidjson::Value CaseView::ToJsonValue(rapidjson::Document::AllocatorType& a) const {
+  auto str = [&a](const std::string& s) {
+    return rapidjson::Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a);
+  };
+  rapidjson::Value v(rapidjson::kObjectType);
+  v.AddMember("id", str(id), a);
+  v.AddMember("type", str(type), a);
+  v.AddMember("stage", str(stage), a);
+  v.AddMember("status", str(status), a);
+  v.AddMember("opened_at", str(FormatRfc3339(opened_at)), a);
+  rapidjson::Value f(rapidjson::kArrayType);
+  for (const auto& flag : flags) f.PushBack(str(flag), a);
+  v.AddMember("flags", f, a);
+  for (const auto& [k, val] : fields) v.AddMember(str(k), str(val), a);
+  return v;
+}
+
 }  // namespace convene::rules

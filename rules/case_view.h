@@ -27,6 +27,8 @@ struct CaseView {
   Value Resolve(const std::vector<std::string>& path) const;
   // Writes the case summary as one JSON object.
   void WriteJson(json::Writer& w) const;
+  // The same summary as a JSON value allocated with `a`.
+  rapidjson::Value ToJsonValue(rapidjson::Document::AllocatorType& a) const;
 };
 
 }  // namespace convene::rules

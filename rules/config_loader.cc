@@ -428,6 +428,7 @@ class Loader {
             Error(r["id"], "rule id '" + rule.id + "' is used twice: rule ids must be unique");
             continue;
           }
+          if (rule.when) rule.when->CollectDistinctPaths(&set_->distinct_paths);
           set_->rules.push_back(std::move(rule));
         }
       }

@@ -46,7 +46,7 @@ Result<std::shared_ptr<const Event>> ParseEvent(
     return Status::Error("event is " + std::to_string(bytes.size()) +
                          " bytes, over the 1 MiB limit");
   }
-  auto event = std::make_shared<Event>();
+  auto event = std::make_shared<Event>(bytes.size());
   event->raw_.assign(bytes);
   rapidjson::Document& doc = event->doc_;
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(event->raw_.data(), event->raw_.size());

@@ -26,6 +26,11 @@ struct Subject {
 
 class Event {
  public:
+  // `bytes`: the size of the JSON it will hold (sizes its memory pool).
+  explicit Event(size_t bytes) : pool_(bytes * 2 + 256) {}
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+
   const std::string& id() const { return id_; }
   const std::string& type() const { return type_; }
   const std::string& source() const { return source_; }
@@ -58,7 +63,11 @@ class Event {
   TimeMs occurred_at_ = 0;
   std::vector<Subject> subjects_;
   std::string raw_;
-  rapidjson::Document doc_;
+  // RapidJSON's default pool takes 64 KiB per document; an event needs a few
+  // hundred bytes, and thousands are held at once. Size the pool to the event.
+  rapidjson::MemoryPoolAllocator<> pool_;
+  rapidjson::Document doc_{&pool_};
+
 };
 
 // Parses and validates one event. On rejection the Status carries a reason a

@@ -1,5 +1,6 @@
 #include "rules/expression.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -577,5 +578,18 @@ std::variant<Expression, ExpressionError> Expression::Parse(std::string_view tex
 }
 
 Value Expression::Evaluate(const EvalContext& context) const { return Eval(*root_, context); }
+
+void Expression::CollectDistinctPaths(std::vector<std::vector<std::string>>* out) const {
+  std::vector<const Expr*> stack = {root_.get()};
+  while (!stack.empty()) {
+    const Expr* e = stack.back();
+    stack.pop_back();
+    if (e->kind == Expr::Kind::kCall && e->op == "distinct" &&
+        std::find(out->begin(), out->end(), e->path) == out->end()) {
+      out->push_back(e->path);
+    }
+    for (const auto& c : e->children) stack.push_back(c.get());
+  }
+}
 
 }  // namespace convene::rules

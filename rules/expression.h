@@ -80,6 +80,9 @@ class Expression {
   Value Evaluate(const EvalContext& context) const;
   bool Holds(const EvalContext& context) const { return Evaluate(context).Truthy(); }
   const std::string& text() const { return text_; }
+  // The paths (below "event") this expression's distinct() calls read, so the
+  // engine can keep those values with each case's timeline.
+  void CollectDistinctPaths(std::vector<std::vector<std::string>>* out) const;
 
  private:
   Expression(std::string text, std::unique_ptr<Expr> root);

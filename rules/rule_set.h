@@ -90,6 +90,8 @@ struct RuleSet {
   std::vector<CaseType> case_types;
   Calendars calendars;
   std::vector<Rule> rules;
+  // Every path (below "event") some rule counts distinct values of.
+  std::vector<Path> distinct_paths;
 
   const Partner* FindPartner(std::string_view id) const;
   const CaseType* FindCaseType(std::string_view id) const;

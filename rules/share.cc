@@ -63,12 +63,7 @@ SharedContext BuildContext(const Partner& partner, const Event& event, const Cas
   for (const auto& path : partner.share) {
     if (path[0] == "case") {
       if (path.size() == 1) {
-        rapidjson::StringBuffer buf;
-        json::Writer w(buf);
-        c.WriteJson(w);
-        rapidjson::Document sub(&a);
-        sub.Parse(buf.GetString(), buf.GetSize());
-        Put(doc, path, rapidjson::Value(sub, a), a);
+        Put(doc, path, c.ToJsonValue(a), a);
       } else {
         Value v = c.Resolve({path.begin() + 1, path.end()});
         if (!v.is_null()) Put(doc, path, ToJson(v, a), a);

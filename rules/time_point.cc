@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 
 namespace convene {
 namespace {
@@ -77,11 +78,28 @@ std::optional<TimeMs> ParseRfc3339(std::string_view text) {
 }
 
 std::string FormatRfc3339(TimeMs t) {
+  // On every task and stored record: formatted by hand, as date::format goes
+  // through an ostringstream.
   auto tp = date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(t));
-  if (t % kMsPerSecond == 0) {
-    return date::format("%FT%TZ", date::floor<std::chrono::seconds>(tp));
+  auto day = date::floor<date::days>(tp);
+  date::year_month_day ymd{day};
+  int64_t ms_of_day = (tp - day).count();
+  int y = static_cast<int>(ymd.year());
+  unsigned mo = static_cast<unsigned>(ymd.month()), d = static_cast<unsigned>(ymd.day());
+  int64_t hh = ms_of_day / kMsPerHour, mm = ms_of_day / 60000 % 60, ss = ms_of_day / 1000 % 60;
+  int64_t ms = ms_of_day % 1000;
+  char buf[40];
+  int n;
+  if (ms == 0) {
+    n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lldZ", y, mo, d,
+                      static_cast<long long>(hh), static_cast<long long>(mm),
+                      static_cast<long long>(ss));
+  } else {
+    n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", y, mo, d,
+                      static_cast<long long>(hh), static_cast<long long>(mm),
+                      static_cast<long long>(ss), static_cast<long long>(ms));
   }
-  return date::format("%FT%TZ", tp);
+  return std::string(buf, static_cast<size_t>(n));
 }
 
 std::optional<TimeMs> ParseDate(std::string_view text) {

@@ -96,6 +96,7 @@ int RunCommand(const RunOptions& options) {
   ho.bootstrap = bootstrap;
   ho.topic_prefix = options.topic_prefix;
   ho.sync = options.sync;
+  ho.batch_size = options.batch_size;
   auto host = EngineHost::Start(ho, rules);
   if (!host.ok()) {
     std::cerr << host.status().message() << "\n";
@@ -106,9 +107,10 @@ int RunCommand(const RunOptions& options) {
   while (!g_stop && (*host)->running()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   spdlog::info("stopping: finishing the batch and delivering the outbox");
   Status s = (*host)->Stop(std::chrono::seconds(10));
-  const auto& t = (*host)->engine()->totals();
+  const engine::EngineTotals t = (*host)->engine()->totals();
   spdlog::info("stopped: {} events accepted, {} rejected, {} duplicates, {} tasks", t.accepted,
                t.rejected, t.duplicates, t.tasks);
+  if (t.lost > 0) spdlog::error("{} records were lost to the broker's retention", t.lost);
   if (!s.ok()) {
     std::cerr << s.message() << "\n";
     return 1;

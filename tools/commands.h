@@ -24,6 +24,7 @@ struct RunOptions {
   std::string topic_prefix = "convene.";
   std::string address_file;  // where to write the embedded broker's address
   bool sync = true;
+  size_t batch_size = 5000;  // most events applied in one atomic write
 };
 
 int RunCommand(const RunOptions& options);

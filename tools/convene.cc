@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--address-file", run.address_file,
                       "write the embedded broker's address to this file");
   run_cmd->add_flag("--no-sync", no_sync, "do not fsync each batch (benchmarks only)");
+  run_cmd->add_option("--batch-size", run.batch_size, "most events applied in one atomic write")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
 
   std::string broker_config, broker_address_file, broker_prefix = "convene.";
   auto* broker_cmd = app.add_subcommand("broker", "Run only the embedded Kafka-protocol broker");

@@ -33,9 +33,11 @@ Result<std::unique_ptr<EngineHost>> EngineHost::Start(const Options& options,
   if (!source.ok()) return source.status();
   host->source_ = std::move(*source);
   EngineHost* h = host.get();
-  host->loop_ = std::thread([h] {
-    h->loop_status_ =
-        engine::RunEngineLoop(h->engine_.get(), h->source_.get(), h->relay_.get(), h->stop_);
+  engine::LoopOptions loop_options;
+  loop_options.max_batch = options.batch_size;
+  host->loop_ = std::thread([h, loop_options] {
+    h->loop_status_ = engine::RunEngineLoop(h->engine_.get(), h->source_.get(), h->relay_.get(),
+                                            h->stop_, loop_options);
     h->finished_ = true;
   });
   return host;

@@ -27,6 +27,7 @@ class EngineHost {
     std::string bootstrap;
     std::string topic_prefix = "convene.";
     bool sync = true;
+    size_t batch_size = 5000;
   };
 
   static Result<std::unique_ptr<EngineHost>> Start(const Options& options,

@@ -225,6 +225,16 @@ TEST_F(EngineTest, RejectedInputGoesToDeadLetterAndTheRestIsApplied) {
   EXPECT_EQ(engine_->StoredOffset("convene.events", 0), 3);
 }
 
+TEST_F(EngineTest, RecordsTheBrokerNoLongerHadAreCountedAsLost) {
+  next_offset_ = 7;  // offsets 0..6 were deleted by retention before the engine read them
+  Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A")});
+  EXPECT_EQ(engine_->totals().lost, 7u);
+  next_offset_ = 10;
+  Apply({Asb("e2", "2026-01-06T10:00:00Z", "100", "B")});
+  EXPECT_EQ(engine_->totals().lost, 9u);
+  EXPECT_EQ(engine_->StoredOffset("convene.events", 0), 11);
+}
+
 TEST_F(EngineTest, ABinaryPayloadIsKeptAsBase64) {
   Apply({std::string("\xff\x00\x01", 3)});
   auto dead = Outbox("convene.dead-letter");

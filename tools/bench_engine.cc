@@ -1,0 +1,165 @@
+// convene_bench: measures the engine's throughput and prints its figures.
+//
+//   convene_bench [--events N] [--addresses A] [--batch B] [--mode engine|kafka] [--no-sync]
+//
+// engine: events already in memory go through Engine::ProcessBatch on a real
+//         RocksDB store (validation, dedup, correlation, rules, outbox, one
+//         synced WriteBatch per batch). This is the engine's own cost.
+// kafka:  the events go through the embedded broker: produced in chunks while
+//         the engine consumes, timed from the first applied batch (the consumer
+//         group join excluded) until every event is applied and every task,
+//         case update and dead letter delivered.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "connectors/kafka_message_sink.h"
+#include "engine/engine.h"
+#include "tools/commands.h"
+#include "tools/engine_host.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A district's ASB reports: `n` events spread over `addresses` addresses
+// through a year, a tenth of them the same incident reported by a second
+// agency, enough repeats at each address to cross the thresholds.
+std::vector<std::string> MakeEvents(size_t n, size_t addresses) {
+  std::vector<std::string> out;
+  out.reserve(n);
+  const char* wards[] = {"Bedwell", "Chells", "Shephall", "Pin Green", "Old Town"};
+  for (size_t i = 0; i < n; ++i) {
+    size_t address = (i * 7919) % addresses;
+    size_t month = 1 + (i * 12 / n);
+    char buf[700];
+    std::snprintf(buf, sizeof buf,
+                  R"({"id":"police:B-%zu","type":"asb.report","occurred_at":"2026-%02zu-%02zuT%02zu:%02zu:00Z",)"
+                  R"("source":"%s","subjects":[{"id":"person:P-%zu","role":"perpetrator"},)"
+                  R"({"id":"person:R-%zu","role":"reporter"}],"location":{"uprn":"%zu","postcode":"SG1 1AA",)"
+                  R"("ward":"%s"},"data":{"category":"nuisance","incident_ref":"INC-%zu"}})",
+                  i, month, 1 + i % 28, 8 + i % 12, i % 60, i % 10 == 0 ? "housing" : "police",
+                  address, i, 100080000000 + address, wards[address % 5],
+                  i % 10 == 0 ? i - 1 : i);
+    out.emplace_back(buf);
+  }
+  return out;
+}
+
+int RunEngineMode(const std::vector<std::string>& events, size_t batch, bool sync,
+                  const std::string& config) {
+  auto rules = convene::tools::LoadRulesOrReport(config, "convene.");
+  if (!rules) return 2;
+  std::string dir = "/tmp/convene-bench-" + std::to_string(getpid());
+  {
+    auto store = convene::engine::CaseStore::Open(dir);
+    if (!store.ok()) return 1;
+    convene::engine::SystemClock clock;
+    convene::engine::EngineOptions options;
+    options.sync = sync;
+    auto engine = convene::engine::Engine::Open(store->get(), rules, &clock, options);
+    if (!engine.ok()) return 1;
+    std::vector<convene::connectors::InputRecord> records;
+    records.reserve(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      records.push_back({"convene.events", 0, static_cast<int64_t>(i), "", events[i]});
+    }
+    auto start = Clock::now();
+    for (size_t i = 0; i < records.size(); i += batch) {
+      std::vector<convene::connectors::InputRecord> chunk(
+          records.begin() + i, records.begin() + std::min(records.size(), i + batch));
+      if (!(*engine)->ProcessBatch(chunk).ok()) return 1;
+    }
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const convene::engine::EngineTotals t = (*engine)->totals();
+    std::printf("mode=engine events=%zu batch=%zu sync=%s\n", events.size(), batch,
+                sync ? "yes" : "no");
+    std::printf("  %.3f s, %.0f events/s, %llu accepted, %llu batches, %llu cases, %llu tasks\n",
+                seconds, events.size() / seconds, static_cast<unsigned long long>(t.accepted),
+                static_cast<unsigned long long>(t.batches),
+                static_cast<unsigned long long>(t.cases_opened),
+                static_cast<unsigned long long>(t.tasks));
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
+int RunKafkaMode(const std::vector<std::string>& events, const std::string& config) {
+  auto rules = convene::tools::LoadRulesOrReport(config, "convene.");
+  if (!rules) return 2;
+  auto broker = convene::tools::StartEmbeddedBroker(rules.get(), "convene.");
+  if (!broker.ok()) return 1;
+  std::string dir = "/tmp/convene-bench-" + std::to_string(getpid());
+  convene::tools::EngineHost::Options options;
+  options.data_dir = dir;
+  options.bootstrap = (*broker)->bootstrap();
+  auto host = convene::tools::EngineHost::Start(options, rules);
+  if (!host.ok()) return 1;
+  auto applied = [&] {
+    int64_t n = 0;
+    for (const auto& [tp, offset] : (*host)->engine()->Offsets()) n += offset;
+    return n;
+  };
+  // The embedded broker keeps about 5 MiB per partition (decision 0003), so
+  // events are produced in chunks, never more than 10,000 ahead of the engine.
+  // The clock starts when the consumer group has assigned the partition.
+  constexpr size_t kChunk = 5000;
+  bool started = false;
+  Clock::time_point start;
+  for (size_t i = 0; i < events.size(); i += kChunk) {
+    std::vector<std::string> chunk(events.begin() + i,
+                                   events.begin() + std::min(events.size(), i + kChunk));
+    if (!convene::connectors::ProduceAll((*broker)->bootstrap(), "convene.events", chunk).ok()) {
+      return 1;
+    }
+    if (!started) {
+      while ((*host)->engine()->totals().batches == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      start = Clock::now();
+      started = true;
+    }
+    while (static_cast<int64_t>(i + chunk.size()) - applied() > 10000) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  while (!(*host)->CaughtUp(static_cast<int64_t>(events.size()))) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const convene::engine::EngineTotals t = (*host)->engine()->totals();
+  (void)(*host)->Stop(std::chrono::seconds(10));
+  std::printf("mode=kafka events=%zu (produced in chunks of %zu)\n", events.size(), kChunk);
+  std::printf("  %.3f s, %.0f events/s produced, consumed, applied and delivered; %llu accepted, "
+              "%llu lost, %llu tasks, %llu messages relayed\n",
+              seconds, events.size() / seconds, static_cast<unsigned long long>(t.accepted),
+              static_cast<unsigned long long>(t.lost), static_cast<unsigned long long>(t.tasks),
+              static_cast<unsigned long long>((*host)->relay()->delivered()));
+  std::filesystem::remove_all(dir);
+  return t.lost == 0 && t.accepted == events.size() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"convene_bench: engine throughput"};
+  size_t n = 200000, batch = 5000, addresses = 50000;
+  std::string mode = "engine";
+  std::string config = convene::tools::DefaultConfigDir();
+  bool no_sync = false;
+  app.add_option("--events", n)->capture_default_str();
+  app.add_option("--batch", batch)->capture_default_str();
+  app.add_option("--addresses", addresses, "distinct addresses (cases)")->capture_default_str();
+  app.add_option("--mode", mode)->check(CLI::IsMember({"engine", "kafka"}))->capture_default_str();
+  app.add_option("--config", config)->capture_default_str();
+  app.add_flag("--no-sync", no_sync);
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::warn);
+  std::vector<std::string> events = MakeEvents(n, addresses);
+  return mode == "engine" ? RunEngineMode(events, batch, !no_sync, config)
+                          : RunKafkaMode(events, config);
+}
