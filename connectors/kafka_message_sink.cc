@@ -55,7 +55,8 @@ Status KafkaMessageSink::Produce(const std::string& topic, std::string_view key,
   RdKafka::ErrorCode e = producer_->produce(
       topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
       const_cast<char*>(payload.data()), payload.size(), key.empty() ? nullptr : key.data(),
-      key.size(), 0, reinterpret_cast<void*>(static_cast<uintptr_t>(token)));
+      // The token travels as librdkafka's opaque pointer and comes back in dr_cb.
+      key.size(), 0, reinterpret_cast<void*>(static_cast<uintptr_t>(token)));  // NOLINT
   if (e != RdKafka::ERR_NO_ERROR) return Status::Error(RdKafka::err2str(e));
   return Status::Ok();
 }

@@ -87,7 +87,7 @@ SharedContext BuildContext(const Partner& partner, const Event& event, const Cas
     }
   }
   // What the event carried that this partner does not see.
-  auto consider = [&](std::vector<std::string> p) {
+  auto consider = [&](const std::vector<std::string>& p) {
     if (!Shared(partner, p)) {
       std::string s;
       for (const auto& seg : p) s += (s.empty() ? "" : ".") + seg;

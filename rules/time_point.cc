@@ -66,14 +66,14 @@ std::optional<TimeMs> ParseRfc3339(std::string_view text) {
         !ReadInt(text, pos + 4, 2, &om) || oh > 23 || om > 59) {
       return std::nullopt;
     }
-    offset_minutes = (oh * 60 + om) * (text[pos] == '-' ? -1 : 1);
+    offset_minutes = (int64_t{oh} * 60 + om) * (text[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return std::nullopt;
   }
   if (pos != text.size()) return std::nullopt;
   int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(day->time_since_epoch()).count() +
-                    hh * 3600 + mm * 60 + ss - offset_minutes * 60;
+                    int64_t{hh} * 3600 + int64_t{mm} * 60 + ss - offset_minutes * 60;
   return seconds * kMsPerSecond + millis;
 }
 

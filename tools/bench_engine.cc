@@ -70,8 +70,9 @@ int RunEngineMode(const std::vector<std::string>& events, size_t batch, bool syn
     }
     auto start = Clock::now();
     for (size_t i = 0; i < records.size(); i += batch) {
-      std::vector<convene::connectors::InputRecord> chunk(
-          records.begin() + i, records.begin() + std::min(records.size(), i + batch));
+      auto from = records.begin() + static_cast<std::ptrdiff_t>(i);
+      auto to = records.begin() + static_cast<std::ptrdiff_t>(std::min(records.size(), i + batch));
+      std::vector<convene::connectors::InputRecord> chunk(from, to);
       if (!(*engine)->ProcessBatch(chunk).ok()) return 1;
     }
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -79,7 +80,7 @@ int RunEngineMode(const std::vector<std::string>& events, size_t batch, bool syn
     std::printf("mode=engine events=%zu batch=%zu sync=%s\n", events.size(), batch,
                 sync ? "yes" : "no");
     std::printf("  %.3f s, %.0f events/s, %llu accepted, %llu batches, %llu cases, %llu tasks\n",
-                seconds, events.size() / seconds, static_cast<unsigned long long>(t.accepted),
+                seconds, static_cast<double>(events.size()) / seconds, static_cast<unsigned long long>(t.accepted),
                 static_cast<unsigned long long>(t.batches),
                 static_cast<unsigned long long>(t.cases_opened),
                 static_cast<unsigned long long>(t.tasks));
@@ -111,8 +112,9 @@ int RunKafkaMode(const std::vector<std::string>& events, const std::string& conf
   bool started = false;
   Clock::time_point start;
   for (size_t i = 0; i < events.size(); i += kChunk) {
-    std::vector<std::string> chunk(events.begin() + i,
-                                   events.begin() + std::min(events.size(), i + kChunk));
+    std::vector<std::string> chunk(
+        events.begin() + static_cast<std::ptrdiff_t>(i),
+        events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + kChunk)));
     if (!convene::connectors::ProduceAll((*broker)->bootstrap(), "convene.events", chunk).ok()) {
       return 1;
     }
@@ -136,7 +138,7 @@ int RunKafkaMode(const std::vector<std::string>& events, const std::string& conf
   std::printf("mode=kafka events=%zu (produced in chunks of %zu)\n", events.size(), kChunk);
   std::printf("  %.3f s, %.0f events/s produced, consumed, applied and delivered; %llu accepted, "
               "%llu lost, %llu tasks, %llu messages relayed\n",
-              seconds, events.size() / seconds, static_cast<unsigned long long>(t.accepted),
+              seconds, static_cast<double>(events.size()) / seconds, static_cast<unsigned long long>(t.accepted),
               static_cast<unsigned long long>(t.lost), static_cast<unsigned long long>(t.tasks),
               static_cast<unsigned long long>((*host)->relay()->delivered()));
   std::filesystem::remove_all(dir);
