@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <iostream>
 #include <map>
 #include <random>
 #include <set>
@@ -105,7 +106,7 @@ TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
   std::string data_a = dir.Sub("data-a");
   {
     Process run({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
-                 broker_a.bootstrap(), "--data", data_a, "--batch-size", "500"},
+                 broker_a.bootstrap(), "--data", data_a, "--batch-size", "100"},
                 dir.Sub("run-a"));
     ASSERT_TRUE(WaitFor([&] { return CaughtUp(data_a, end); }, std::chrono::seconds(120)))
         << run.Stderr();
@@ -121,25 +122,26 @@ TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
   std::mt19937 rng(42);
   int kills = 0;
   int mid_stream = 0;  // kills that left events unapplied
-  for (int64_t target : {end / 5, end / 2, end * 4 / 5}) {
+  for (int64_t target : {end / 6, end / 3, end / 2}) {
     Process run({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
-                 broker_b.bootstrap(), "--data", data_b, "--batch-size", "500"},
+                 broker_b.bootstrap(), "--data", data_b, "--batch-size", "100"},
                 dir.Sub("run-b-" + std::to_string(kills)));
     // Wait until the run is past `target`, plus a random moment more.
     bool reached = WaitFor([&] { return ReadProgress(data_b).next_offset >= target; },
                            std::chrono::seconds(120));
     ASSERT_TRUE(reached) << run.Stderr();
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 40));
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 10));
     run.Signal(SIGKILL);
     EXPECT_EQ(run.Wait(std::chrono::seconds(10)), -SIGKILL);
     ++kills;
     Progress at_kill = ReadProgress(data_b);
+    std::cout << "killed at offset " << at_kill.next_offset << " of " << end << std::endl;
     if (at_kill.next_offset < end) ++mid_stream;
   }
   EXPECT_GE(mid_stream, 2);
   {
     Process run({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
-                 broker_b.bootstrap(), "--data", data_b, "--batch-size", "500"},
+                 broker_b.bootstrap(), "--data", data_b, "--batch-size", "100"},
                 dir.Sub("run-b-final"));
     ASSERT_TRUE(WaitFor([&] { return CaughtUp(data_b, end); }, std::chrono::seconds(120)))
         << run.Stderr();
