@@ -18,10 +18,12 @@
 namespace convene::tools {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 
 namespace {
 
 void OnSignal(int) { g_stop = true; }
+void OnHangup(int) { g_reload = true; }
 
 Status WriteAddress(const std::string& file, const std::string& address) {
   if (file.empty()) return Status::Ok();
@@ -58,6 +60,10 @@ void InstallSignalHandlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction hup {};
+  hup.sa_handler = OnHangup;
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
 }
 
 std::string DefaultConfigDir() {
@@ -97,6 +103,7 @@ int RunCommand(const RunOptions& options) {
   ho.topic_prefix = options.topic_prefix;
   ho.sync = options.sync;
   ho.batch_size = options.batch_size;
+  ho.watch_config = options.config_dir;
   auto host = EngineHost::Start(ho, rules);
   if (!host.ok()) {
     std::cerr << host.status().message() << "\n";
@@ -104,7 +111,10 @@ int RunCommand(const RunOptions& options) {
   }
   spdlog::info("engine running: consuming {} from {}, state in {}",
                (*host)->engine()->events_topic(), bootstrap, options.data_dir);
-  while (!g_stop && (*host)->running()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!g_stop && (*host)->running()) {
+    if (g_reload.exchange(false)) (*host)->RequestReload();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   spdlog::info("stopping: finishing the batch and delivering the outbox");
   Status s = (*host)->Stop(std::chrono::seconds(10));
   const engine::EngineTotals t = (*host)->engine()->totals();

@@ -11,6 +11,8 @@ namespace convene::tools {
 
 // Set by SIGINT/SIGTERM.
 extern std::atomic<bool> g_stop;
+// Set by SIGHUP: reload the rules.
+extern std::atomic<bool> g_reload;
 void InstallSignalHandlers();
 
 // The config folder to use when none is given: ./config, else the one in the

@@ -32,6 +32,12 @@ Result<std::unique_ptr<EngineHost>> EngineHost::Start(const Options& options,
       [e](const std::string& topic, int32_t partition) { return e->StoredOffset(topic, partition); });
   if (!source.ok()) return source.status();
   host->source_ = std::move(*source);
+  if (!options.watch_config.empty()) {
+    rules::LoadOptions lo;
+    lo.topic_prefix = options.topic_prefix;
+    host->watcher_ = std::make_unique<engine::RulesWatcher>(e, options.watch_config, lo);
+    host->watcher_->Start();
+  }
   EngineHost* h = host.get();
   engine::LoopOptions loop_options;
   loop_options.max_batch = options.batch_size;
@@ -46,6 +52,7 @@ Result<std::unique_ptr<EngineHost>> EngineHost::Start(const Options& options,
 EngineHost::~EngineHost() { (void)Stop(std::chrono::milliseconds(0)); }
 
 Status EngineHost::Stop(std::chrono::milliseconds drain) {
+  if (watcher_) watcher_->Stop();
   stop_ = true;
   if (loop_.joinable()) loop_.join();
   if (relay_) relay_->Stop(drain);

@@ -16,6 +16,7 @@
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "engine/outbox_relay.h"
+#include "engine/rules_watcher.h"
 #include "rules/rule_set.h"
 
 namespace convene::tools {
@@ -28,6 +29,8 @@ class EngineHost {
     std::string topic_prefix = "convene.";
     bool sync = true;
     size_t batch_size = 5000;
+    // Watch this config folder and apply valid changes live (empty: don't).
+    std::string watch_config;
   };
 
   static Result<std::unique_ptr<EngineHost>> Start(const Options& options,
@@ -40,6 +43,10 @@ class EngineHost {
   // partition 0..n has been applied and the outbox is delivered.
   bool CaughtUp(int64_t events_end) const;
 
+  // Reloads the watched config folder now (SIGHUP).
+  void RequestReload() {
+    if (watcher_) watcher_->RequestReload();
+  }
   engine::Engine* engine() { return engine_.get(); }
   engine::OutboxRelay* relay() { return relay_.get(); }
   bool running() const { return !finished_.load(); }
@@ -52,6 +59,7 @@ class EngineHost {
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<engine::OutboxRelay> relay_;
   std::unique_ptr<connectors::KafkaEventSource> source_;
+  std::unique_ptr<engine::RulesWatcher> watcher_;
   std::thread loop_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
