@@ -20,6 +20,8 @@ std::string CaseRecord::Serialize() const {
   w.EndArray();
   json::Key(w, "last_event_at");
   w.Int64(last_event_at);
+  json::Key(w, "idle_due");
+  w.Int64(idle_due);
   json::Key(w, "opened_at_ms");
   w.Int64(view.opened_at);
   json::Key(w, "timeline");
@@ -100,6 +102,7 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
   for (const auto& s : d["subjects"].GetArray()) r.view.subjects.emplace_back(s.GetString());
   for (const auto& k : d["keys"].GetArray()) r.keys.emplace_back(k.GetString());
   r.last_event_at = json::GetInt(d, "last_event_at");
+  r.idle_due = json::GetInt(d, "idle_due");
   for (const auto& e : d["timeline"].GetArray()) {
     TimelineEntry entry{e[0].GetString(), e[1].GetString(), e[2].GetInt64(), {}};
     if (e.Size() > 3 && e[3].IsObject()) {

@@ -45,6 +45,7 @@ struct CaseRecord {
   std::map<std::string, TimeMs> fired;  // rule id -> event time it last fired
   std::vector<HistoryEntry> history;
   TimeMs last_event_at = 0;
+  TimeMs idle_due = 0;  // when the idle clock (close_after_idle) runs out; 0: not armed
 
   // Not stored: what the batch being applied has changed on this case.
   struct Pending {

@@ -102,7 +102,7 @@ Status Engine::Recover() {
     return true;
   });
   committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
-  spdlog::info("store: {} partitions positioned, {} index entries, outbox at {}", offsets_.size(),
+  spdlog::debug("store: {} partitions positioned, {} index entries, outbox at {}", offsets_.size(),
                entries, outbox_seq_);
   return Status::Ok();
 }
@@ -201,9 +201,10 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
     c->pending.last_event = event->id();
     Changed(c, "event " + event->id() + " (" + event->type() + ")");
     ApplyRules(c, *event, rules);
+    ArmIdleTimer(c, rules);
     if (event->type() == "case.closed" && c->view.status == "open") {
       std::string reason(json::GetString(event->data(), "reason", "closed"));
-      CloseCase(c, reason, *event, "", rules);
+      CloseCase(c, reason, event->id(), "", rules);
     }
   }
 }

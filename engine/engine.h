@@ -71,6 +71,11 @@ class Engine {
   // Applies `records` (in order) as one atomic batch.
   Status ProcessBatch(const std::vector<connectors::InputRecord>& records);
 
+  // Fires up to `max` timers (SLA clocks, idle cases) due at the clock's now,
+  // as one atomic batch; returns how many fired. Called between batches, so a
+  // pile of due timers never holds events up for long.
+  Result<size_t> FireDueTimers(size_t max = 1000);
+
   // The next offset to read for a partition, as stored; nullopt if never read.
   std::optional<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
   // What is durably applied: only batches already written count. Any thread.
@@ -88,6 +93,11 @@ class Engine {
  private:
   class CaseContext;
   struct BatchState;
+  // An SLA clock that ran out: the task and which clock.
+  struct Breach {
+    const Task* task;
+    std::string clock;  // acknowledge | complete
+  };
 
   Engine(CaseStore* store, std::shared_ptr<const rules::RuleSet> rules, const Clock* clock,
          EngineOptions options);
@@ -112,10 +122,16 @@ class Engine {
   CaseRecord* OpenCase(const rules::CaseType& type, const rules::Event& event,
                        const std::vector<std::string>& keys, const rules::RuleSet& rules);
   void AddKeys(CaseRecord* c, const std::vector<std::string>& keys);
-  void CloseCase(CaseRecord* c, const std::string& reason, const rules::Event& event,
+  void CloseCase(CaseRecord* c, const std::string& reason, const std::string& event_id,
                  const std::string& rule, const rules::RuleSet& rules);
+  // (Re)arms the case's idle clock after an event (close_after_idle).
+  void ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules);
   int64_t CountPriorCases(const CaseRecord& c, std::string_view case_type, TimeMs from, TimeMs to);
   void Record(CaseRecord* c, const rules::Event& event, const std::string& rule,
+              std::string action, std::string detail, const rules::RuleSet& rules) {
+    Record(c, event.id(), rule, std::move(action), std::move(detail), rules);
+  }
+  void Record(CaseRecord* c, const std::string& event_id, const std::string& rule,
               std::string action, std::string detail, const rules::RuleSet& rules);
   // Marks `c` as changed by this batch, noting what changed (if anything).
   void Changed(CaseRecord* c, std::string change = {});
@@ -123,11 +139,16 @@ class Engine {
   // Rules and actions (engine_rules.cc).
   void ApplyRules(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules);
   void ApplyAction(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
-                   const rules::Action& action, const rules::RuleSet& rules);
+                   const rules::Action& action, const rules::RuleSet& rules,
+                   const Breach* breach = nullptr);
   void EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
                 const rules::Action& action, const rules::Partner& partner, std::string kind,
                 std::string title, std::string priority, std::optional<TimeMs> due,
-                const rules::RuleSet& rules);
+                const rules::RuleSet& rules, const Breach* breach);
+
+  // Timers (engine_timers.cc).
+  void PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value);
+  void FireTimer(std::string_view key, std::string_view value, const rules::RuleSet& rules);
   std::optional<Task> FindTask(const std::string& task_id);
   void UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules);
 

@@ -154,7 +154,7 @@ void Engine::AddKeys(CaseRecord* c, const std::vector<std::string>& keys) {
   Changed(c);
 }
 
-void Engine::CloseCase(CaseRecord* c, const std::string& reason, const rules::Event& event,
+void Engine::CloseCase(CaseRecord* c, const std::string& reason, const std::string& event_id,
                        const std::string& rule, const rules::RuleSet& rules) {
   c->view.status = "closed";
   auto* idx = store_->handle(Family::kIndexes);
@@ -163,7 +163,7 @@ void Engine::CloseCase(CaseRecord* c, const std::string& reason, const rules::Ev
     ids.erase(std::remove(ids.begin(), ids.end(), c->view.id), ids.end());
     batch_->write.Delete(idx, IndexKey('o', c->view.type, k, c->view.id));
   }
-  Record(c, event, rule, "close", reason, rules);
+  Record(c, event_id, rule, "close", reason, rules);
   Changed(c, "closed: " + reason);
 }
 
@@ -184,10 +184,10 @@ int64_t Engine::CountPriorCases(const CaseRecord& c, std::string_view case_type,
   return static_cast<int64_t>(seen.size());
 }
 
-void Engine::Record(CaseRecord* c, const rules::Event& event, const std::string& rule,
+void Engine::Record(CaseRecord* c, const std::string& event_id, const std::string& rule,
                     std::string action, std::string detail, const rules::RuleSet& rules) {
   c->history.push_back(
-      {clock_->Now(), event.id(), rule, std::move(action), std::move(detail), rules.version});
+      {clock_->Now(), event_id, rule, std::move(action), std::move(detail), rules.version});
   Changed(c);
 }
 

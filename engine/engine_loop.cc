@@ -9,6 +9,14 @@ Status RunEngineLoop(Engine* engine, connectors::EventSource* source, OutboxRela
   std::vector<connectors::InputRecord> batch;
   batch.reserve(options.max_batch);
   while (!stop.load()) {
+    // Timers first, a bounded number at a time, so deadlines that fell due
+    // (also while the engine was down) fire promptly without holding events up.
+    auto fired = engine->FireDueTimers(options.max_timers);
+    if (!fired.ok()) {
+      spdlog::critical("engine: {}; stopping (state on disk is intact)", fired.status().message());
+      return fired.status();
+    }
+    if (*fired > 0) relay->Wake();
     batch.clear();
     if (Status s = source->Poll(&batch, options.max_batch, options.poll_timeout); !s.ok()) {
       return s;

@@ -14,6 +14,7 @@ namespace convene::engine {
 
 struct LoopOptions {
   size_t max_batch = 5000;
+  size_t max_timers = 1000;  // timers fired between two batches of events
   std::chrono::milliseconds poll_timeout{100};
 };
 

@@ -87,13 +87,16 @@ void Engine::ApplyRules(CaseRecord* c, const rules::Event& event, const rules::R
 }
 
 void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
-                         const rules::Action& action, const rules::RuleSet& rules) {
+                         const rules::Action& action, const rules::RuleSet& rules,
+                         const Breach* breach) {
   using Kind = rules::Action::Kind;
   switch (action.kind) {
     case Kind::kTask: {
       const rules::TaskSpec& spec = action.task;
       std::optional<TimeMs> due;
-      if (spec.due) due = spec.due->After(event.occurred_at(), rules.calendars);
+      // A task's due runs from its triggering event; a breach task's from the breach.
+      TimeMs from = breach ? clock_->Now() : event.occurred_at();
+      if (spec.due) due = spec.due->After(from, rules.calendars);
       std::string title = spec.title.Render([&](const std::vector<std::string>& path) {
         std::vector<std::string> below(path.begin() + 1, path.end());
         if (path[0] == "event") return event.Resolve(below);
@@ -102,11 +105,20 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
           if (below[0] == "id") return rules::Value(rule.id);
           if (below[0] == "title") return rules::Value(rule.title);
         }
+        if (path[0] == "task" && breach && below.size() == 1) {
+          const Task& t = *breach->task;
+          if (below[0] == "id") return rules::Value(t.task_id);
+          if (below[0] == "title") return rules::Value(t.title);
+          if (below[0] == "partner") return rules::Value(t.partner);
+          if (below[0] == "priority") return rules::Value(t.priority);
+          if (below[0] == "due_at" && t.due_at) return rules::Value(FormatRfc3339(*t.due_at));
+        }
         return rules::Value();
       });
       for (const auto& to : spec.to) {
         if (const rules::Partner* p = rules.FindPartner(to)) {
-          EmitTask(c, event, rule, action, *p, "action", title, spec.priority, due, rules);
+          EmitTask(c, event, rule, action, *p, breach ? "escalation" : "action", title,
+                   spec.priority, due, rules, breach);
         }
       }
       return;
@@ -115,7 +127,7 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
       if (const rules::Partner* p = rules.FindPartner(action.argument)) {
         EmitTask(c, event, rule, action, *p, "notify",
                  "For information: " + rule.title + " (" + c->view.id + ")", "low", std::nullopt,
-                 rules);
+                 rules, breach);
       }
       return;
     case Kind::kEscalate:
@@ -151,7 +163,7 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
       }
       return;
     case Kind::kClose:
-      CloseCase(c, action.argument, event, rule.id, rules);
+      CloseCase(c, action.argument, event.id(), rule.id, rules);
       return;
   }
 }
@@ -159,9 +171,13 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
 void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
                       const rules::Action& action, const rules::Partner& partner,
                       std::string kind, std::string title, std::string priority,
-                      std::optional<TimeMs> due, const rules::RuleSet& rules) {
+                      std::optional<TimeMs> due, const rules::RuleSet& rules,
+                      const Breach* breach) {
   Task t;
-  t.task_id = MakeTaskId(c->view.id, rule.id, action.index, event.id(), partner.id);
+  // A breach task is triggered by the clock that ran out, not by an event.
+  std::string trigger = breach ? "breach/" + breach->clock + "/" + breach->task->task_id
+                               : event.id();
+  t.task_id = MakeTaskId(c->view.id, rule.id, action.index, trigger, partner.id);
   if (batch_->tasks.count(t.task_id)) return;
   t.case_id = c->view.id;
   t.case_type = c->view.type;
@@ -180,6 +196,25 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
   batch_->write.Put(store_->handle(Family::kTasks), t.task_id, t.ToRecord());
   batch_->write.Put(store_->handle(Family::kIndexes), CaseTaskKey(t.case_id, t.task_id), "");
   Outbox(partner.topic, t.task_id, t.ToMessage());
+  // SLA clocks run from when the task was issued.
+  if (!breach && action.kind == rules::Action::Kind::kTask && action.task.sla) {
+    const rules::Sla& sla = *action.task.sla;
+    for (const auto& [clock, d] : {std::pair{"acknowledge", &sla.acknowledge},
+                                   std::pair{"complete", &sla.complete}}) {
+      if (!*d) continue;
+      rapidjson::StringBuffer buf;
+      json::Writer w(buf);
+      w.StartObject();
+      json::Field(w, "clock", clock);
+      json::Field(w, "task_id", t.task_id);
+      json::Field(w, "rule", rule.id);
+      json::Key(w, "action");
+      w.Int(action.index);
+      w.EndObject();
+      PutTimer((*d)->After(t.created_at, rules.calendars), clock[0], t.task_id,
+               std::string(buf.GetString(), buf.GetSize()));
+    }
+  }
   std::string detail = t.kind + " " + t.task_id + " to " + partner.id + ": " + t.title;
   if (!t.withheld.empty()) {
     detail += " (withheld:";

@@ -1,9 +1,11 @@
 // `convene tasks`, `convene case` and `convene rules check`.
+#include <filesystem>
 #include <iostream>
 
 #include "connectors/topic_reader.h"
 #include "engine/case_record.h"
 #include "engine/case_store.h"
+#include "engine/policy_test_runner.h"
 #include "engine/task.h"
 #include "rules/config_loader.h"
 #include "tools/commands.h"
@@ -103,6 +105,38 @@ int RulesCheckCommand(const std::string& config_dir) {
             << " case types, " << rules->calendars.size() << " calendars, " << rules->rules.size()
             << " rules)\n";
   return 0;
+}
+
+int RulesTestCommand(const std::string& config_dir, const std::string& filter) {
+  auto rules = LoadRulesOrReport(config_dir, "convene.");
+  if (!rules) return 1;
+  auto loaded = rules::LoadPolicyTests(config_dir);
+  if (auto* errors = std::get_if<std::vector<rules::ConfigError>>(&loaded)) {
+    for (const auto& e : *errors) std::cerr << config_dir << "/" << e.ToString() << "\n";
+    return 1;
+  }
+  std::vector<rules::PolicyTest> tests;
+  for (auto& t : std::get<std::vector<rules::PolicyTest>>(loaded)) {
+    if (filter.empty() || t.name.find(filter) != std::string::npos) tests.push_back(std::move(t));
+  }
+  char scratch[] = "/tmp/convene-rules-test-XXXXXX";
+  if (!mkdtemp(scratch)) {
+    std::cerr << "cannot create a scratch folder\n";
+    return 1;
+  }
+  std::cout << "rules " << rules->version << " from " << config_dir << ": " << tests.size()
+            << " test" << (tests.size() == 1 ? "" : "s") << "\n";
+  auto results = engine::RunPolicyTests(rules, tests, scratch);
+  std::filesystem::remove_all(scratch);
+  size_t passed = 0, failed = 0;
+  for (const auto& r : results) {
+    std::cout << (r.passed ? "PASS  " : "FAIL  ") << r.test->name << "  (" << r.test->file << ":"
+              << r.test->line << ")\n";
+    for (const auto& f : r.failures) std::cout << "      " << f << "\n";
+    (r.passed ? passed : failed)++;
+  }
+  std::cout << passed << " passed, " << failed << " failed\n";
+  return failed == 0 ? 0 : 1;
 }
 
 }  // namespace convene::tools

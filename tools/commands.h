@@ -39,5 +39,6 @@ int TasksCommand(const std::string& kafka, const std::string& partner,
                  const std::string& config_dir, const std::string& topic_prefix);
 int CaseCommand(const std::string& data_dir, const std::string& case_id);
 int RulesCheckCommand(const std::string& config_dir);
+int RulesTestCommand(const std::string& config_dir, const std::string& filter);
 
 }  // namespace convene::tools

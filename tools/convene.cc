@@ -71,6 +71,11 @@ int main(int argc, char** argv) {
   auto* check_cmd = rules_cmd->add_subcommand("check", "Validate a config folder");
   check_cmd->add_option("dir", check_dir, "config folder")->required();
 
+  std::string test_dir, test_filter;
+  auto* test_cmd = rules_cmd->add_subcommand("test", "Run a config folder's tests/*.yaml");
+  test_cmd->add_option("dir", test_dir, "config folder")->required();
+  test_cmd->add_option("--filter", test_filter, "only tests whose name contains this");
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
   convene::tools::InstallSignalHandlers();
@@ -89,5 +94,6 @@ int main(int argc, char** argv) {
   }
   if (*case_cmd) return convene::tools::CaseCommand(data_dir, case_id);
   if (*check_cmd) return convene::tools::RulesCheckCommand(check_dir);
+  if (*test_cmd) return convene::tools::RulesTestCommand(test_dir, test_filter);
   return 2;
 }

@@ -1,0 +1,122 @@
+// Durable timers: SLA clocks on tasks and idle clocks on cases. A timer is a
+// key in the `timers` family (due time first, so a scan from the start finds
+// what is due), written in the same batch as the state that armed it. Timers
+// are checked when they fire rather than deleted when they stop mattering: an
+// acknowledged task's acknowledge clock fires and finds nothing to do.
+#include <spdlog/spdlog.h>
+
+#include "engine/engine.h"
+#include "engine/engine_internal.h"
+#include "rules/json.h"
+
+namespace convene::engine {
+namespace {
+
+std::string TimerKey(TimeMs due, char kind, std::string_view id) {
+  std::string k = EncodeU64(static_cast<uint64_t>(due));
+  k.push_back(kind);
+  k.append(id);
+  return k;
+}
+
+const rules::Rule* FindRule(const rules::RuleSet& rules, std::string_view id) {
+  for (const auto& r : rules.rules) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void Engine::PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value) {
+  batch_->write.Put(store_->handle(Family::kTimers), TimerKey(due, kind, id), value);
+}
+
+void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
+  const rules::CaseType* type = rules.FindCaseType(c->view.type);
+  if (!type || !type->close_after_idle || c->view.status != "open") return;
+  TimeMs due = type->close_after_idle->After(c->last_event_at, rules.calendars);
+  if (due == c->idle_due) return;
+  if (c->idle_due != 0) {
+    batch_->write.Delete(store_->handle(Family::kTimers), TimerKey(c->idle_due, 'i', c->view.id));
+  }
+  c->idle_due = due;
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::Field(w, "clock", "idle");
+  json::Field(w, "case_id", c->view.id);
+  json::Field(w, "idle", type->close_after_idle->text);
+  w.EndObject();
+  PutTimer(due, 'i', c->view.id, std::string(buf.GetString(), buf.GetSize()));
+  Changed(c);
+}
+
+Result<size_t> Engine::FireDueTimers(size_t max) {
+  TimeMs now = clock_->Now();
+  std::vector<std::pair<std::string, std::string>> due;
+  store_->Scan(Family::kTimers, "", [&](std::string_view k, std::string_view v) {
+    if (due.size() >= max || static_cast<TimeMs>(DecodeU64(k)) > now) return false;
+    due.emplace_back(k, v);
+    return true;
+  });
+  if (due.empty()) return size_t{0};
+  std::shared_ptr<const rules::RuleSet> rules = this->rules();
+  batch_ = std::make_unique<BatchState>();
+  for (const auto& [k, v] : due) {
+    batch_->write.Delete(store_->handle(Family::kTimers), k);
+    FireTimer(k, v, *rules);
+  }
+  FinishBatch(*rules);
+  Status s = store_->Write(&batch_->write, options_.sync);
+  batch_.reset();
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(progress_mu_);
+  committed_totals_ = totals_;
+  return due.size();
+}
+
+void Engine::FireTimer(std::string_view key, std::string_view value, const rules::RuleSet& rules) {
+  TimeMs due = static_cast<TimeMs>(DecodeU64(key));
+  rapidjson::Document d;
+  d.Parse(value.data(), value.size());
+  if (d.HasParseError()) return;
+  std::string clock(json::GetString(d, "clock"));
+  if (clock == "idle") {
+    CaseRecord* c = GetCase(std::string(json::GetString(d, "case_id")));
+    if (!c || c->view.status != "open" || c->idle_due != due) return;  // moved on since
+    c->idle_due = 0;
+    CloseCase(c, "idle: no event since " + FormatRfc3339(c->last_event_at) + " (close_after_idle " +
+                     std::string(json::GetString(d, "idle")) + ")",
+              "clock/idle", "", rules);
+    return;
+  }
+  auto task = FindTask(std::string(json::GetString(d, "task_id")));
+  if (!task) return;
+  // A clock stops when the task is acknowledged (acknowledge) or finished (both).
+  bool finished = task->status == "completed" || task->status == "declined";
+  if (finished || (clock == "acknowledge" && task->status != "open")) return;
+  CaseRecord* c = GetCase(task->case_id);
+  if (!c || c->view.status != "open") return;
+  const rules::Rule* rule = FindRule(rules, json::GetString(d, "rule"));
+  int index = static_cast<int>(json::GetInt(d, "action", -1));
+  if (!rule || index < 0 || index >= static_cast<int>(rule->then.size()) ||
+      !rule->then[index].task.sla) {
+    spdlog::warn("sla: {} clock of {} ran out, but rule '{}' no longer has that SLA; nothing done",
+                 clock, task->task_id, json::GetString(d, "rule"));
+    return;
+  }
+  auto event = LoadEvent(task->trigger_event);
+  if (!event) return;
+  Record(c, "clock/" + clock, rule->id, "breach",
+         task->task_id + " to " + task->partner + " not " +
+             (clock == "acknowledge" ? "acknowledged" : "completed") + " in time",
+         rules);
+  Changed(c, "sla " + clock + " breached on " + task->task_id);
+  Breach breach{&*task, clock};
+  for (const auto& action : rule->then[index].task.sla->on_breach) {
+    ApplyAction(c, *event, *rule, action, rules, &breach);
+  }
+}
+
+}  // namespace convene::engine
