@@ -9,6 +9,7 @@ namespace convene::engine {
 namespace {
 
 constexpr std::string_view kOutboxSeqKey = "outbox_seq";
+constexpr std::string_view kEventTimeKey = "event_time";
 constexpr std::string_view kCaseSeqPrefix = "case_seq/";
 
 std::string OffsetKey(const std::string& topic, int32_t partition) {
@@ -85,6 +86,8 @@ Status Engine::Recover() {
   store_->Scan(Family::kMeta, "", [&](std::string_view k, std::string_view v) {
     if (k == kOutboxSeqKey) {
       outbox_seq_ = DecodeU64(v);
+    } else if (k == kEventTimeKey) {
+      event_time_ = static_cast<TimeMs>(DecodeU64(v));
     } else if (k.substr(0, kCaseSeqPrefix.size()) == kCaseSeqPrefix) {
       case_seq_[std::string(k.substr(kCaseSeqPrefix.size()))] = DecodeU64(v);
     }
@@ -180,6 +183,7 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
     return;
   }
   ++totals_.accepted;
+  event_time_ = std::max(event_time_, event->occurred_at());
   batch_->events[event->id()] = event;
   batch_->write.Put(store_->handle(Family::kEvents), event->id(), event->raw());
   UpdateTaskFromEvent(*event, rules);
@@ -294,6 +298,7 @@ void Engine::FinishBatch(const rules::RuleSet& rules) {
           EncodeU64(case_seq_[type]));
   }
   w.Put(store_->handle(Family::kMeta), kOutboxSeqKey, EncodeU64(outbox_seq_));
+  w.Put(store_->handle(Family::kMeta), kEventTimeKey, EncodeU64(static_cast<uint64_t>(event_time_)));
   for (const auto& [tp, offset] : offsets_) {
     w.Put(store_->handle(Family::kOffsets), OffsetKey(tp.first, tp.second),
           EncodeU64(static_cast<uint64_t>(offset)));

@@ -75,6 +75,9 @@ class Engine {
   // as one atomic batch; returns how many fired. Called between batches, so a
   // pile of due timers never holds events up for long.
   Result<size_t> FireDueTimers(size_t max = 1000);
+  // Moves event time on without an event (policy tests' `advance`). Event time
+  // is otherwise the latest occurred_at applied; idle clocks run on it.
+  void AdvanceEventTime(TimeMs t);
 
   // The next offset to read for a partition, as stored; nullopt if never read.
   std::optional<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
@@ -164,6 +167,7 @@ class Engine {
   std::map<connectors::TopicPartition, int64_t> offsets_;
   std::map<std::string, uint64_t> case_seq_;  // case type -> last number used
   uint64_t outbox_seq_ = 0;
+  TimeMs event_time_ = 0;  // the latest occurred_at applied
   std::unordered_map<std::string, std::vector<std::string>> open_index_;  // type\x1fkey -> ids
   std::unordered_map<std::string, std::vector<std::string>> all_index_;   // incl. closed
   std::unordered_map<std::string, CaseRecord> cases_;

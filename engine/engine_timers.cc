@@ -1,8 +1,13 @@
 // Durable timers: SLA clocks on tasks and idle clocks on cases. A timer is a
-// key in the `timers` family (due time first, so a scan from the start finds
-// what is due), written in the same batch as the state that armed it. Timers
-// are checked when they fire rather than deleted when they stop mattering: an
+// key in the `timers` family (its clock, then due time, so a scan finds what
+// is due), written in the same batch as the state that armed it. Timers are
+// checked when they fire rather than deleted when they stop mattering: an
 // acknowledged task's acknowledge clock fires and finds nothing to do.
+//
+// Two clocks: SLA clocks are about people acting, so they run on the wall
+// clock. Idle clocks are about events, so they run on event time (the latest
+// occurred_at applied): replaying last year's events must not close every
+// case as idle just because the wall clock is a year on.
 #include <spdlog/spdlog.h>
 
 #include "engine/engine.h"
@@ -12,8 +17,10 @@
 namespace convene::engine {
 namespace {
 
-std::string TimerKey(TimeMs due, char kind, std::string_view id) {
-  std::string k = EncodeU64(static_cast<uint64_t>(due));
+// 'w' timers run on the wall clock, 'e' timers on event time.
+std::string TimerKey(char clock, TimeMs due, char kind, std::string_view id) {
+  std::string k(1, clock);
+  k.append(EncodeU64(static_cast<uint64_t>(due)));
   k.push_back(kind);
   k.append(id);
   return k;
@@ -29,7 +36,8 @@ const rules::Rule* FindRule(const rules::RuleSet& rules, std::string_view id) {
 }  // namespace
 
 void Engine::PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value) {
-  batch_->write.Put(store_->handle(Family::kTimers), TimerKey(due, kind, id), value);
+  char clock = kind == 'i' ? 'e' : 'w';
+  batch_->write.Put(store_->handle(Family::kTimers), TimerKey(clock, due, kind, id), value);
 }
 
 void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
@@ -38,7 +46,8 @@ void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
   TimeMs due = type->close_after_idle->After(c->last_event_at, rules.calendars);
   if (due == c->idle_due) return;
   if (c->idle_due != 0) {
-    batch_->write.Delete(store_->handle(Family::kTimers), TimerKey(c->idle_due, 'i', c->view.id));
+    batch_->write.Delete(store_->handle(Family::kTimers),
+                         TimerKey('e', c->idle_due, 'i', c->view.id));
   }
   c->idle_due = due;
   rapidjson::StringBuffer buf;
@@ -52,14 +61,17 @@ void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
   Changed(c);
 }
 
+void Engine::AdvanceEventTime(TimeMs t) { event_time_ = std::max(event_time_, t); }
+
 Result<size_t> Engine::FireDueTimers(size_t max) {
-  TimeMs now = clock_->Now();
   std::vector<std::pair<std::string, std::string>> due;
-  store_->Scan(Family::kTimers, "", [&](std::string_view k, std::string_view v) {
-    if (due.size() >= max || static_cast<TimeMs>(DecodeU64(k)) > now) return false;
-    due.emplace_back(k, v);
-    return true;
-  });
+  for (auto [clock, now] : {std::pair{'w', clock_->Now()}, std::pair{'e', event_time_}}) {
+    store_->Scan(Family::kTimers, std::string(1, clock), [&](std::string_view k, std::string_view v) {
+      if (due.size() >= max || static_cast<TimeMs>(DecodeU64(k.substr(1))) > now) return false;
+      due.emplace_back(k, v);
+      return true;
+    });
+  }
   if (due.empty()) return size_t{0};
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
   batch_ = std::make_unique<BatchState>();
@@ -77,7 +89,7 @@ Result<size_t> Engine::FireDueTimers(size_t max) {
 }
 
 void Engine::FireTimer(std::string_view key, std::string_view value, const rules::RuleSet& rules) {
-  TimeMs due = static_cast<TimeMs>(DecodeU64(key));
+  TimeMs due = static_cast<TimeMs>(DecodeU64(key.substr(1)));
   rapidjson::Document d;
   d.Parse(value.data(), value.size());
   if (d.HasParseError()) return;

@@ -93,6 +93,8 @@ class TestRun {
 
   void MoveClockTo(TimeMs t) {
     if (t > clock_.Now()) clock_.Set(t);
+    // In a test, time is event time: both clocks move together.
+    engine_->AdvanceEventTime(clock_.Now());
     while (true) {
       auto fired = engine_->FireDueTimers();
       if (!fired.ok() || *fired == 0) break;

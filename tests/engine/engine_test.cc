@@ -22,6 +22,7 @@ constexpr const char* kCaseTypes = R"(case_types:
     opened_by: [asb.report]
     correlate_by: [event.location.uprn, event.subjects.perpetrator]
     stages: [reported, warning, cpn, case-review]
+    close_after_idle: 60d
   - id: hate
     opened_by:
       - {type: crime.report, when: 'event.data.hate_motivation != "none"'}
@@ -32,7 +33,7 @@ constexpr const char* kCalendar = R"(timezone: Europe/London
 calendars:
   working-days: {closed: [saturday, sunday], holidays: [2026-04-03, 2026-04-06]}
 )";
-constexpr const char* kRules = R"(rules:
+constexpr const char* kRules = R"yaml(rules:
   - id: threshold
     on: [asb.report]
     case: asb
@@ -73,12 +74,23 @@ constexpr const char* kRules = R"(rules:
     when: prior_cases("hate", "12mo") >= 1
     then:
       - flag: repeat-victim
+  - id: review
+    on: [cpn.issued]
+    case: asb
+    then:
+      - task:
+          to: council-asb
+          title: "Review {{case.id}}"
+          sla:
+            acknowledge: 1 working day
+            on_breach:
+              - task: {to: police, title: "Overdue: {{task.title}} ({{task.partner}})"}
   - id: declined
     on: [task.declined]
     case: asb
     then:
       - task: {to: police, title: "Task declined on {{case.id}}"}
-)";
+)yaml";
 
 class EngineTest : public ::testing::Test {
  protected:
@@ -360,6 +372,77 @@ TEST_F(EngineTest, PriorCasesSeesEarlierCasesSharingAKey) {
   ASSERT_TRUE(second);
   EXPECT_EQ(second->view.flags, std::vector<std::string>{"repeat-victim"});
   EXPECT_TRUE(Case("hate-000001")->view.flags.empty());
+}
+
+// A cpn.issued at uprn `uprn`, which arms the `review` rule's SLA clock.
+std::string Issued(const std::string& id, const std::string& uprn) {
+  return R"({"id":")" + id +
+         R"(","type":"cpn.issued","occurred_at":"2026-11-25T10:00:00Z","source":"council-asb","location":{"uprn":")" +
+         uprn + R"("}})";
+}
+
+TEST_F(EngineTest, ADeadlineThatPassedWhileStoppedFiresAtStart) {
+  // Thursday 26 Nov 2026 09:00: acknowledge within 1 working day -> Friday 09:00.
+  Apply({Asb("e1", "2026-11-20T10:00:00Z", "100", "A"), Issued("n1", "100")});
+  ASSERT_EQ(*engine_->FireDueTimers(), 0u);
+  OpenEngine();  // the engine stops...
+  clock_.Set(*ParseRfc3339("2026-11-30T08:00:00Z"));  // ...and starts again after the deadline
+  auto fired = engine_->FireDueTimers();
+  ASSERT_TRUE(fired.ok());
+  EXPECT_EQ(*fired, 1u);
+  auto tasks = Outbox("convene.tasks.police");
+  ASSERT_EQ(tasks.size(), 1u);
+  rapidjson::Document d;
+  d.Parse(tasks[0].payload.c_str());
+  EXPECT_EQ(json::GetString(d, "title"), "Overdue: Review asb-000001 (council-asb)");
+  EXPECT_EQ(json::GetString(d, "kind"), "escalation");
+  EXPECT_EQ(*engine_->FireDueTimers(), 0u);  // fired once, gone
+}
+
+TEST_F(EngineTest, AcknowledgingATaskStopsItsClock) {
+  Apply({Asb("e1", "2026-11-20T10:00:00Z", "100", "A"), Issued("n1", "100")});
+  std::string task_id = MakeTaskId("asb-000001", "review", 0, "n1", "council-asb");
+  Apply({R"({"id":"a1","type":"task.acknowledged","occurred_at":"2026-11-26T10:00:00Z","source":"council-asb","data":{"task_id":")" +
+         task_id + R"("}})"});
+  clock_.Set(*ParseRfc3339("2026-12-10T08:00:00Z"));
+  ASSERT_EQ(*engine_->FireDueTimers(), 1u);
+  EXPECT_TRUE(Outbox("convene.tasks.police").empty());
+}
+
+TEST_F(EngineTest, AnIdleCaseClosesOnEventTime) {
+  Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A")});
+  // The wall clock is far ahead, but no event time has passed: nothing closes.
+  EXPECT_EQ(*engine_->FireDueTimers(), 0u);
+  engine_->AdvanceEventTime(*ParseRfc3339("2026-03-06T10:00:00Z"));
+  EXPECT_EQ(*engine_->FireDueTimers(), 1u);
+  EXPECT_EQ(Case("asb-000001")->view.status, "closed");
+  Apply({Asb("e2", "2026-03-07T10:00:00Z", "100", "B")});
+  EXPECT_TRUE(Case("asb-000002"));
+}
+
+TEST_F(EngineTest, ANewEventPushesTheIdleClockBack) {
+  Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A")});
+  Apply({Asb("e2", "2026-02-05T10:00:00Z", "100", "B")});
+  engine_->AdvanceEventTime(*ParseRfc3339("2026-03-06T10:00:00Z"));
+  EXPECT_EQ(*engine_->FireDueTimers(), 0u);
+  EXPECT_EQ(Case("asb-000001")->view.status, "open");
+}
+
+TEST_F(EngineTest, ThousandsOfDueTimersFireInBoundedChunks) {
+  std::vector<std::string> batch;
+  for (int i = 0; i < 2500; ++i) {
+    std::string n = std::to_string(i), report = "e", notice = "n";
+    report += n;
+    notice += n;
+    batch.push_back(Asb(report, "2026-11-20T10:00:00Z", n, "A"));
+    batch.push_back(Issued(notice, n));
+  }
+  Apply(batch);
+  clock_.Set(*ParseRfc3339("2026-12-01T08:00:00Z"));
+  EXPECT_EQ(*engine_->FireDueTimers(1000), 1000u);
+  EXPECT_EQ(*engine_->FireDueTimers(1000), 1000u);
+  EXPECT_EQ(*engine_->FireDueTimers(1000), 500u);
+  EXPECT_EQ(Outbox("convene.tasks.police").size(), 2500u);
 }
 
 TEST_F(EngineTest, TheHistoryRecordsWhatWasWithheld) {
