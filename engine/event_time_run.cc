@@ -1,0 +1,94 @@
+#include "engine/event_time_run.h"
+
+#include "rules/json.h"
+
+namespace convene::engine {
+
+EventTimeRun::EventTimeRun(std::shared_ptr<const rules::RuleSet> rules, std::filesystem::path dir)
+    : rules_(std::move(rules)), dir_(std::move(dir)) {
+  for (const auto& p : rules_->partners) partner_by_topic_[p.topic] = p.id;
+}
+
+Result<std::unique_ptr<EventTimeRun>> EventTimeRun::Open(
+    std::shared_ptr<const rules::RuleSet> rules, const std::filesystem::path& dir) {
+  std::unique_ptr<EventTimeRun> run(new EventTimeRun(std::move(rules), dir));
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  auto store = CaseStore::Open(dir);
+  if (!store.ok()) return store.status();
+  run->store_ = std::move(*store);
+  EngineOptions options;
+  options.sync = false;  // a scratch store: nothing to make durable
+  auto engine = Engine::Open(run->store_.get(), run->rules_, &run->clock_, options);
+  if (!engine.ok()) return engine.status();
+  run->engine_ = std::move(*engine);
+  return run;
+}
+
+EventTimeRun::~EventTimeRun() {
+  engine_.reset();
+  store_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void EventTimeRun::MoveClockTo(TimeMs t) {
+  if (t > clock_.Now()) clock_.Set(t);
+  // In event time both clocks move together.
+  engine_->AdvanceEventTime(clock_.Now());
+  while (true) {
+    auto fired = engine_->FireDueTimers();
+    if (!fired.ok() || *fired == 0) break;
+  }
+  Drain();
+}
+
+Result<bool> EventTimeRun::Apply(const std::string& payload) {
+  rapidjson::Document d;
+  d.Parse(payload.data(), payload.size());
+  std::string id;
+  if (!d.HasParseError() && d.IsObject()) {
+    id = json::GetString(d, "id");
+    if (auto t = ParseRfc3339(json::GetString(d, "occurred_at"))) {
+      if (clock_.Now() == 0) clock_.Set(*t);
+      MoveClockTo(*t);
+    }
+  }
+  uint64_t accepted = engine_->totals().accepted;
+  Status s = engine_->ProcessBatch({{engine_->events_topic(), 0, offset_++, id, payload}});
+  if (!s.ok()) return s;
+  Drain();
+  return engine_->totals().accepted > accepted;
+}
+
+void EventTimeRun::Drain() {
+  rocksdb::WriteBatch done;
+  store_->Scan(Family::kOutbox, "", [&](std::string_view key, std::string_view value) {
+    OutboxMessage m;
+    if (OutboxMessage::Decode(value, &m)) {
+      if (m.topic == engine_->dead_letter_topic()) {
+        ++dead_letters_;
+      } else if (auto p = partner_by_topic_.find(m.topic); p != partner_by_topic_.end()) {
+        rapidjson::Document d;
+        d.Parse(m.payload.c_str());
+        EmittedTask t;
+        t.id = json::GetString(d, "task_id");
+        t.to = p->second;
+        t.rule = json::GetString(d, "rule");
+        t.kind = json::GetString(d, "kind");
+        t.priority = json::GetString(d, "priority");
+        t.case_type = json::GetString(d, "case_type");
+        t.case_id = json::GetString(d, "case_id");
+        t.due_at = json::GetString(d, "due_at");
+        t.title = json::GetString(d, "title");
+        t.trigger_event = json::GetString(d, "trigger_event");
+        tasks_.push_back(std::move(t));
+      }
+    }
+    done.Delete(store_->handle(Family::kOutbox), rocksdb::Slice(key.data(), key.size()));
+    return true;
+  });
+  (void)store_->Write(&done, false);
+}
+
+}  // namespace convene::engine
