@@ -1,11 +1,17 @@
 // `convene tasks`, `convene case` and `convene rules check`.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iomanip>
 #include <iostream>
 
 #include "connectors/topic_reader.h"
 #include "engine/case_record.h"
 #include "engine/case_store.h"
 #include "engine/policy_test_runner.h"
+#include "engine/rules_replay.h"
 #include "engine/task.h"
 #include "rules/config_loader.h"
 #include "tools/commands.h"
@@ -137,6 +143,78 @@ int RulesTestCommand(const std::string& config_dir, const std::string& filter) {
   }
   std::cout << passed << " passed, " << failed << " failed\n";
   return failed == 0 ? 0 : 1;
+}
+
+int RulesReplayCommand(const std::string& events_file, const std::string& from_dir,
+                       const std::string& to_dir, size_t examples) {
+  spdlog::set_level(spdlog::level::err);  // rejected lines are counted, not logged one by one
+  auto from = LoadRulesOrReport(from_dir, "convene.");
+  auto to = LoadRulesOrReport(to_dir, "convene.");
+  if (!from || !to) return 1;
+  std::ifstream in(events_file, std::ios::binary);
+  if (!in) {
+    std::cerr << events_file << ": cannot read\n";
+    return 1;
+  }
+  std::vector<std::string> events;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) events.push_back(std::move(line));
+  }
+  char scratch[] = "/tmp/convene-replay-XXXXXX";
+  if (!mkdtemp(scratch)) {
+    std::cerr << "cannot create a scratch folder\n";
+    return 1;
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto report = engine::ReplayRules(from, to, std::move(events), scratch);
+  std::filesystem::remove_all(scratch);
+  if (!report.ok()) {
+    std::cerr << report.status().message() << "\n";
+    return 1;
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto day = [](TimeMs t) { return FormatRfc3339(t).substr(0, 10); };
+  std::cout << "Replayed " << report->events << " events (" << day(report->first) << " to "
+            << day(report->last) << ") in " << std::fixed << std::setprecision(1) << seconds
+            << " s\n"
+            << "  from " << from_dir << " (rules " << from->version << "): " << report->from_tasks
+            << " tasks\n"
+            << "  to   " << to_dir << " (rules " << to->version << "): " << report->to_tasks
+            << " tasks\n\n";
+  if (report->by_rule.empty()) std::cout << "No task would change.\n";
+  for (const auto& [rule, diff] : report->by_rule) {
+    std::cout << rule << ": " << diff.added.size() << " added, " << diff.removed.size()
+              << " removed, " << diff.moved.size() << " on a different event\n";
+    auto show = [&](const std::vector<engine::EmittedTask>& tasks, const char* sign) {
+      for (size_t i = 0; i < tasks.size() && i < examples; ++i) {
+        const auto& t = tasks[i];
+        std::cout << "  " << sign << " " << t.case_id << "  " << t.to << "  \"" << t.title
+                  << "\"  (on " << t.trigger_event << ")\n";
+      }
+      if (tasks.size() > examples) std::cout << "    ... and " << tasks.size() - examples << " more\n";
+    };
+    show(diff.added, "+");
+    show(diff.removed, "-");
+    for (size_t i = 0; i < diff.moved.size() && i < examples; ++i) {
+      const auto& [was, now] = diff.moved[i];
+      std::cout << "  ~ " << now.case_id << "  " << now.to << "  on " << now.trigger_event
+                << " instead of " << was.trigger_event << "\n";
+    }
+    if (diff.moved.size() > examples) {
+      std::cout << "    ... and " << diff.moved.size() - examples << " more\n";
+    }
+  }
+  std::cout << "\nCases whose stage would differ: " << report->stages.size() << "\n";
+  for (size_t i = 0; i < report->stages.size() && i < examples; ++i) {
+    const auto& s = report->stages[i];
+    std::cout << "  " << s.case_id << ": " << s.from_stage << " -> " << s.to_stage << "\n";
+  }
+  if (report->stages.size() > examples) {
+    std::cout << "    ... and " << report->stages.size() - examples << " more\n";
+  }
+  return 0;
 }
 
 }  // namespace convene::tools

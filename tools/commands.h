@@ -40,5 +40,7 @@ int TasksCommand(const std::string& kafka, const std::string& partner,
 int CaseCommand(const std::string& data_dir, const std::string& case_id);
 int RulesCheckCommand(const std::string& config_dir);
 int RulesTestCommand(const std::string& config_dir, const std::string& filter);
+int RulesReplayCommand(const std::string& events_file, const std::string& from_dir,
+                       const std::string& to_dir, size_t examples);
 
 }  // namespace convene::tools

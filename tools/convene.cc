@@ -76,6 +76,16 @@ int main(int argc, char** argv) {
   test_cmd->add_option("dir", test_dir, "config folder")->required();
   test_cmd->add_option("--filter", test_filter, "only tests whose name contains this");
 
+  std::string replay_events, replay_from, replay_to;
+  size_t replay_examples = 3;
+  auto* replay_cmd = rules_cmd->add_subcommand(
+      "replay", "What changing the rules from one folder to another would have done to events");
+  replay_cmd->add_option("--events", replay_events, "events, one JSON object per line")->required();
+  replay_cmd->add_option("--from", replay_from, "the rules in force")->required();
+  replay_cmd->add_option("--to", replay_to, "the rules proposed")->required();
+  replay_cmd->add_option("--examples", replay_examples, "examples shown per change")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
   convene::tools::InstallSignalHandlers();
@@ -95,5 +105,9 @@ int main(int argc, char** argv) {
   if (*case_cmd) return convene::tools::CaseCommand(data_dir, case_id);
   if (*check_cmd) return convene::tools::RulesCheckCommand(check_dir);
   if (*test_cmd) return convene::tools::RulesTestCommand(test_dir, test_filter);
+  if (*replay_cmd) {
+    return convene::tools::RulesReplayCommand(replay_events, replay_from, replay_to,
+                                              replay_examples);
+  }
   return 2;
 }

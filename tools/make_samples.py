@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes config/samples/events.jsonl: six months of made-up but realistic
+"""Writes config/samples/events.jsonl: a year of made-up but realistic
 events in a small town (ASB, domestic abuse, hate crime, drugs, youth
 diversion, modern slavery), plus a few rejected lines. Deterministic: the
 same seed gives the same file. Run from the repository root."""
@@ -55,7 +55,7 @@ for spot in range(14):
     loc = address(spot)
     perp = {"id": f"person:P-{88000 + spot}", "role": "perpetrator"}
     reporter = {"id": f"person:R-{20000 + spot}", "role": "reporter"}
-    day = rng.randint(0, 40)
+    day = rng.randint(0, 100 if spot == 4 else 200)
     reports = rng.choice([2, 3, 3, 4, 5]) if spot < 10 else 1
     for _ in range(reports):
         ref = incident_ref()
@@ -76,14 +76,14 @@ for spot in range(14):
     if spot == 4:  # injunction, then a breach late on a Saturday
         emit("injunction.granted", "council-asb", at(day + 10), [perp], loc,
              {"power_of_arrest": True, "expires_on": "2028-03-01"})
-        emit("injunction.breach", "police", "2026-05-16T22:40:00Z", [perp], loc,
+        emit("injunction.breach", "police", "2026-11-14T22:40:00Z", [perp], loc,
              {"incident_ref": incident_ref()})
 
 # One-off ASB reports across the town.
 for i in range(150):
     loc = address(100 + i)
     emit("asb.report", rng.choice(["police", "police", "housing", "council-asb"]),
-         at(rng.randint(0, 170)), [{"id": f"person:R-{30000 + i}", "role": "reporter"}], loc,
+         at(rng.randint(0, 350)), [{"id": f"person:R-{30000 + i}", "role": "reporter"}], loc,
          {"category": rng.choice(["nuisance", "personal", "environmental"]), "incident_ref": incident_ref()})
 
 # Domestic abuse: DASH assessments, some high risk, repeat call-outs, children.
@@ -94,7 +94,7 @@ for v in range(20):
     if v % 4 == 0:
         subjects.append({"id": f"person:C-{70000 + v}", "role": "child"})
     loc = address(300 + v)
-    day = rng.randint(0, 150)
+    day = rng.randint(0, 330)
     score = rng.choice([4, 7, 9, 11, 12, 13, 14, 15, 17, 19])
     callouts = rng.choice([0, 1, 1, 2, 3, 4])
     emit("dash.assessment", rng.choice(["police", "idva"]), at(day), subjects, loc,
@@ -109,7 +109,7 @@ for h in range(9):
     victim = {"id": f"person:H-{80000 + h}", "role": "victim"}
     loc = address(400 + h)
     motivation = ["race", "religion", "sexual_orientation", "disability", "transgender"][h % 5]
-    day = rng.randint(0, 150)
+    day = rng.randint(0, 330)
     for k in range(2 if h in (1, 6) else 1):
         emit("crime.report", rng.choice(["police", "council-asb"]), at(day + 20 * k), [victim], loc,
              {"offence": "public_order", "hate_motivation": motivation, "incident_ref": incident_ref()})
@@ -117,7 +117,7 @@ for h in range(9):
 # Drugs: offences at a few addresses; one becomes a closure.
 for d, n in enumerate([4, 2, 1]):
     loc = address(500 + d)
-    day = rng.randint(0, 60)
+    day = rng.randint(0, 250)
     for _ in range(n):
         emit("crime.report", "police", at(day), None, loc,
              {"offence": "drugs", "hate_motivation": "none", "incident_ref": incident_ref()})
@@ -132,7 +132,7 @@ for d, n in enumerate([4, 2, 1]):
 for y in range(8):
     yp = {"id": f"person:Y-{90000 + y}", "role": "young_person"}
     loc = address(600 + y)
-    day = rng.randint(0, 120)
+    day = rng.randint(0, 300)
     emit("referral", rng.choice(["police", "council-asb"]), at(day, 16), [yp], loc,
          {"service": "youth", "reason": rng.choice(["ASB with peers", "knife carrying risk",
                                                     "exploitation concern"]), "consent": True})
@@ -143,7 +143,7 @@ for y in range(8):
 
 # Modern slavery indicators, with and without the adult's consent.
 for m, consent in enumerate([True, False, True]):
-    emit("modern_slavery.indicator", rng.choice(["police", "council-asb"]), at(rng.randint(10, 160)),
+    emit("modern_slavery.indicator", rng.choice(["police", "council-asb"]), at(rng.randint(10, 340)),
          [{"id": f"person:M-{95000 + m}", "role": "victim"}], address(700 + m),
          {"consent": consent, "indicators": ["no documents", "controlled movement"]})
 
