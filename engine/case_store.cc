@@ -77,11 +77,11 @@ Status CaseStore::Write(rocksdb::WriteBatch* batch, bool sync) {
   return Status::Ok();
 }
 
-void CaseStore::Scan(
-    Family family, std::string_view prefix,
+void CaseStore::ScanFrom(
+    Family family, std::string_view start, std::string_view prefix,
     const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(family)));
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+  for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();
     if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
     rocksdb::Slice v = it->value();

@@ -52,7 +52,13 @@ class CaseStore {
   // Calls `fn` for each entry whose key starts with `prefix`, in key order,
   // until it returns false.
   void Scan(Family family, std::string_view prefix,
-            const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+            const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+    ScanFrom(family, prefix, prefix, fn);
+  }
+  // As Scan, starting at `start` (>= prefix). Starting past keys known to be
+  // deleted matters: RocksDB walks over deleted keys until they are compacted.
+  void ScanFrom(Family family, std::string_view start, std::string_view prefix,
+                const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
   rocksdb::ColumnFamilyHandle* handle(Family family) const {
     return handles_[static_cast<int>(family)];

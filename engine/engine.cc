@@ -93,6 +93,10 @@ Status Engine::Recover() {
     }
     return true;
   });
+  store_->Scan(Family::kTimers, "", [&](std::string_view k, std::string_view v) {
+    timers_.emplace(k, v);
+    return true;
+  });
   // Index entries: kind, type, key, case id separated by kSep.
   size_t entries = 0;
   store_->Scan(Family::kIndexes, "", [&](std::string_view k, std::string_view) {
@@ -141,7 +145,7 @@ Status Engine::ProcessBatch(const std::vector<connectors::InputRecord>& records)
   if (records.empty()) return Status::Ok();
   // One rule set for the whole batch: a reload takes effect at the next one.
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
-  batch_ = std::make_unique<BatchState>();
+  batch_ = std::make_unique<BatchState>(records.size());
   for (const auto& r : records) ProcessRecord(r, *rules);
   FinishBatch(*rules);
   Status s = store_->Write(&batch_->write, options_.sync);

@@ -168,6 +168,10 @@ class Engine {
   std::map<std::string, uint64_t> case_seq_;  // case type -> last number used
   uint64_t outbox_seq_ = 0;
   TimeMs event_time_ = 0;  // the latest occurred_at applied
+  // Every armed timer (key -> value), mirrored from the `timers` family: the
+  // next due timer is found in memory, never by walking RocksDB over the keys
+  // of timers fired or re-armed (deleted keys linger until compaction).
+  std::map<std::string, std::string> timers_;
   std::unordered_map<std::string, std::vector<std::string>> open_index_;  // type\x1fkey -> ids
   std::unordered_map<std::string, std::vector<std::string>> all_index_;   // incl. closed
   std::unordered_map<std::string, CaseRecord> cases_;

@@ -3,6 +3,7 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -52,9 +53,10 @@ inline std::string JoinPath(const std::vector<std::string>& path) {
 
 // What one batch has changed so far, before it is written.
 struct Engine::BatchState {
-  // Reserved up front: a batch of thousands of events is tens of megabytes,
-  // and growing the buffer by doubling would copy it over and over.
-  rocksdb::WriteBatch write{16 << 20};
+  // Reserved up front (about 4 KiB an event): a batch of thousands of events
+  // is megabytes, and growing the buffer by doubling would copy it over and over.
+  explicit BatchState(size_t events) : write(std::min<size_t>(events * 4096 + 4096, 32 << 20)) {}
+  rocksdb::WriteBatch write;
   std::unordered_map<std::string, std::shared_ptr<const rules::Event>> events;
   std::unordered_map<std::string, Task> tasks;
   std::vector<CaseRecord*> dirty_cases;  // in the order they were first changed

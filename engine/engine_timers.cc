@@ -37,7 +37,9 @@ const rules::Rule* FindRule(const rules::RuleSet& rules, std::string_view id) {
 
 void Engine::PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value) {
   char clock = kind == 'i' ? 'e' : 'w';
-  batch_->write.Put(store_->handle(Family::kTimers), TimerKey(clock, due, kind, id), value);
+  std::string key = TimerKey(clock, due, kind, id);
+  batch_->write.Put(store_->handle(Family::kTimers), key, value);
+  timers_[std::move(key)] = value;
 }
 
 void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
@@ -46,8 +48,9 @@ void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
   TimeMs due = type->close_after_idle->After(c->last_event_at, rules.calendars);
   if (due == c->idle_due) return;
   if (c->idle_due != 0) {
-    batch_->write.Delete(store_->handle(Family::kTimers),
-                         TimerKey('e', c->idle_due, 'i', c->view.id));
+    std::string old = TimerKey('e', c->idle_due, 'i', c->view.id);
+    batch_->write.Delete(store_->handle(Family::kTimers), old);
+    timers_.erase(old);
   }
   c->idle_due = due;
   rapidjson::StringBuffer buf;
@@ -66,17 +69,19 @@ void Engine::AdvanceEventTime(TimeMs t) { event_time_ = std::max(event_time_, t)
 Result<size_t> Engine::FireDueTimers(size_t max) {
   std::vector<std::pair<std::string, std::string>> due;
   for (auto [clock, now] : {std::pair{'w', clock_->Now()}, std::pair{'e', event_time_}}) {
-    store_->Scan(Family::kTimers, std::string(1, clock), [&](std::string_view k, std::string_view v) {
-      if (due.size() >= max || static_cast<TimeMs>(DecodeU64(k.substr(1))) > now) return false;
-      due.emplace_back(k, v);
-      return true;
-    });
+    for (auto it = timers_.lower_bound(std::string(1, clock));
+         it != timers_.end() && it->first[0] == clock && due.size() < max &&
+         static_cast<TimeMs>(DecodeU64(std::string_view(it->first).substr(1))) <= now;
+         ++it) {
+      due.emplace_back(it->first, it->second);
+    }
   }
   if (due.empty()) return size_t{0};
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
-  batch_ = std::make_unique<BatchState>();
+  batch_ = std::make_unique<BatchState>(due.size());
   for (const auto& [k, v] : due) {
     batch_->write.Delete(store_->handle(Family::kTimers), k);
+    timers_.erase(k);
     FireTimer(k, v, *rules);
   }
   FinishBatch(*rules);

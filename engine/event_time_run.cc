@@ -61,9 +61,11 @@ Result<bool> EventTimeRun::Apply(const std::string& payload) {
   return engine_->totals().accepted > accepted;
 }
 
+// Nothing is published: the outbox is read from where the last drain stopped,
+// and left as it is (it is a scratch store).
 void EventTimeRun::Drain() {
-  rocksdb::WriteBatch done;
-  store_->Scan(Family::kOutbox, "", [&](std::string_view key, std::string_view value) {
+  store_->ScanFrom(Family::kOutbox, drained_to_, "", [&](std::string_view key, std::string_view value) {
+    drained_to_ = EncodeU64(DecodeU64(key) + 1);
     OutboxMessage m;
     if (OutboxMessage::Decode(value, &m)) {
       if (m.topic == engine_->dead_letter_topic()) {
@@ -85,10 +87,8 @@ void EventTimeRun::Drain() {
         tasks_.push_back(std::move(t));
       }
     }
-    done.Delete(store_->handle(Family::kOutbox), rocksdb::Slice(key.data(), key.size()));
     return true;
   });
-  (void)store_->Write(&done, false);
 }
 
 }  // namespace convene::engine

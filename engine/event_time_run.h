@@ -55,6 +55,7 @@ class EventTimeRun {
   std::vector<EmittedTask> tasks_;
   int dead_letters_ = 0;
   int64_t offset_ = 0;
+  std::string drained_to_;  // outbox key after the last one drained
 };
 
 }  // namespace convene::engine

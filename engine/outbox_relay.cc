@@ -28,13 +28,16 @@ void OutboxRelay::Wake() {
 }
 
 bool OutboxRelay::Idle() const {
-  if (in_flight_count_.load() != 0) return false;
-  bool empty = true;
-  store_->Scan(Family::kOutbox, "", [&](std::string_view, std::string_view) {
-    empty = false;
+  if (in_flight_count_.load() != 0 || rescan_.load()) return false;
+  // Everything up to the cursor is delivered (a failure would have set
+  // rescan_); is there anything after it?
+  bool more = false;
+  std::string after = EncodeU64(cursor_.load() + 1);
+  store_->ScanFrom(Family::kOutbox, after, "", [&](std::string_view, std::string_view) {
+    more = true;
     return false;
   });
-  return empty;
+  return !more;
 }
 
 bool OutboxRelay::WaitIdle(std::chrono::milliseconds timeout) {
@@ -89,7 +92,7 @@ void OutboxRelay::Pump() {
     }
     if (!sink_->Produce(m.topic, m.key, m.payload, seq).ok()) break;  // queue full: later
     in_flight_.insert(seq);
-    cursor_ = std::max(cursor_, seq);
+    cursor_ = std::max(cursor_.load(), seq);
     ++queued;
   }
   in_flight_count_ = in_flight_.size();
