@@ -22,6 +22,9 @@ struct Expr {
   Duration window;
   std::string case_type;
   std::shared_ptr<const std::regex> regex;
+  // What the expression is known to yield before any event is seen: a
+  // literal's or a function's type; unknown (empty) for paths.
+  std::string static_type;
 };
 
 namespace {
@@ -193,6 +196,7 @@ class Parser {
         int col = Next().column;
         auto e = Binary(Expr::Kind::kCompare, col, std::move(left), ParsePrimary());
         e->op = op;
+        CheckTypes(*e);
         return e;
       }
     }
@@ -200,6 +204,7 @@ class Parser {
       int col = Next().column;
       auto e = Binary(Expr::Kind::kCompare, col, std::move(left), ParsePrimary());
       e->op = "in";
+      CheckTypes(*e);
       return e;
     }
     return left;
@@ -285,6 +290,55 @@ class Parser {
     }
     CheckPath(*e, e->path, e->column);
     return e;
+  }
+
+  static std::string TypeOf(const Expr& e) {
+    switch (e.kind) {
+      case Expr::Kind::kLiteral:
+        if (e.literal.is_number()) return "a number";
+        if (e.literal.is_string()) return "text";
+        if (e.literal.is_bool()) return "true/false";
+        return "null";
+      case Expr::Kind::kList:
+        return "a list";
+      case Expr::Kind::kNot:
+      case Expr::Kind::kAnd:
+      case Expr::Kind::kOr:
+      case Expr::Kind::kCompare:
+        return "true/false";
+      case Expr::Kind::kCall:
+        if (e.op == "count" || e.op == "distinct" || e.op == "prior_cases" ||
+            e.op == "days_since") {
+          return "a number";
+        }
+        return "true/false";
+      case Expr::Kind::kPath:
+        break;
+    }
+    return "";  // known only when an event arrives
+  }
+
+  // Type errors that can be seen before any event: comparing a count with
+  // text, ordering true/false, `in` with a number on the right.
+  void CheckTypes(const Expr& e) {
+    std::string a = TypeOf(*e.children[0]), b = TypeOf(*e.children[1]);
+    Token at;
+    at.column = e.column;
+    if (e.op == "in") {
+      if (b == "a number" || b == "true/false") {
+        Fail(at, "'in' needs a list (or text) on its right, not " + b);
+      }
+      return;
+    }
+    bool ordering = e.op != "==" && e.op != "!=";
+    for (const auto& t : {a, b}) {
+      if (ordering && (t == "true/false" || t == "a list")) {
+        Fail(at, "'" + e.op + "' cannot order " + t + ": use == or !=");
+      }
+    }
+    if (a.empty() || b.empty() || a == "null" || b == "null" || a == b) return;
+    Fail(at, "this compares " + a + " with " + b + ", which is never true" +
+                 (a == "a number" || b == "a number" ? " (write numbers without quotes)" : ""));
   }
 
   void CheckPath(const Expr&, const std::vector<std::string>& path, int column) {

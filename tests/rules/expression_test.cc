@@ -76,7 +76,8 @@ TEST_F(ExpressionTest, LiteralsAndComparisons) {
   EXPECT_FALSE(Holds("false"));
   EXPECT_TRUE(Holds("-1 < 0"));
   EXPECT_TRUE(Holds("'abc' < 'abd'"));
-  EXPECT_FALSE(Holds("1 == '1'"));
+  ctx_.paths["event.data.n"] = Value(int64_t{1});
+  EXPECT_FALSE(Holds("event.data.n == '1'"));  // a number is never equal to text
 }
 
 TEST_F(ExpressionTest, BooleanOperatorsAndPrecedence) {
@@ -159,6 +160,18 @@ TEST_F(ExpressionTest, ErrorsNameTheColumn) {
   EXPECT_EQ(Error("matches(event.data.x, '(')").column, 23);
   EXPECT_EQ(Error("1 < 2 3").column, 7);
   EXPECT_EQ(Error("a && b").column, 3);
+}
+
+TEST_F(ExpressionTest, TypeErrorsAreFoundAtLoad) {
+  EXPECT_EQ(Error("count('asb.report', '6mo') >= '3'").column, 28);
+  EXPECT_NE(Error("count('asb.report', '6mo') >= '3'").message.find("a number with text"),
+            std::string::npos);
+  EXPECT_EQ(Error("exists(event.data.x) > 1").column, 22);
+  EXPECT_EQ(Error("case.stage in 3").column, 12);
+  EXPECT_EQ(Error("true < false").column, 6);
+  // Paths are known only when an event arrives: no error.
+  EXPECT_TRUE(std::holds_alternative<Expression>(Expression::Parse("event.data.x >= '3'")));
+  EXPECT_TRUE(std::holds_alternative<Expression>(Expression::Parse("event.data.x == null")));
 }
 
 TEST_F(ExpressionTest, RendersACaretUnderTheColumn) {
