@@ -1,6 +1,7 @@
 #include "engine/rules_replay.h"
 
 #include <algorithm>
+#include <future>
 #include <set>
 
 #include "rules/json.h"
@@ -65,9 +66,11 @@ Result<ReplayReport> ReplayRules(std::shared_ptr<const rules::RuleSet> from,
   sorted.reserve(events.size());
   for (const auto& [t, i] : order) sorted.push_back(std::move(events[i]));
 
-  auto a = RunOnce(std::move(from), sorted, scratch / "from");
-  if (!a.ok()) return a.status();
+  // The two runs share nothing: one on each core.
+  auto run_from = std::async(std::launch::async, [&] { return RunOnce(from, sorted, scratch / "from"); });
   auto b = RunOnce(std::move(to), sorted, scratch / "to");
+  auto a = run_from.get();
+  if (!a.ok()) return a.status();
   if (!b.ok()) return b.status();
   report.from_tasks = a->tasks.size();
   report.to_tasks = b->tasks.size();
@@ -83,20 +86,29 @@ Result<ReplayReport> ReplayRules(std::shared_ptr<const rules::RuleSet> from,
   }
   // Pair up what was removed and added for the same case: the task moved.
   for (auto& [rule, diff] : report.by_rule) {
-    auto same_task = [](const EmittedTask& x, const EmittedTask& y) {
-      return x.to == y.to && x.kind == y.kind && x.case_id == y.case_id;
+    auto same_task = [](const EmittedTask& t) {
+      return t.to + '\x1f' + t.kind + '\x1f' + t.case_id;
     };
-    for (auto r = diff.removed.begin(); r != diff.removed.end();) {
-      auto a_it = std::find_if(diff.added.begin(), diff.added.end(),
-                               [&](const EmittedTask& t) { return same_task(*r, t); });
-      if (a_it == diff.added.end()) {
-        ++r;
+    std::multimap<std::string, size_t> added_by_task;
+    for (size_t i = 0; i < diff.added.size(); ++i) added_by_task.emplace(same_task(diff.added[i]), i);
+    std::vector<bool> added_taken(diff.added.size(), false);
+    std::vector<EmittedTask> removed;
+    for (auto& r : diff.removed) {
+      auto it = added_by_task.find(same_task(r));
+      if (it == added_by_task.end()) {
+        removed.push_back(std::move(r));
         continue;
       }
-      diff.moved.emplace_back(*r, *a_it);
-      diff.added.erase(a_it);
-      r = diff.removed.erase(r);
+      added_taken[it->second] = true;
+      diff.moved.emplace_back(std::move(r), diff.added[it->second]);
+      added_by_task.erase(it);
     }
+    std::vector<EmittedTask> added;
+    for (size_t i = 0; i < diff.added.size(); ++i) {
+      if (!added_taken[i]) added.push_back(std::move(diff.added[i]));
+    }
+    diff.added = std::move(added);
+    diff.removed = std::move(removed);
   }
   for (const auto& [id, stage] : a->stages) {
     auto it = b->stages.find(id);
