@@ -222,7 +222,7 @@ class TestRun {
 
 }  // namespace
 
-std::vector<PolicyTestResult> RunPolicyTests(std::shared_ptr<const rules::RuleSet> rules,
+std::vector<PolicyTestResult> RunPolicyTests(const std::shared_ptr<const rules::RuleSet>& rules,
                                              const std::vector<rules::PolicyTest>& tests,
                                              const std::filesystem::path& scratch) {
   std::vector<PolicyTestResult> results;

@@ -21,7 +21,7 @@ struct PolicyTestResult {
   std::vector<std::string> failures;  // what did not hold, for people
 };
 
-std::vector<PolicyTestResult> RunPolicyTests(std::shared_ptr<const rules::RuleSet> rules,
+std::vector<PolicyTestResult> RunPolicyTests(const std::shared_ptr<const rules::RuleSet>& rules,
                                              const std::vector<rules::PolicyTest>& tests,
                                              const std::filesystem::path& scratch);
 
