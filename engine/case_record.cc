@@ -53,6 +53,20 @@ std::string CaseRecord::Serialize() const {
     w.Int64(t);
   }
   w.EndObject();
+  json::Key(w, "referrals");
+  w.StartArray();
+  for (const auto& r : referrals) {
+    w.StartObject();
+    json::Field(w, "panel", r.panel);
+    json::Key(w, "meeting");
+    w.Int64(r.meeting);
+    json::Key(w, "referred_at");
+    w.Int64(r.referred_at);
+    json::Key(w, "repeat");
+    w.Bool(r.repeat);
+    w.EndObject();
+  }
+  w.EndArray();
   json::Key(w, "history");
   w.StartArray();
   for (const auto& h : history) {
@@ -115,6 +129,16 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
     r.timeline.push_back(std::move(entry));
   }
   for (const auto& m : d["fired"].GetObject()) r.fired[m.name.GetString()] = m.value.GetInt64();
+  if (d.HasMember("referrals") && d["referrals"].IsArray()) {
+    for (const auto& x : d["referrals"].GetArray()) {
+      Referral ref;
+      ref.panel = json::GetString(x, "panel");
+      ref.meeting = json::GetInt(x, "meeting");
+      ref.referred_at = json::GetInt(x, "referred_at");
+      ref.repeat = x.HasMember("repeat") && x["repeat"].IsBool() && x["repeat"].GetBool();
+      r.referrals.push_back(std::move(ref));
+    }
+  }
   for (const auto& h : d["history"].GetArray()) {
     HistoryEntry e;
     e.at = ParseRfc3339(json::GetString(h, "at")).value_or(0);

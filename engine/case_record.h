@@ -38,12 +38,21 @@ struct HistoryEntry {
   std::string rules_version;
 };
 
+// A referral of the case to a panel, for the meeting it could make.
+struct Referral {
+  std::string panel;
+  TimeMs meeting = 0;
+  TimeMs referred_at = 0;  // event time
+  bool repeat = false;
+};
+
 struct CaseRecord {
   rules::CaseView view;
   std::vector<std::string> keys;  // "event.location.uprn=1000..." as correlated
   std::vector<TimelineEntry> timeline;
   std::map<std::string, TimeMs> fired;  // rule id -> event time it last fired
   std::vector<HistoryEntry> history;
+  std::vector<Referral> referrals;
   TimeMs last_event_at = 0;
   TimeMs idle_due = 0;  // when the idle clock (close_after_idle) runs out; 0: not armed
 

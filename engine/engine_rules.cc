@@ -165,6 +165,54 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
     case Kind::kClose:
       CloseCase(c, action.argument, event.id(), rule.id, rules);
       return;
+    case Kind::kRefer:
+      Refer(c, event, rule, action, rules);
+      return;
+  }
+}
+
+void Engine::Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
+                   const rules::Action& action, const rules::RuleSet& rules) {
+  const rules::Panel* panel = rules.FindPanel(action.argument);
+  if (!panel) return;
+  TimeMs at = event.occurred_at();
+  Referral ref{panel->id, panel->NextMeeting(at, rules.calendars), at, false};
+  if (ref.meeting == 0) {
+    spdlog::warn("refer: panel '{}' has no meeting left for {}", panel->id, c->view.id);
+    return;
+  }
+  if (panel->repeat_within) {
+    TimeMs since = panel->repeat_within->Before(at, rules.calendars);
+    for (const auto& r : c->referrals) {
+      if (r.panel == panel->id && r.referred_at > since) ref.repeat = true;
+    }
+  }
+  c->referrals.push_back(ref);
+  std::string day = FormatRfc3339(ref.meeting).substr(0, 10);
+  if (ref.repeat && std::find(c->view.flags.begin(), c->view.flags.end(), "repeat") ==
+                        c->view.flags.end()) {
+    c->view.flags.push_back("repeat");
+  }
+  std::string what = "referred to " + panel->id + " for " + day + (ref.repeat ? " (repeat)" : "");
+  Record(c, event, rule.id, "refer", what, rules);
+  Changed(c, what);
+  for (const auto& member : panel->members) {
+    const rules::Partner* p = rules.FindPartner(member);
+    if (!p) continue;
+    std::optional<TimeMs> due;
+    if (panel->research_due) due = panel->research_due->Before(ref.meeting, rules.calendars);
+    EmitTask(c, event, rule, action, *p, "research",
+             "Research " + c->view.id + " for " + panel->title + " on " + day +
+                 (ref.repeat ? " (repeat referral)" : ""),
+             "high", due, rules, nullptr, "research");
+  }
+  if (const rules::Partner* chair = rules.FindPartner(panel->chair)) {
+    std::optional<TimeMs> due;
+    if (panel->agenda_due) due = panel->agenda_due->Before(ref.meeting, rules.calendars);
+    EmitTask(c, event, rule, action, *chair, "agenda",
+             "Agenda for " + panel->title + " on " + day + ": " + c->view.id +
+                 (ref.repeat ? " (repeat)" : ""),
+             "high", due, rules, nullptr, "agenda");
   }
 }
 
@@ -172,12 +220,14 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
                       const rules::Action& action, const rules::Partner& partner,
                       std::string kind, std::string title, std::string priority,
                       std::optional<TimeMs> due, const rules::RuleSet& rules,
-                      const Breach* breach) {
+                      const Breach* breach, std::string_view variant) {
   Task t;
   // A breach task is triggered by the clock that ran out, not by an event.
   std::string trigger = breach ? "breach/" + breach->clock + "/" + breach->task->task_id
                                : event.id();
-  t.task_id = MakeTaskId(c->view.id, rule.id, action.index, trigger, partner.id);
+  std::string to = partner.id;
+  if (!variant.empty()) to.append("/").append(variant);  // a member who is also the chair
+  t.task_id = MakeTaskId(c->view.id, rule.id, action.index, trigger, to);
   if (batch_->tasks.count(t.task_id)) return;
   t.case_id = c->view.id;
   t.case_type = c->view.type;

@@ -183,6 +183,36 @@ class TestRun {
       fail("dead_letters: expected " + std::to_string(*x.dead_letters) + ", got " +
            std::to_string(run_->dead_letters()));
     }
+    if (x.referrals) {
+      std::vector<Referral> made;
+      run_->store()->Scan(Family::kCases, "", [&](std::string_view, std::string_view v) {
+        auto c = CaseRecord::Parse(v);
+        if (c.ok()) made.insert(made.end(), c->referrals.begin(), c->referrals.end());
+        return true;
+      });
+      std::vector<bool> taken(made.size(), false);
+      for (const auto& m : *x.referrals) {
+        bool found = false;
+        for (size_t i = 0; i < made.size() && !found; ++i) {
+          std::string meeting = FormatRfc3339(made[i].meeting);
+          bool meeting_ok = !m.meeting || (m.meeting->size() == 10
+                                               ? meeting.substr(0, 10) == *m.meeting
+                                               : meeting == *m.meeting);
+          if (!taken[i] && (!m.panel || *m.panel == made[i].panel) && meeting_ok) {
+            taken[i] = found = true;
+          }
+        }
+        if (!found) {
+          std::string got;
+          for (const auto& r : made) {
+            got += (got.empty() ? "" : ", ") + r.panel + " " + FormatRfc3339(r.meeting);
+          }
+          fail("expected a referral to " + m.panel.value_or("any panel") + " for " +
+               m.meeting.value_or("any meeting") + "; referrals made: " +
+               (got.empty() ? "none" : got));
+        }
+      }
+    }
     if (x.stage || x.flags || x.risk) {
       auto c = LastCase();
       if (!c) {

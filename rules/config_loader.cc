@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -51,6 +52,7 @@ class Loader {
     LoadCalendar();
     LoadPartners();
     LoadCaseTypes();
+    LoadPanels();
     LoadRules();
     if (!errors_.empty()) {
       // Reading order: by file, then by position within it.
@@ -393,6 +395,106 @@ class Loader {
     }
   }
 
+  // ---- panels.yaml (optional) ------------------------------------------
+  void LoadPanels() {
+    if (!fs::exists(dir_ / "panels.yaml")) return;
+    auto root = Open("panels.yaml", true);
+    if (!root) return;
+    CheckKeys(*root, {"panels"}, "panels.yaml");
+    YAML::Node list = (*root)["panels"];
+    if (!list || !list.IsSequence()) {
+      Error(*root, "panels.yaml needs 'panels:', a list of panels");
+      return;
+    }
+    const date::time_zone* zone = nullptr;
+    try {
+      zone = date::locate_zone(set_->timezone.empty() ? "Europe/London" : set_->timezone);
+    } catch (const std::exception&) {
+      return;  // reported with calendar.yaml
+    }
+    for (const auto& p : list) {
+      CheckKeys(p, {"id", "title", "members", "chair", "meets", "cancelled", "extra", "cutoff",
+                    "research_due", "agenda_due", "repeat_within", "max_cases", "quorum"},
+                "a panel");
+      Panel panel;
+      panel.zone = zone;
+      auto id = Scalar(p, "id", true, "a panel");
+      if (!id) continue;
+      panel.id = *id;
+      panel.title = Scalar(p, "title", false, "a panel").value_or(panel.id);
+      if (p["members"]) {
+        for (const auto& m : StringList(p["members"], "members")) {
+          if (PartnerRef(p["members"], m)) panel.members.push_back(m);
+        }
+      }
+      if (auto chair = Scalar(p, "chair", true, "a panel")) {
+        if (PartnerRef(p["chair"], *chair)) panel.chair = *chair;
+      }
+      const YAML::Node meets = p["meets"];
+      if (!meets || !meets.IsMap()) {
+        Error(p, "panel '" + panel.id + "' needs 'meets': {every: 2w, weekday: tuesday, "
+                 "from: 2026-01-06, at: \"10:00\"}");
+        continue;
+      }
+      CheckKeys(meets, {"every", "weekday", "from", "at"}, "meets");
+      if (auto every = DurationOf(meets["every"] ? meets["every"] : meets, "every")) {
+        if (every->kind != Duration::Kind::kFixed || every->amount % kMsPerDay != 0) {
+          Error(meets["every"], "every: a whole number of days or weeks, e.g. 2w");
+        } else {
+          panel.every_days = static_cast<int>(every->amount / kMsPerDay);
+        }
+      }
+      auto from = ParseDate(meets["from"] ? meets["from"].Scalar() : "");
+      if (!from) {
+        Error(meets, "meets: 'from' is the date of the first meeting (YYYY-MM-DD)");
+        continue;
+      }
+      panel.from_day = *from / kMsPerDay;
+      if (meets["weekday"]) {
+        std::string wd = meets["weekday"].Scalar();
+        std::transform(wd.begin(), wd.end(), wd.begin(), ::tolower);
+        auto it = std::find(kWeekdays.begin(), kWeekdays.end(), wd);
+        if (it == kWeekdays.end()) {
+          Error(meets["weekday"], "'" + wd + "' is not a weekday");
+        } else {
+          panel.weekday = static_cast<int>(it - kWeekdays.begin());
+          // The first meeting is the first such weekday on or after `from`.
+          while (date::weekday{date::sys_days{date::days{panel.from_day}}}.c_encoding() !=
+                 static_cast<unsigned>(panel.weekday)) {
+            ++panel.from_day;
+          }
+        }
+      }
+      if (meets["at"]) {
+        int hh = 0, mm = 0;
+        if (std::sscanf(meets["at"].Scalar().c_str(), "%d:%d", &hh, &mm) != 2 || hh > 23 ||
+            mm > 59) {
+          Error(meets["at"], "at: a local time like \"10:00\"");
+        } else {
+          panel.minutes = hh * 60 + mm;
+        }
+      }
+      for (const char* key : {"cancelled", "extra"}) {
+        if (!p[key]) continue;
+        for (const auto& d : p[key]) {
+          auto day = ParseDate(d.Scalar());
+          if (!day) {
+            Error(d, "'" + d.Scalar() + "' is not a date (YYYY-MM-DD)");
+          } else {
+            (std::string(key) == "cancelled" ? panel.cancelled : panel.extra).insert(*day / kMsPerDay);
+          }
+        }
+      }
+      if (p["cutoff"]) {
+        if (auto c = DurationOf(p["cutoff"], "cutoff")) panel.cutoff = *c;
+      }
+      if (p["research_due"]) panel.research_due = DurationOf(p["research_due"], "research_due");
+      if (p["agenda_due"]) panel.agenda_due = DurationOf(p["agenda_due"], "agenda_due");
+      if (p["repeat_within"]) panel.repeat_within = DurationOf(p["repeat_within"], "repeat_within");
+      set_->panels.push_back(std::move(panel));
+    }
+  }
+
   // ---- rules/*.yaml ---------------------------------------------------
   void LoadRules() {
     fs::path rules_dir = dir_ / "rules";
@@ -496,7 +598,7 @@ class Loader {
   std::vector<Action> Actions(const YAML::Node& list, const CaseType* ct,
                               const std::vector<std::string>& roots) {
     static const std::vector<std::string> kKinds = {"task", "escalate", "set_stage", "flag",
-                                                    "set",  "notify",   "close"};
+                                                    "set",  "notify",   "close",     "refer"};
     std::vector<Action> actions;
     int index = 0;
     for (const auto& a : list) {
@@ -548,9 +650,17 @@ class Loader {
           action.fields.emplace_back(f.first.Scalar(), f.second.Scalar());
         }
       } else if (kind == "refer") {
-        Error(kv.first, "refer: panel referrals need panels.yaml, which this version of convene "
-                        "does not read yet; use a task to the panel's chair meanwhile");
-        continue;
+        action.kind = Action::Kind::kRefer;
+        action.argument = body.Scalar();
+        if (!set_->FindPanel(action.argument)) {
+          std::vector<std::string> ids;
+          for (const auto& p : set_->panels) ids.push_back(p.id);
+          std::string hint = DidYouMean(action.argument, ids);
+          Error(body, "unknown panel '" + action.argument + "'" +
+                          (hint.empty() ? " (panels.yaml defines: " + Quoted(ids) + ")"
+                                        : " (did you mean '" + hint + "'?)"));
+          continue;
+        }
       } else {
         std::string hint = DidYouMean(kind, kKinds);
         Error(kv.first, "unknown action '" + kind + "'" +
@@ -663,6 +773,13 @@ int CaseType::StageIndex(const std::string& stage) const {
 
 const Partner* RuleSet::FindPartner(std::string_view id) const {
   for (const auto& p : partners) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const Panel* RuleSet::FindPanel(std::string_view id) const {
+  for (const auto& p : panels) {
     if (p.id == id) return &p;
   }
   return nullptr;

@@ -185,9 +185,25 @@ class TestLoader {
     CheckKeys(e, {"tasks", "only", "no_tasks", "stage", "flags", "risk", "cases", "dead_letters",
                   "referrals"},
               "expect");
-    if (e["referrals"]) {
-      Error(e["referrals"], "expect: referrals need panels.yaml, which this version of convene "
-                            "does not read yet");
+    if (const YAML::Node refs = e["referrals"]) {
+      std::vector<ReferralMatcher> matchers;
+      for (const auto& m : refs) {
+        CheckKeys(m, {"panel", "meeting"}, "a referral matcher");
+        ReferralMatcher rm;
+        if (m["panel"]) rm.panel = m["panel"].Scalar();
+        if (m["meeting"]) {
+          std::string v = m["meeting"].Scalar();
+          if (auto t = ParseRfc3339(v)) {
+            rm.meeting = FormatRfc3339(*t);
+          } else if (ParseDate(v)) {
+            rm.meeting = v;
+          } else {
+            Error(m["meeting"], "meeting: a date (YYYY-MM-DD) or an RFC 3339 timestamp");
+          }
+        }
+        matchers.push_back(std::move(rm));
+      }
+      x->referrals = std::move(matchers);
     }
     if (const YAML::Node tasks = e["tasks"]) {
       for (const auto& m : tasks) {

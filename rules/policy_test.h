@@ -31,6 +31,11 @@ struct TaskMatcher {
   std::string Describe() const;
 };
 
+struct ReferralMatcher {
+  std::optional<std::string> panel;
+  std::optional<std::string> meeting;  // a date (YYYY-MM-DD) or a timestamp
+};
+
 struct TestExpect {
   std::vector<TaskMatcher> tasks;
   bool only = false;
@@ -40,6 +45,7 @@ struct TestExpect {
   std::optional<std::string> risk;
   std::optional<int> cases;
   std::optional<int> dead_letters;
+  std::optional<std::vector<ReferralMatcher>> referrals;
 };
 
 struct PolicyTest {

@@ -12,6 +12,7 @@
 
 #include "rules/duration.h"
 #include "rules/expression.h"
+#include "rules/panel.h"
 #include "rules/title_template.h"
 
 namespace convene::rules {
@@ -60,10 +61,10 @@ struct TaskSpec {
 };
 
 struct Action {
-  enum class Kind { kTask, kEscalate, kSetStage, kFlag, kSet, kNotify, kClose };
+  enum class Kind { kTask, kEscalate, kSetStage, kFlag, kSet, kNotify, kClose, kRefer };
   Kind kind = Kind::kTask;
   int index = 0;        // position in the rule's `then`, part of the task id
-  std::string argument;  // stage, flag, partner, or close reason
+  std::string argument;  // stage, flag, partner, panel, or close reason
   std::vector<std::pair<std::string, std::string>> fields;  // kSet
   TaskSpec task;        // kTask
 };
@@ -90,11 +91,13 @@ struct RuleSet {
   std::vector<CaseType> case_types;
   Calendars calendars;
   std::vector<Rule> rules;
+  std::vector<Panel> panels;
   // Every path (below "event") some rule counts distinct values of.
   std::vector<Path> distinct_paths;
 
   const Partner* FindPartner(std::string_view id) const;
   const CaseType* FindCaseType(std::string_view id) const;
+  const Panel* FindPanel(std::string_view id) const;
 };
 
 }  // namespace convene::rules

@@ -1,0 +1,42 @@
+// Multi-agency panels (panels.yaml): who sits on them, when they meet, and
+// which meeting a referral can still make. Immutable; thread-safe.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rules/duration.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace convene::rules {
+
+struct Panel {
+  std::string id;
+  std::string title;
+  std::vector<std::string> members;  // partner ids
+  std::string chair;                 // partner id
+  int every_days = 14;               // meets every N days ...
+  int weekday = 2;                   // ... on this weekday (Sunday = 0) ...
+  int64_t from_day = 0;              // ... from this local date (days since the epoch) ...
+  int minutes = 600;                 // ... at this local time (minutes after midnight)
+  std::set<int64_t> cancelled;       // local dates with no meeting
+  std::set<int64_t> extra;           // local dates with an extra meeting
+  Duration cutoff;                   // a referral must come this long before the meeting
+  std::optional<Duration> research_due;  // research tasks due this long before it
+  std::optional<Duration> agenda_due;    // the agenda due this long before it
+  std::optional<Duration> repeat_within;
+  const date::time_zone* zone = nullptr;
+
+  // The start of the first meeting a referral made at `t` can make: the
+  // earliest meeting (regular, not cancelled, or extra) with t <= start - cutoff.
+  TimeMs NextMeeting(TimeMs t, const Calendars& calendars) const;
+  // The start of the meeting on local day `day`.
+  TimeMs MeetingAt(int64_t day) const;
+};
+
+}  // namespace convene::rules
