@@ -32,7 +32,8 @@ std::vector<std::pair<std::string, std::string>> ThresholdTasks(const std::strin
   for (const auto& t : *tasks) {
     rapidjson::Document d;
     d.Parse(t.c_str());
-    if (json::GetString(d, "rule") == "asb-case-review-threshold") {
+    if (json::GetString(d, "rule") == "asb-case-review-threshold" &&
+        json::GetString(d, "kind") == "action") {
       out.emplace_back(std::string(json::GetString(d, "case_id")),
                        std::string(json::GetString(d, "rules_version")));
     }
