@@ -181,6 +181,7 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
     ++totals_.duplicates;
     return;
   }
+  FireEventTimeTimers(event->occurred_at(), rules);
   auto joined = Correlate(*event, rules);
   if (!joined.ok()) {
     DeadLetter(record, joined.status().message(), rules);

@@ -157,6 +157,9 @@ class Engine {
   // Timers (engine_timers.cc).
   void PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value);
   void FireTimer(std::string_view key, std::string_view value, const rules::RuleSet& rules);
+  // Fires, inside the batch being built, the event-time timers due by `t`, so
+  // that an event is judged after what fell due before it whatever the batching.
+  void FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules);
   std::optional<Task> FindTask(const std::string& task_id);
   void UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules);
 

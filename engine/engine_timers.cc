@@ -66,6 +66,21 @@ void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
 
 void Engine::AdvanceEventTime(TimeMs t) { event_time_ = std::max(event_time_, t); }
 
+void Engine::FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules) {
+  std::vector<std::pair<std::string, std::string>> due;
+  for (auto it = timers_.lower_bound("e");
+       it != timers_.end() && it->first[0] == 'e' &&
+       static_cast<TimeMs>(DecodeU64(std::string_view(it->first).substr(1))) <= t;
+       ++it) {
+    due.emplace_back(it->first, it->second);
+  }
+  for (const auto& [k, v] : due) {
+    batch_->write.Delete(store_->handle(Family::kTimers), k);
+    timers_.erase(k);
+    FireTimer(k, v, rules);
+  }
+}
+
 Result<size_t> Engine::FireDueTimers(size_t max) {
   std::vector<std::pair<std::string, std::string>> due;
   for (auto [clock, now] : {std::pair{'w', clock_->Now()}, std::pair{'e', event_time_}}) {
