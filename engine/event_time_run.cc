@@ -71,20 +71,13 @@ void EventTimeRun::Drain() {
       if (m.topic == engine_->dead_letter_topic()) {
         ++dead_letters_;
       } else if (auto p = partner_by_topic_.find(m.topic); p != partner_by_topic_.end()) {
-        rapidjson::Document d;
-        d.Parse(m.payload.c_str());
-        EmittedTask t;
-        t.id = json::GetString(d, "task_id");
-        t.to = p->second;
-        t.rule = json::GetString(d, "rule");
-        t.kind = json::GetString(d, "kind");
-        t.priority = json::GetString(d, "priority");
-        t.case_type = json::GetString(d, "case_type");
-        t.case_id = json::GetString(d, "case_id");
-        t.due_at = json::GetString(d, "due_at");
-        t.title = json::GetString(d, "title");
-        t.trigger_event = json::GetString(d, "trigger_event");
-        tasks_.push_back(std::move(t));
+        // A task message carries the fields of a stored task record.
+        if (auto task = Task::FromRecord(m.payload); task.ok()) {
+          tasks_.push_back({task->task_id, p->second, task->rule, task->kind, task->priority,
+                            task->case_type, task->case_id,
+                            task->due_at ? FormatRfc3339(*task->due_at) : std::string(),
+                            task->title, task->trigger_event});
+        }
       }
     }
     return true;
