@@ -64,6 +64,12 @@ std::string CaseRecord::Serialize() const {
     w.Int64(r.referred_at);
     json::Key(w, "repeat");
     w.Bool(r.repeat);
+    json::Key(w, "heard");
+    w.Bool(r.heard);
+    json::Field(w, "rule", r.rule);
+    json::Key(w, "action");
+    w.Int(r.action);
+    json::Field(w, "event", r.event_id);
     w.EndObject();
   }
   w.EndArray();
@@ -136,6 +142,10 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
       ref.meeting = json::GetInt(x, "meeting");
       ref.referred_at = json::GetInt(x, "referred_at");
       ref.repeat = x.HasMember("repeat") && x["repeat"].IsBool() && x["repeat"].GetBool();
+      ref.heard = x.HasMember("heard") && x["heard"].IsBool() && x["heard"].GetBool();
+      ref.rule = json::GetString(x, "rule");
+      ref.action = static_cast<int>(json::GetInt(x, "action"));
+      ref.event_id = json::GetString(x, "event");
       r.referrals.push_back(std::move(ref));
     }
   }

@@ -44,6 +44,10 @@ struct Referral {
   TimeMs meeting = 0;
   TimeMs referred_at = 0;  // event time
   bool repeat = false;
+  bool heard = false;  // a panel.outcome was recorded for it
+  std::string rule;     // the rule that referred, and its action, for roll-over tasks
+  int action = 0;
+  std::string event_id;
 };
 
 struct CaseRecord {

@@ -181,14 +181,17 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
     ++totals_.duplicates;
     return;
   }
-  FireEventTimeTimers(event->occurred_at(), rules);
+  // Event time only moves forward: an event that arrives late does not take it
+  // back. What fell due by then fires before the event is applied, whatever
+  // the batching, so that the outcome does not depend on it.
+  event_time_ = std::max(event_time_, event->occurred_at());
+  FireEventTimeTimers(event_time_, rules);
   auto joined = Correlate(*event, rules);
   if (!joined.ok()) {
     DeadLetter(record, joined.status().message(), rules);
     return;
   }
   ++totals_.accepted;
-  event_time_ = std::max(event_time_, event->occurred_at());
   batch_->events[event->id()] = event;
   batch_->write.Put(store_->handle(Family::kEvents), event->id(), event->raw());
   UpdateTaskFromEvent(*event, rules);
@@ -209,6 +212,7 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
     }
     c->pending.last_event = event->id();
     Changed(c, "event " + event->id() + " (" + event->type() + ")");
+    if (event->type() == "panel.outcome") ApplyOutcome(c, *event, rules);
     ApplyRules(c, *event, rules);
     ArmIdleTimer(c, rules);
     if (event->type() == "case.closed" && c->view.status == "open") {

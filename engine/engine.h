@@ -149,10 +149,12 @@ class Engine {
                 std::string title, std::string priority, std::optional<TimeMs> due,
                 const rules::RuleSet& rules, const Breach* breach,
                 std::string_view variant = {});
-  // refer: the next meeting the case can make, research tasks to the members,
-  // the agenda item to the chair (engine_rules.cc).
+  // refer: the next meeting the case can make at the event's time, research
+  // tasks to the members, the agenda item to the chair (engine_rules.cc).
   void Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
              const rules::Action& action, const rules::RuleSet& rules);
+  // panel.outcome: the referral is heard; each action becomes a task.
+  void ApplyOutcome(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules);
 
   // Timers (engine_timers.cc).
   void PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value);

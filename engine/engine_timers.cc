@@ -36,6 +36,7 @@ const rules::Rule* FindRule(const rules::RuleSet& rules, std::string_view id) {
 }  // namespace
 
 void Engine::PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value) {
+  // Idle clocks follow events; SLA clocks follow people.
   char clock = kind == 'i' ? 'e' : 'w';
   std::string key = TimerKey(clock, due, kind, id);
   batch_->write.Put(store_->handle(Family::kTimers), key, value);

@@ -430,6 +430,15 @@ class Loader {
       if (auto chair = Scalar(p, "chair", true, "a panel")) {
         if (PartnerRef(p["chair"], *chair)) panel.chair = *chair;
       }
+      if (p["quorum"]) {
+        for (const auto& m : StringList(p["quorum"], "quorum")) {
+          if (std::find(panel.members.begin(), panel.members.end(), m) == panel.members.end()) {
+            Error(p["quorum"], "quorum: '" + m + "' is not a member of panel '" + panel.id + "'");
+          } else {
+            panel.quorum.push_back(m);
+          }
+        }
+      }
       const YAML::Node meets = p["meets"];
       if (!meets || !meets.IsMap()) {
         Error(p, "panel '" + panel.id + "' needs 'meets': {every: 2w, weekday: tuesday, "

@@ -254,7 +254,9 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
     ++partners_with_tasks;
     std::cout << "== " << p.name << " (" << p.topic << "): " << tasks->size() << " task"
               << (tasks->size() == 1 ? "" : "s") << "\n";
-    for (const auto& t : *tasks) {
+    constexpr size_t kShown = 12;
+    for (size_t i = 0; i < tasks->size() && i < kShown; ++i) {
+      const std::string& t = (*tasks)[i];
       rapidjson::Document d;
       d.Parse(t.data(), t.size());
       std::string due(json::GetString(d, "due_at", ""));
@@ -262,6 +264,9 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
                 << "]  " << json::GetString(d, "title");
       if (!due.empty()) std::cout << "  (due " << due << ")";
       std::cout << "\n";
+    }
+    if (tasks->size() > kShown) {
+      std::cout << "  ... and " << tasks->size() - kShown << " more\n";
     }
     std::cout << "\n";
   }

@@ -57,6 +57,7 @@ std::multiset<std::string> TaskIds(const std::string& bootstrap) {
       rapidjson::Document d;
       d.Parse(t.c_str());
       ids.insert(std::string(json::GetString(d, "task_id")));
+      if (getenv("CRASH_TEST_DUMP")) std::cerr << bootstrap << " " << t << "\n";
     }
   }
   return ids;
@@ -160,6 +161,10 @@ TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
   std::set_difference(set_a.begin(), set_a.end(), set_b.begin(), set_b.end(),
                       std::back_inserter(missing));
   EXPECT_TRUE(missing.empty()) << missing.size() << " tasks lost";
+  std::vector<std::string> extra;
+  std::set_difference(set_b.begin(), set_b.end(), set_a.begin(), set_a.end(),
+                      std::back_inserter(extra));
+  EXPECT_TRUE(extra.empty()) << extra.size() << " tasks the uninterrupted run did not make";
 
   auto timelines_a = Timelines(data_a);
   auto timelines_b = Timelines(data_b);
