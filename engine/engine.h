@@ -162,6 +162,11 @@ class Engine {
   // Fires, inside the batch being built, the event-time timers due by `t`, so
   // that an event is judged after what fell due before it whatever the batching.
   void FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules);
+  using TimerEntry = std::pair<std::string, std::string>;  // key, value
+  // Appends the timers of `clock` ('w' or 'e') due by `now` until `due` holds `max`.
+  void CollectDue(char clock, TimeMs now, size_t max, std::vector<TimerEntry>* due) const;
+  // Fires `due` inside the batch being built, removing each timer.
+  void FireAll(const std::vector<TimerEntry>& due, const rules::RuleSet& rules);
   std::optional<Task> FindTask(const std::string& task_id);
   void UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules);
 

@@ -10,6 +10,8 @@
 // case as idle just because the wall clock is a year on.
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
+
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
 #include "rules/json.h"
@@ -67,14 +69,16 @@ void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
 
 void Engine::AdvanceEventTime(TimeMs t) { event_time_ = std::max(event_time_, t); }
 
-void Engine::FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules) {
-  std::vector<std::pair<std::string, std::string>> due;
-  for (auto it = timers_.lower_bound("e");
-       it != timers_.end() && it->first[0] == 'e' &&
-       static_cast<TimeMs>(DecodeU64(std::string_view(it->first).substr(1))) <= t;
+void Engine::CollectDue(char clock, TimeMs now, size_t max, std::vector<TimerEntry>* due) const {
+  for (auto it = timers_.lower_bound(std::string(1, clock));
+       it != timers_.end() && it->first[0] == clock && due->size() < max &&
+       static_cast<TimeMs>(DecodeU64(std::string_view(it->first).substr(1))) <= now;
        ++it) {
-    due.emplace_back(it->first, it->second);
+    due->emplace_back(it->first, it->second);
   }
+}
+
+void Engine::FireAll(const std::vector<TimerEntry>& due, const rules::RuleSet& rules) {
   for (const auto& [k, v] : due) {
     batch_->write.Delete(store_->handle(Family::kTimers), k);
     timers_.erase(k);
@@ -82,24 +86,20 @@ void Engine::FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules) {
   }
 }
 
+void Engine::FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules) {
+  std::vector<TimerEntry> due;
+  CollectDue('e', t, SIZE_MAX, &due);
+  FireAll(due, rules);
+}
+
 Result<size_t> Engine::FireDueTimers(size_t max) {
-  std::vector<std::pair<std::string, std::string>> due;
-  for (auto [clock, now] : {std::pair{'w', clock_->Now()}, std::pair{'e', event_time_}}) {
-    for (auto it = timers_.lower_bound(std::string(1, clock));
-         it != timers_.end() && it->first[0] == clock && due.size() < max &&
-         static_cast<TimeMs>(DecodeU64(std::string_view(it->first).substr(1))) <= now;
-         ++it) {
-      due.emplace_back(it->first, it->second);
-    }
-  }
+  std::vector<TimerEntry> due;
+  CollectDue('w', clock_->Now(), max, &due);
+  CollectDue('e', event_time_, max, &due);
   if (due.empty()) return size_t{0};
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
   batch_ = std::make_unique<BatchState>(due.size());
-  for (const auto& [k, v] : due) {
-    batch_->write.Delete(store_->handle(Family::kTimers), k);
-    timers_.erase(k);
-    FireTimer(k, v, *rules);
-  }
+  FireAll(due, *rules);
   FinishBatch(*rules);
   Status s = store_->Write(&batch_->write, options_.sync);
   batch_.reset();
