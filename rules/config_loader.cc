@@ -88,6 +88,21 @@ class Loader {
     }
   }
 
+  // Opens `file`, whose only key is `key`, holding a list. On any problem
+  // records it (`not_a_list` when the list is missing) and returns nullopt.
+  std::optional<YAML::Node> OpenList(const std::string& file, const std::string& key,
+                                     const std::string& not_a_list) {
+    auto root = Open(file, true);
+    if (!root) return std::nullopt;
+    CheckKeys(*root, {key}, file);
+    YAML::Node list = (*root)[key];
+    if (!list || !list.IsSequence()) {
+      Error(*root, not_a_list);
+      return std::nullopt;
+    }
+    return list;
+  }
+
   void Error(const YAML::Node& at, std::string message, int column_offset = 0) {
     YAML::Mark m = at.Mark();
     int line = m.line >= 0 ? m.line + 1 : 0;
@@ -283,15 +298,10 @@ class Loader {
 
   // ---- partners.yaml --------------------------------------------------
   void LoadPartners() {
-    auto root = Open("partners.yaml", true);
-    if (!root) return;
-    CheckKeys(*root, {"partners"}, "partners.yaml");
-    YAML::Node list = (*root)["partners"];
-    if (!list || !list.IsSequence()) {
-      Error(*root, "partners.yaml needs 'partners:', a list of partners");
-      return;
-    }
-    for (const auto& p : list) {
+    auto list = OpenList("partners.yaml", "partners",
+                         "partners.yaml needs 'partners:', a list of partners");
+    if (!list) return;
+    for (const auto& p : *list) {
       if (!p.IsMap()) {
         Error(p, "a partner is {id, name, topic, share}");
         continue;
@@ -324,15 +334,10 @@ class Loader {
 
   // ---- case_types.yaml ------------------------------------------------
   void LoadCaseTypes() {
-    auto root = Open("case_types.yaml", true);
-    if (!root) return;
-    CheckKeys(*root, {"case_types"}, "case_types.yaml");
-    YAML::Node list = (*root)["case_types"];
-    if (!list || !list.IsSequence()) {
-      Error(*root, "case_types.yaml needs 'case_types:', a list of case types");
-      return;
-    }
-    for (const auto& c : list) {
+    auto list = OpenList("case_types.yaml", "case_types",
+                         "case_types.yaml needs 'case_types:', a list of case types");
+    if (!list) return;
+    for (const auto& c : *list) {
       if (!c.IsMap()) {
         Error(c, "a case type is {id, title, opened_by, correlate_by, stages, ...}");
         continue;
@@ -398,21 +403,15 @@ class Loader {
   // ---- panels.yaml (optional) ------------------------------------------
   void LoadPanels() {
     if (!fs::exists(dir_ / "panels.yaml")) return;
-    auto root = Open("panels.yaml", true);
-    if (!root) return;
-    CheckKeys(*root, {"panels"}, "panels.yaml");
-    YAML::Node list = (*root)["panels"];
-    if (!list || !list.IsSequence()) {
-      Error(*root, "panels.yaml needs 'panels:', a list of panels");
-      return;
-    }
+    auto list = OpenList("panels.yaml", "panels", "panels.yaml needs 'panels:', a list of panels");
+    if (!list) return;
     const date::time_zone* zone = nullptr;
     try {
       zone = date::locate_zone(set_->timezone.empty() ? "Europe/London" : set_->timezone);
     } catch (const std::exception&) {
       return;  // reported with calendar.yaml
     }
-    for (const auto& p : list) {
+    for (const auto& p : *list) {
       CheckKeys(p, {"id", "title", "members", "chair", "meets", "cancelled", "extra", "cutoff",
                     "research_due", "agenda_due", "repeat_within", "max_cases", "quorum"},
                 "a panel");
@@ -520,15 +519,9 @@ class Loader {
     std::sort(files.begin(), files.end());
     std::set<std::string> ids;
     for (const auto& f : files) {
-      auto root = Open(f, true);
-      if (!root) continue;
-      CheckKeys(*root, {"rules"}, f);
-      YAML::Node list = (*root)["rules"];
-      if (!list || !list.IsSequence()) {
-        Error(*root, "a rules file holds 'rules:', a list of rules");
-        continue;
-      }
-      for (const auto& r : list) {
+      auto list = OpenList(f, "rules", "a rules file holds 'rules:', a list of rules");
+      if (!list) continue;
+      for (const auto& r : *list) {
         if (!r.IsMap()) {
           Error(r, "a rule is {id, title, on, case, when, then, ...}");
           continue;
