@@ -57,7 +57,6 @@ std::multiset<std::string> TaskIds(const std::string& bootstrap) {
       rapidjson::Document d;
       d.Parse(t.c_str());
       ids.insert(std::string(json::GetString(d, "task_id")));
-      if (getenv("CRASH_TEST_DUMP")) std::cerr << bootstrap << " " << t << "\n";
     }
   }
   return ids;
@@ -95,6 +94,24 @@ bool CaughtUp(const std::string& data, int64_t end) {
   return p.next_offset >= end && p.outbox_empty;
 }
 
+// `convene run` against `bootstrap` with state in `data`, in small batches so
+// that kills land between them.
+std::vector<std::string> RunCommand(const std::string& bootstrap, const std::string& data) {
+  return {CONVENE_BINARY, "run",  "--config",     CONVENE_CONFIG_DIR, "--kafka", bootstrap,
+          "--data",       data,   "--batch-size", "100"};
+}
+
+// Runs the engine until everything up to `end` is applied and delivered, then
+// stops it cleanly.
+void RunToEnd(const std::string& bootstrap, const std::string& data, int64_t end,
+              const std::string& log) {
+  Process run(RunCommand(bootstrap, data), log);
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(data, end); }, std::chrono::seconds(120)))
+      << run.Stderr();
+  run.Signal(SIGTERM);
+  ASSERT_EQ(run.Wait(std::chrono::seconds(30)), 0);
+}
+
 TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
   TempDir dir;
   std::vector<std::string> stream = Stream();
@@ -105,15 +122,8 @@ TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
   ASSERT_TRUE(broker_a.ok());
   ASSERT_EQ(KcatProduce(broker_a.bootstrap(), "convene.events", stream, dir), 0);
   std::string data_a = dir.Sub("data-a");
-  {
-    Process run({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
-                 broker_a.bootstrap(), "--data", data_a, "--batch-size", "100"},
-                dir.Sub("run-a"));
-    ASSERT_TRUE(WaitFor([&] { return CaughtUp(data_a, end); }, std::chrono::seconds(120)))
-        << run.Stderr();
-    run.Signal(SIGTERM);
-    ASSERT_EQ(run.Wait(std::chrono::seconds(30)), 0);
-  }
+  RunToEnd(broker_a.bootstrap(), data_a, end, dir.Sub("run-a"));
+  if (HasFatalFailure()) return;
 
   // The same stream, killed with SIGKILL at arbitrary points along the way.
   BrokerProcess broker_b(dir, "broker-b");
@@ -124,9 +134,7 @@ TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
   int kills = 0;
   int mid_stream = 0;  // kills that left events unapplied
   for (int64_t target : {end / 6, end / 3, end / 2}) {
-    Process run({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
-                 broker_b.bootstrap(), "--data", data_b, "--batch-size", "100"},
-                dir.Sub("run-b-" + std::to_string(kills)));
+    Process run(RunCommand(broker_b.bootstrap(), data_b), dir.Sub("run-b-" + std::to_string(kills)));
     // Wait until the run is past `target`, plus a random moment more.
     bool reached = WaitFor([&] { return ReadProgress(data_b).next_offset >= target; },
                            std::chrono::seconds(120));
@@ -140,15 +148,8 @@ TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
     if (at_kill.next_offset < end) ++mid_stream;
   }
   EXPECT_GE(mid_stream, 2);
-  {
-    Process run({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
-                 broker_b.bootstrap(), "--data", data_b, "--batch-size", "100"},
-                dir.Sub("run-b-final"));
-    ASSERT_TRUE(WaitFor([&] { return CaughtUp(data_b, end); }, std::chrono::seconds(120)))
-        << run.Stderr();
-    run.Signal(SIGTERM);
-    ASSERT_EQ(run.Wait(std::chrono::seconds(30)), 0);
-  }
+  RunToEnd(broker_b.bootstrap(), data_b, end, dir.Sub("run-b-final"));
+  if (HasFatalFailure()) return;
   EXPECT_EQ(kills, 3);
 
   std::multiset<std::string> a = TaskIds(broker_a.bootstrap());
