@@ -60,6 +60,10 @@ std::string CaseRecord::Serialize() const {
     json::Field(w, "panel", r.panel);
     json::Key(w, "meeting");
     w.Int64(r.meeting);
+    json::Key(w, "first_meeting");
+    w.Int64(r.first_meeting);
+    json::Key(w, "rolled");
+    w.Int(r.rolled);
     json::Key(w, "referred_at");
     w.Int64(r.referred_at);
     json::Key(w, "repeat");
@@ -140,6 +144,8 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
       Referral ref;
       ref.panel = json::GetString(x, "panel");
       ref.meeting = json::GetInt(x, "meeting");
+      ref.first_meeting = json::GetInt(x, "first_meeting", ref.meeting);
+      ref.rolled = static_cast<int>(json::GetInt(x, "rolled", 0));
       ref.referred_at = json::GetInt(x, "referred_at");
       ref.repeat = x.HasMember("repeat") && x["repeat"].IsBool() && x["repeat"].GetBool();
       ref.heard = x.HasMember("heard") && x["heard"].IsBool() && x["heard"].GetBool();

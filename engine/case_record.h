@@ -41,7 +41,9 @@ struct HistoryEntry {
 // A referral of the case to a panel, for the meeting it could make.
 struct Referral {
   std::string panel;
-  TimeMs meeting = 0;
+  TimeMs meeting = 0;        // the meeting it is (or was) to be heard at
+  TimeMs first_meeting = 0;  // the meeting it was first put on, before any roll-over
+  int rolled = 0;            // times it rolled to the next meeting unheard
   TimeMs referred_at = 0;  // event time
   bool repeat = false;
   bool heard = false;  // a panel.outcome was recorded for it

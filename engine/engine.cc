@@ -100,6 +100,11 @@ Status Engine::Recover() {
   // Index entries: kind, type, key, case id separated by kSep.
   size_t entries = 0;
   store_->Scan(Family::kIndexes, "", [&](std::string_view k, std::string_view) {
+    if (k.size() > 2 && k[0] == 'a') {
+      size_t id_sep = k.rfind(kSep);
+      agendas_[std::string(k.substr(2, id_sep - 2))].emplace(k.substr(id_sep + 1));
+      return true;
+    }
     if (k.size() < 2 || (k[0] != 'o' && k[0] != 'h')) return true;
     size_t id_sep = k.rfind(kSep);
     std::string type_key(k.substr(2, id_sep - 2));
@@ -195,6 +200,7 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
   batch_->events[event->id()] = event;
   batch_->write.Put(store_->handle(Family::kEvents), event->id(), event->raw());
   UpdateTaskFromEvent(*event, rules);
+  if (event->type() == "panel.held") ApplyHeld(*event, rules);
   TimelineEntry entry{event->id(), event->type(), event->occurred_at(), {}};
   for (const auto& path : rules.distinct_paths) {
     rules::Value v = event->Resolve(path);

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -149,12 +150,24 @@ class Engine {
                 std::string title, std::string priority, std::optional<TimeMs> due,
                 const rules::RuleSet& rules, const Breach* breach,
                 std::string_view variant = {});
+  // Stores and publishes a built task; returns the batch's copy.
+  const Task& PublishTask(Task t, const rules::Partner& partner);
+
+  // Panels (engine_panels.cc).
   // refer: the next meeting the case can make at the event's time, research
-  // tasks to the members, the agenda item to the chair (engine_rules.cc).
+  // tasks to the members, the agenda item to the chair.
   void Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
              const rules::Action& action, const rules::RuleSet& rules);
+  // Puts `case_id` on the agenda of the first meeting from `meeting` on with
+  // room for it; returns that meeting (0: the panel has none left).
+  TimeMs Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id);
+  // The end of a meeting day: cases it did not hear go on to the next meeting.
+  void RollOver(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules);
   // panel.outcome: the referral is heard; each action becomes a task.
   void ApplyOutcome(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules);
+  // panel.held: why it cannot be applied, if it cannot; then applying it.
+  Status CheckHeld(const rules::Event& event, const rules::RuleSet& rules) const;
+  void ApplyHeld(const rules::Event& event, const rules::RuleSet& rules);
 
   // Timers (engine_timers.cc).
   void PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value);
@@ -190,6 +203,7 @@ class Engine {
   std::unordered_map<std::string, std::vector<std::string>> open_index_;  // type\x1fkey -> ids
   std::unordered_map<std::string, std::vector<std::string>> all_index_;   // incl. closed
   std::unordered_map<std::string, CaseRecord> cases_;
+  std::map<std::string, std::set<std::string>> agendas_;  // AgendaKey -> case ids
   std::unordered_map<std::string, std::shared_ptr<const rules::Event>> event_cache_;
   std::deque<std::string> event_cache_order_;
 

@@ -82,6 +82,11 @@ Result<std::vector<CaseRecord*>> Engine::Correlate(const rules::Event& event,
     if (CaseRecord* c = GetCase(task->case_id)) joined.push_back(c);
     return joined;
   }
+  // A meeting was held: about a panel, not a case.
+  if (event.type() == "panel.held") {
+    if (Status s = CheckHeld(event, rules); !s.ok()) return s;
+    return joined;
+  }
   // Case-level events may name their case.
   std::string case_id(json::GetString(data, "case_id"));
   if (!case_id.empty() && (event.type() == "case.note" || event.type() == "case.closed" ||

@@ -41,6 +41,28 @@ inline std::string CaseTaskKey(std::string_view case_id, std::string_view task_i
   return k;
 }
 
+// A panel meeting: panel id, then its start (so a panel's meetings sort by time).
+inline std::string AgendaKey(std::string_view panel, TimeMs meeting) {
+  std::string k(panel);
+  k.push_back(kSep);
+  k.append(EncodeU64(static_cast<uint64_t>(meeting)));
+  return k;
+}
+// "a" entries: a case on a meeting's agenda. "p" entries: the meeting was held.
+inline std::string AgendaIndexKey(std::string_view agenda_key, std::string_view case_id) {
+  std::string k = "a";
+  k.push_back(kSep);
+  k.append(agenda_key).push_back(kSep);
+  k.append(case_id);
+  return k;
+}
+inline std::string HeldIndexKey(std::string_view agenda_key) {
+  std::string k = "p";
+  k.push_back(kSep);
+  k.append(agenda_key);
+  return k;
+}
+
 // "data.incident_ref": a path below "event" as timeline facts name it.
 inline std::string JoinPath(const std::vector<std::string>& path) {
   std::string s;

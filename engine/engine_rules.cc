@@ -171,112 +171,6 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
   }
 }
 
-void Engine::Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
-                   const rules::Action& action, const rules::RuleSet& rules) {
-  const rules::Panel* found = rules.FindPanel(action.argument);
-  if (!found) return;
-  const rules::Panel& panel = *found;
-  TimeMs at = event.occurred_at();
-  Referral ref;
-  ref.panel = panel.id;
-  ref.meeting = panel.NextMeeting(at, rules.calendars);
-  ref.referred_at = at;
-  ref.rule = rule.id;
-  ref.action = action.index;
-  ref.event_id = event.id();
-  if (ref.meeting == 0) {
-    spdlog::warn("refer: panel '{}' has no meeting left for {}", panel.id, c->view.id);
-    return;
-  }
-  if (panel.repeat_within) {
-    TimeMs since = panel.repeat_within->Before(at, rules.calendars);
-    for (const auto& r : c->referrals) {
-      if (r.panel == panel.id && r.referred_at > since) ref.repeat = true;
-    }
-  }
-  c->referrals.push_back(ref);
-  std::string day = FormatRfc3339(ref.meeting).substr(0, 10);
-  if (ref.repeat && std::find(c->view.flags.begin(), c->view.flags.end(), "repeat") ==
-                        c->view.flags.end()) {
-    c->view.flags.push_back("repeat");
-  }
-  std::string what = "referred to " + panel.id + " for " + day + (ref.repeat ? " (repeat)" : "");
-  Record(c, event, rule.id, "refer", what, rules);
-  Changed(c, what);
-  for (const auto& member : panel.members) {
-    const rules::Partner* p = rules.FindPartner(member);
-    if (!p) continue;
-    std::optional<TimeMs> due;
-    if (panel.research_due) due = panel.research_due->Before(ref.meeting, rules.calendars);
-    EmitTask(c, event, rule, action, *p, "research",
-             "Research " + c->view.id + " for " + panel.title + " on " + day +
-                 (ref.repeat ? " (repeat referral)" : ""),
-             "high", due, rules, nullptr, "research");
-  }
-  if (const rules::Partner* chair = rules.FindPartner(panel.chair)) {
-    std::optional<TimeMs> due;
-    if (panel.agenda_due) due = panel.agenda_due->Before(ref.meeting, rules.calendars);
-    EmitTask(c, event, rule, action, *chair, "agenda",
-             "Agenda for " + panel.title + " on " + day + ": " + c->view.id +
-                 (ref.repeat ? " (repeat)" : ""),
-             "high", due, rules, nullptr, "agenda");
-  }
-}
-
-void Engine::ApplyOutcome(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules) {
-  const auto& data = event.data();
-  std::string panel_id(json::GetString(data, "panel"));
-  std::string meeting(json::GetString(data, "meeting"));
-  for (auto& r : c->referrals) {
-    std::string day = FormatRfc3339(r.meeting).substr(0, 10);
-    if (r.panel == panel_id && !r.heard && (meeting.empty() || meeting.substr(0, 10) == day)) {
-      r.heard = true;
-    }
-  }
-  const rules::Panel* panel = rules.FindPanel(panel_id);
-  rules::Rule rule;
-  rule.id = "panel:" + panel_id;
-  rule.title = "Outcome of " + (panel ? panel->title : panel_id);
-  Record(c, event, rule.id, "outcome", "outcome of " + panel_id + " " + meeting, rules);
-  Changed(c, "outcome of " + panel_id + " recorded");
-  auto actions = data.FindMember("actions");
-  if (actions != data.MemberEnd() && actions->value.IsArray()) {
-    int index = 0;
-    for (const auto& a : actions->value.GetArray()) {
-      rules::Action action;
-      action.index = index++;
-      const rules::Partner* to = rules.FindPartner(json::GetString(a, "to"));
-      if (!to) {
-        Record(c, event, rule.id, "outcome",
-               "action for unknown partner '" + std::string(json::GetString(a, "to")) + "' left out",
-               rules);
-        continue;
-      }
-      std::optional<TimeMs> due;
-      std::string due_text(json::GetString(a, "due"));
-      if (auto t = ParseRfc3339(due_text)) {
-        due = *t;
-      } else if (auto d = ParseDate(due_text)) {
-        due = *d;
-      } else if (auto d = rules::ParseDuration(due_text); d.ok()) {
-        due = d->After(event.occurred_at(), rules.calendars);
-      }
-      std::string priority(json::GetString(a, "priority", "normal"));
-      EmitTask(c, event, rule, action, *to, "action", std::string(json::GetString(a, "title")),
-               priority, due, rules, nullptr);
-    }
-  }
-  const rules::CaseType* type = rules.FindCaseType(c->view.type);
-  std::string stage(json::GetString(data, "stage"));
-  if (type && !stage.empty() && type->StageIndex(stage) >= 0 && stage != c->view.stage) {
-    std::string detail = "stage " + c->view.stage + " -> " + stage;
-    c->view.stage = stage;
-    Changed(c, detail);
-    Record(c, event, rule.id, "set_stage", detail, rules);
-  }
-  std::string close(json::GetString(data, "close"));
-  if (!close.empty() && c->view.status == "open") CloseCase(c, close, event.id(), rule.id, rules);
-}
 
 void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
                       const rules::Action& action, const rules::Partner& partner,
@@ -305,9 +199,7 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
   rules::SharedContext shared = rules::BuildContext(partner, event, c->view);
   t.context_json = std::move(shared.json);
   t.withheld = std::move(shared.withheld);
-  batch_->write.Put(store_->handle(Family::kTasks), t.task_id, t.ToRecord());
-  batch_->write.Put(store_->handle(Family::kIndexes), CaseTaskKey(t.case_id, t.task_id), "");
-  Outbox(partner.topic, t.task_id, t.ToMessage());
+  const Task& published = PublishTask(std::move(t), partner);
   // SLA clocks run from when the task was issued.
   if (!breach && action.kind == rules::Action::Kind::kTask && action.task.sla) {
     const rules::Sla& sla = *action.task.sla;
@@ -318,25 +210,33 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
       json::Writer w(buf);
       w.StartObject();
       json::Field(w, "clock", clock);
-      json::Field(w, "task_id", t.task_id);
+      json::Field(w, "task_id", published.task_id);
       json::Field(w, "rule", rule.id);
       json::Key(w, "action");
       w.Int(action.index);
       w.EndObject();
-      PutTimer((*d)->After(t.created_at, rules.calendars), clock[0], t.task_id,
+      PutTimer((*d)->After(published.created_at, rules.calendars), clock[0], published.task_id,
                std::string(buf.GetString(), buf.GetSize()));
     }
   }
-  std::string detail = t.kind + " " + t.task_id + " to " + partner.id + ": " + t.title;
-  if (!t.withheld.empty()) {
+  std::string detail =
+      published.kind + " " + published.task_id + " to " + partner.id + ": " + published.title;
+  if (!published.withheld.empty()) {
     detail += " (withheld:";
-    for (const auto& w : t.withheld) detail += " " + w;
+    for (const auto& w : published.withheld) detail += " " + w;
     detail += ")";
   }
   Record(c, event, rule.id, "task", detail, rules);
-  Changed(c, "task " + t.task_id + " to " + partner.id);
-  batch_->tasks.emplace(t.task_id, std::move(t));
+  Changed(c, "task " + published.task_id + " to " + partner.id);
+}
+
+const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
+  batch_->write.Put(store_->handle(Family::kTasks), t.task_id, t.ToRecord());
+  batch_->write.Put(store_->handle(Family::kIndexes), CaseTaskKey(t.case_id, t.task_id), "");
+  Outbox(partner.topic, t.task_id, t.ToMessage());
   ++totals_.tasks;
+  std::string id = t.task_id;
+  return batch_->tasks.emplace(std::move(id), std::move(t)).first->second;
 }
 
 std::optional<Task> Engine::FindTask(const std::string& task_id) {

@@ -28,18 +28,11 @@ std::string TimerKey(char clock, TimeMs due, char kind, std::string_view id) {
   return k;
 }
 
-const rules::Rule* FindRule(const rules::RuleSet& rules, std::string_view id) {
-  for (const auto& r : rules.rules) {
-    if (r.id == id) return &r;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 void Engine::PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value) {
-  // Idle clocks follow events; SLA clocks follow people.
-  char clock = kind == 'i' ? 'e' : 'w';
+  // Idle clocks and panel roll-over follow events; SLA clocks follow people.
+  char clock = (kind == 'i' || kind == 'r') ? 'e' : 'w';
   std::string key = TimerKey(clock, due, kind, id);
   batch_->write.Put(store_->handle(Family::kTimers), key, value);
   timers_[std::move(key)] = value;
@@ -115,6 +108,10 @@ void Engine::FireTimer(std::string_view key, std::string_view value, const rules
   d.Parse(value.data(), value.size());
   if (d.HasParseError()) return;
   std::string clock(json::GetString(d, "clock"));
+  if (clock == "rollover") {
+    RollOver(json::GetString(d, "panel"), json::GetInt(d, "meeting"), rules);
+    return;
+  }
   if (clock == "idle") {
     CaseRecord* c = GetCase(std::string(json::GetString(d, "case_id")));
     if (!c || c->view.status != "open" || c->idle_due != due) return;  // moved on since
@@ -131,7 +128,7 @@ void Engine::FireTimer(std::string_view key, std::string_view value, const rules
   if (finished || (clock == "acknowledge" && task->status != "open")) return;
   CaseRecord* c = GetCase(task->case_id);
   if (!c || c->view.status != "open") return;
-  const rules::Rule* rule = FindRule(rules, json::GetString(d, "rule"));
+  const rules::Rule* rule = rules.FindRule(json::GetString(d, "rule"));
   int index = static_cast<int>(json::GetInt(d, "action", -1));
   if (!rule || index < 0 || index >= static_cast<int>(rule->then.size()) ||
       !rule->then[index].task.sla) {

@@ -194,10 +194,14 @@ class TestRun {
       for (const auto& m : *x.referrals) {
         bool found = false;
         for (size_t i = 0; i < made.size() && !found; ++i) {
-          std::string meeting = FormatRfc3339(made[i].meeting);
-          bool meeting_ok = !m.meeting || (m.meeting->size() == 10
-                                               ? meeting.substr(0, 10) == *m.meeting
-                                               : meeting == *m.meeting);
+          // The meeting a referral was made for, or the one it rolled on to.
+          auto is = [&](TimeMs t) {
+            std::string meeting = FormatRfc3339(t);
+            return m.meeting->size() == 10 ? meeting.substr(0, 10) == *m.meeting
+                                           : meeting == *m.meeting;
+          };
+          bool meeting_ok =
+              !m.meeting || is(made[i].first_meeting) || is(made[i].meeting);
           if (!taken[i] && (!m.panel || *m.panel == made[i].panel) && meeting_ok) {
             taken[i] = found = true;
           }
@@ -205,7 +209,8 @@ class TestRun {
         if (!found) {
           std::string got;
           for (const auto& r : made) {
-            got += (got.empty() ? "" : ", ") + r.panel + " " + FormatRfc3339(r.meeting);
+            got += (got.empty() ? "" : ", ") + r.panel + " " + FormatRfc3339(r.first_meeting);
+            if (r.meeting != r.first_meeting) got += " (rolled to " + FormatRfc3339(r.meeting) + ")";
           }
           fail("expected a referral to " + m.panel.value_or("any panel") + " for " +
                m.meeting.value_or("any meeting") + "; referrals made: " +

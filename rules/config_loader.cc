@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -35,6 +36,12 @@ std::string Quoted(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
   return out;
+}
+
+// A whole decimal number, nothing else.
+bool ParseInt(std::string_view text, int64_t* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
 class Loader {
@@ -444,12 +451,28 @@ class Loader {
                  "from: 2026-01-06, at: \"10:00\"}");
         continue;
       }
-      CheckKeys(meets, {"every", "weekday", "from", "at"}, "meets");
+      CheckKeys(meets, {"every", "weekday", "week", "from", "at"}, "meets");
       if (auto every = DurationOf(meets["every"] ? meets["every"] : meets, "every")) {
-        if (every->kind != Duration::Kind::kFixed || every->amount % kMsPerDay != 0) {
-          Error(meets["every"], "every: a whole number of days or weeks, e.g. 2w");
+        if (every->kind == Duration::Kind::kMonths && every->amount == 1) {
+          panel.every_days = 0;  // monthly, on the Nth weekday
+        } else if (every->kind != Duration::Kind::kFixed || every->amount % kMsPerDay != 0 ||
+                   every->amount <= 0) {
+          Error(meets["every"], "every: a whole number of days or weeks (e.g. 2w), or 1mo");
         } else {
           panel.every_days = static_cast<int>(every->amount / kMsPerDay);
+        }
+      }
+      if (meets["week"]) {
+        static const std::vector<std::string> kWeeks = {"first", "second", "third", "fourth",
+                                                        "last"};
+        std::string w = meets["week"].Scalar();
+        auto it = std::find(kWeeks.begin(), kWeeks.end(), w);
+        if (panel.every_days != 0) {
+          Error(meets["week"], "week: only for monthly meetings (every: 1mo)");
+        } else if (it == kWeeks.end()) {
+          Error(meets["week"], "week: one of " + Quoted(kWeeks) + ", e.g. week: second");
+        } else {
+          panel.week = static_cast<int>(it - kWeeks.begin()) + 1;
         }
       }
       auto from = ParseDate(meets["from"] ? meets["from"].Scalar() : "");
@@ -467,7 +490,8 @@ class Loader {
         } else {
           panel.weekday = static_cast<int>(it - kWeekdays.begin());
           // The first meeting is the first such weekday on or after `from`.
-          while (date::weekday{date::sys_days{date::days{panel.from_day}}}.c_encoding() !=
+          while (panel.every_days > 0 &&
+                 date::weekday{date::sys_days{date::days{panel.from_day}}}.c_encoding() !=
                  static_cast<unsigned>(panel.weekday)) {
             ++panel.from_day;
           }
@@ -499,6 +523,14 @@ class Loader {
       if (p["research_due"]) panel.research_due = DurationOf(p["research_due"], "research_due");
       if (p["agenda_due"]) panel.agenda_due = DurationOf(p["agenda_due"], "agenda_due");
       if (p["repeat_within"]) panel.repeat_within = DurationOf(p["repeat_within"], "repeat_within");
+      if (p["max_cases"]) {
+        int64_t n = 0;
+        if (!p["max_cases"].IsScalar() || !ParseInt(p["max_cases"].Scalar(), &n) || n < 1) {
+          Error(p["max_cases"], "max_cases: how many cases one meeting can hear, e.g. 20");
+        } else {
+          panel.max_cases = static_cast<int>(n);
+        }
+      }
       set_->panels.push_back(std::move(panel));
     }
   }
@@ -773,25 +805,21 @@ int CaseType::StageIndex(const std::string& stage) const {
   return it == stages.end() ? -1 : static_cast<int>(it - stages.begin());
 }
 
-const Partner* RuleSet::FindPartner(std::string_view id) const {
-  for (const auto& p : partners) {
-    if (p.id == id) return &p;
+namespace {
+template <typename T>
+const T* FindById(const std::vector<T>& items, std::string_view id) {
+  for (const auto& item : items) {
+    if (item.id == id) return &item;
   }
   return nullptr;
 }
+}  // namespace
 
-const Panel* RuleSet::FindPanel(std::string_view id) const {
-  for (const auto& p : panels) {
-    if (p.id == id) return &p;
-  }
-  return nullptr;
-}
-
+const Partner* RuleSet::FindPartner(std::string_view id) const { return FindById(partners, id); }
+const Panel* RuleSet::FindPanel(std::string_view id) const { return FindById(panels, id); }
+const Rule* RuleSet::FindRule(std::string_view id) const { return FindById(rules, id); }
 const CaseType* RuleSet::FindCaseType(std::string_view id) const {
-  for (const auto& c : case_types) {
-    if (c.id == id) return &c;
-  }
-  return nullptr;
+  return FindById(case_types, id);
 }
 
 LoadResult LoadRuleSet(const std::filesystem::path& dir, const LoadOptions& options) {

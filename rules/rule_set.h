@@ -98,6 +98,7 @@ struct RuleSet {
   const Partner* FindPartner(std::string_view id) const;
   const CaseType* FindCaseType(std::string_view id) const;
   const Panel* FindPanel(std::string_view id) const;
+  const Rule* FindRule(std::string_view id) const;
 };
 
 }  // namespace convene::rules
