@@ -81,5 +81,71 @@ TEST_F(PanelTest, AnUnknownPanelInARuleIsAnErrorWithAHint) {
   EXPECT_EQ((*e)[0].ToString(), "rules/dv.yaml:5:16: unknown panel 'marc' (did you mean 'marac'?)");
 }
 
+TEST_F(PanelTest, TheMeetingAfterSkipsCancelledDaysAndTakesExtraOnes) {
+  EXPECT_EQ(panel_->MeetingAfter(T("2026-03-03T10:00:00Z")), T("2026-03-17T10:00:00Z"));
+  // 31 March is cancelled; the extra meeting on 9 April is next.
+  EXPECT_EQ(panel_->MeetingAfter(T("2026-03-17T10:00:00Z")), T("2026-04-09T09:00:00Z"));
+  EXPECT_EQ(panel_->MeetingAfter(T("2026-04-09T09:00:00Z")), T("2026-04-14T09:00:00Z"));
+}
+
+TEST_F(PanelTest, TheMeetingDayEndsAtLocalMidnight) {
+  EXPECT_EQ(panel_->EndOfMeetingDay(T("2026-03-17T10:00:00Z")), T("2026-03-18T00:00:00Z"));
+  // In summer time local midnight is 23:00 UTC.
+  EXPECT_EQ(panel_->EndOfMeetingDay(T("2026-04-14T09:00:00Z")), T("2026-04-14T23:00:00Z"));
+  EXPECT_EQ(panel_->DateOf(T("2026-04-14T23:30:00Z")), "2026-04-15");
+}
+
+// Writes panels.yaml with one panel meeting as `meets` says, and loads it.
+class MonthlyPanelTest : public PanelTest {
+ protected:
+  std::variant<std::shared_ptr<const RuleSet>, std::vector<ConfigError>> Load(
+      const std::string& meets, const std::string& more = "") {
+    dir_.Write("panels.yaml", "panels:\n  - id: cn\n    members: [police]\n    chair: police\n"
+                              "    meets: " + meets + "\n    cutoff: 7d\n" + more);
+    return LoadRuleSet(dir_.path());
+  }
+  const Panel* Loaded(const std::string& meets) {
+    auto r = Load(meets);
+    if (auto* e = std::get_if<std::vector<ConfigError>>(&r)) {
+      for (const auto& err : *e) ADD_FAILURE() << err.ToString();
+      return nullptr;
+    }
+    set_ = std::get<std::shared_ptr<const RuleSet>>(r);
+    return set_->FindPanel("cn");
+  }
+};
+
+TEST_F(MonthlyPanelTest, MeetsOnTheNthWeekdayOfEachMonth) {
+  const Panel* p = Loaded("{every: 1mo, weekday: wednesday, week: second, from: 2026-01-01, at: \"10:00\"}");
+  ASSERT_NE(p, nullptr);
+  // Second Wednesdays: 14 January, 11 February, 11 March, 8 April (BST).
+  EXPECT_EQ(p->NextMeeting(T("2026-01-01T00:00:00Z"), set_->calendars), T("2026-01-14T10:00:00Z"));
+  EXPECT_EQ(p->NextMeeting(T("2026-01-07T10:00:01Z"), set_->calendars), T("2026-02-11T10:00:00Z"));
+  EXPECT_EQ(p->MeetingAfter(T("2026-03-11T10:00:00Z")), T("2026-04-08T09:00:00Z"));
+}
+
+TEST_F(MonthlyPanelTest, TheLastWeekdayOfTheMonth) {
+  const Panel* p = Loaded("{every: 1mo, weekday: friday, week: last, from: 2026-01-01, at: \"09:30\"}");
+  ASSERT_NE(p, nullptr);
+  // Last Fridays: 30 January, 27 February, 27 March.
+  EXPECT_EQ(p->MeetingAfter(T("2026-01-30T09:30:00Z")), T("2026-02-27T09:30:00Z"));
+  EXPECT_EQ(p->MeetingAfter(T("2026-02-27T09:30:00Z")), T("2026-03-27T09:30:00Z"));
+}
+
+TEST_F(MonthlyPanelTest, MistakesInMeetsAndMaxCasesAreNamed) {
+  auto r = Load("{every: 2w, weekday: tuesday, week: second, from: 2026-01-06}", "    max_cases: lots\n");
+  auto* e = std::get_if<std::vector<ConfigError>>(&r);
+  ASSERT_TRUE(e);
+  ASSERT_EQ(e->size(), 2u);
+  EXPECT_EQ((*e)[0].ToString(), "panels.yaml:5:48: week: only for monthly meetings (every: 1mo)");
+  EXPECT_EQ((*e)[1].ToString(),
+            "panels.yaml:7:16: max_cases: how many cases one meeting can hear, e.g. 20");
+  r = Load("{every: 1mo, weekday: tuesday, week: fifth, from: 2026-01-06}");
+  e = std::get_if<std::vector<ConfigError>>(&r);
+  ASSERT_TRUE(e);
+  EXPECT_EQ((*e)[0].ToString(),
+            "panels.yaml:5:49: week: one of first, second, third, fourth, last, e.g. week: second");
+}
+
 }  // namespace
 }  // namespace convene::rules
