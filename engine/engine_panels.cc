@@ -56,6 +56,35 @@ void Engine::Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& 
   if (!found) return;
   const rules::Panel& panel = *found;
   TimeMs at = event.occurred_at();
+  // Waiting to be heard already: a further incident is a repeat (SafeLives:
+  // a further incident within twelve months of a referral), added to the
+  // referral the panel will hear, not a second place on the agenda.
+  for (auto& pending : c->referrals) {
+    if (pending.panel != panel.id || pending.heard) continue;
+    bool repeat =
+        panel.repeat_within && pending.referred_at > panel.repeat_within->Before(at, rules.calendars);
+    std::string what = "further referral added to the one on the agenda of " + panel.id + " for " +
+                       panel.DateOf(pending.meeting) + (repeat ? " (repeat)" : "");
+    if (repeat && !pending.repeat) {
+      pending.repeat = true;
+      if (std::find(c->view.flags.begin(), c->view.flags.end(), "repeat") == c->view.flags.end()) {
+        c->view.flags.push_back("repeat");
+      }
+    }
+    Record(c, event, rule.id, "refer", what, rules);
+    Changed(c, what);
+    // The chair's agenda item, brought up to date.
+    if (const rules::Partner* chair = rules.FindPartner(panel.chair)) {
+      std::optional<TimeMs> due;
+      if (panel.agenda_due) due = panel.agenda_due->Before(pending.meeting, rules.calendars);
+      EmitTask(c, event, rule, action, *chair, "agenda",
+               "Agenda for " + panel.title + " on " + panel.DateOf(pending.meeting) + ": " +
+                   c->view.id + (pending.repeat ? " (repeat)" : "") + ", further incident " +
+                   event.id(),
+               "high", due, rules, nullptr, "agenda");
+    }
+    return;
+  }
   TimeMs wanted = panel.NextMeeting(at, rules.calendars);
   TimeMs seated = Seat(panel, wanted, c->view.id);
   if (seated == 0) {

@@ -83,6 +83,11 @@ TimeMs Panel::NextMeeting(TimeMs t, const Calendars& calendars) const {
   return 0;
 }
 
+TimeMs Panel::MeetingFrom(TimeMs t) const {
+  std::optional<int64_t> d = MeetingDayFrom(LocalDay(t));
+  return d ? MeetingAt(*d) : 0;
+}
+
 TimeMs Panel::MeetingAfter(TimeMs start) const {
   std::optional<int64_t> d = MeetingDayFrom(LocalDay(start) + 1);
   return d ? MeetingAt(*d) : 0;

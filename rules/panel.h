@@ -42,6 +42,8 @@ struct Panel {
   // cutoff: where a case goes when a meeting is full or did not hear it.
   // 0 when the panel has no meeting left.
   TimeMs MeetingAfter(TimeMs start) const;
+  // The first meeting on `t`'s local day or after it (0: none left).
+  TimeMs MeetingFrom(TimeMs t) const;
   // The start of the meeting on local day `day`.
   TimeMs MeetingAt(int64_t day) const;
   // The local day (days since the epoch) a time falls on.

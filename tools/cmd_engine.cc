@@ -174,15 +174,15 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
     std::cerr << broker.status().message() << "\n";
     return 1;
   }
-  std::string data = data_dir;
-  bool temporary = data.empty();
-  if (temporary) {
-    char tmpl[] = "/tmp/convene-demo-XXXXXX";
-    if (!mkdtemp(tmpl)) {
-      std::cerr << "cannot create a temporary folder\n";
-      return 1;
-    }
-    data = tmpl;
+  // The demo's state is kept afterwards, for `convene case` and `convene panel`;
+  // each demo starts afresh, as its broker does.
+  std::string data = data_dir.empty() ? "convene-demo-data" : data_dir;
+  if (data_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(data, ec);
+  } else if (std::filesystem::exists(data) && !std::filesystem::is_empty(data)) {
+    std::cerr << "demo: --data " << data << " is not empty; the demo needs a fresh folder\n";
+    return 2;
   }
   std::cout << "convene demo\n  broker:  " << (*broker)->bootstrap() << " (embedded)\n"
             << "  config:  " << config_dir << " (rules " << rules->version << ")\n"
@@ -314,7 +314,10 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
                 << json::GetString(doc, "reason") << "\n";
     }
   }
-  if (temporary) std::filesystem::remove_all(data);
+  std::cout << "\nLook closer (state kept in " << data << "):\n"
+            << "  convene panel list --data " << data << " --from 2026-11-01\n"
+            << "  convene panel agenda marac --data " << data << "\n"
+            << "  convene case --data " << data << " dv-000001\n";
   return 0;
 }
 

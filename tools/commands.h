@@ -38,6 +38,13 @@ int SendCommand(const std::string& kafka, const std::string& file, const std::st
 int TasksCommand(const std::string& kafka, const std::string& partner,
                  const std::string& config_dir, const std::string& topic_prefix);
 int CaseCommand(const std::string& data_dir, const std::string& case_id);
+// Upcoming meetings of every panel with their case counts, from `from`
+// (YYYY-MM-DD; empty: today), `count` per panel.
+int PanelListCommand(const std::string& config_dir, const std::string& data_dir,
+                     const std::string& from, int count);
+// A meeting's agenda; `meeting_date` empty: the next meeting with cases.
+int PanelAgendaCommand(const std::string& config_dir, const std::string& data_dir,
+                       const std::string& panel_id, const std::string& meeting_date);
 int RulesCheckCommand(const std::string& config_dir);
 int RulesTestCommand(const std::string& config_dir, const std::string& filter);
 int RulesReplayCommand(const std::string& events_file, const std::string& from_dir,

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   std::string demo_config = convene::tools::DefaultConfigDir(), demo_data, demo_samples;
   auto* demo_cmd = app.add_subcommand("demo", "Embedded broker, engine, shipped config and samples");
   demo_cmd->add_option("--config", demo_config)->capture_default_str();
-  demo_cmd->add_option("--data", demo_data, "state folder (default: a new temporary folder)");
+  demo_cmd->add_option("--data", demo_data, "an empty state folder (default: ./convene-demo-data, made afresh)");
   demo_cmd->add_option("--samples", demo_samples, "events to send (default: CONFIG/samples)");
 
   std::string kafka, file, send_topic = "convene.events";
@@ -64,6 +64,24 @@ int main(int argc, char** argv) {
   auto* case_cmd = app.add_subcommand("case", "Print a case's timeline and open tasks");
   case_cmd->add_option("--data", data_dir, "state folder")->capture_default_str();
   case_cmd->add_option("id", case_id, "case id, e.g. asb-000001")->required();
+
+  auto* panel_cmd = app.add_subcommand("panel", "Panel meetings and agendas");
+  panel_cmd->require_subcommand(1);
+  std::string panel_config = convene::tools::DefaultConfigDir(), panel_data = "convene-data";
+  std::string panel_from, panel_id, panel_meeting;
+  int panel_count = 4;
+  auto* panel_list_cmd =
+      panel_cmd->add_subcommand("list", "Upcoming meetings of each panel with their case counts");
+  auto* panel_agenda_cmd = panel_cmd->add_subcommand("agenda", "A meeting's agenda");
+  for (auto* c : {panel_list_cmd, panel_agenda_cmd}) {
+    c->add_option("--config", panel_config, "config folder")->capture_default_str();
+    c->add_option("--data", panel_data, "state folder")->capture_default_str();
+  }
+  panel_list_cmd->add_option("--from", panel_from, "list meetings from this date (default: today)");
+  panel_list_cmd->add_option("--meetings", panel_count, "meetings per panel")->capture_default_str();
+  panel_agenda_cmd->add_option("panel", panel_id, "panel id, e.g. marac")->required();
+  panel_agenda_cmd->add_option("--meeting", panel_meeting,
+                               "the meeting's date (default: the next meeting with cases)");
 
   auto* rules_cmd = app.add_subcommand("rules", "Work with rules");
   rules_cmd->require_subcommand(1);
@@ -103,6 +121,12 @@ int main(int argc, char** argv) {
     return convene::tools::TasksCommand(kafka, partner, tasks_config, tasks_prefix);
   }
   if (*case_cmd) return convene::tools::CaseCommand(data_dir, case_id);
+  if (*panel_list_cmd) {
+    return convene::tools::PanelListCommand(panel_config, panel_data, panel_from, panel_count);
+  }
+  if (*panel_agenda_cmd) {
+    return convene::tools::PanelAgendaCommand(panel_config, panel_data, panel_id, panel_meeting);
+  }
   if (*check_cmd) return convene::tools::RulesCheckCommand(check_dir);
   if (*test_cmd) return convene::tools::RulesTestCommand(test_dir, test_filter);
   if (*replay_cmd) {

@@ -6,6 +6,7 @@ same seed gives the same file. Run from the repository root."""
 import json
 import random
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 rng = random.Random(20260101)
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)
@@ -147,6 +148,57 @@ for m, consent in enumerate([True, False, True]):
          [{"id": f"person:M-{95000 + m}", "role": "victim"}], address(700 + m),
          {"consent": consent, "indicators": ["no documents", "controlled movement"]})
 
+# MARAC: the panel's outcomes and attendance, as the coordinator records them.
+# Domestic-abuse cases are numbered in the order their first DASH arrives; the
+# meeting a referral makes is the first fortnightly Tuesday at least eight days
+# on (config/panels.yaml). One case's outcome is never recorded, so it rolls on.
+LONDON = ZoneInfo("Europe/London")
+def marac_meeting(t):
+    m = datetime(2026, 1, 6, 10, 0, tzinfo=LONDON)
+    while m.astimezone(timezone.utc) - timedelta(days=8) < t or m.date().isoformat() == "2026-12-29":
+        m += timedelta(days=14)
+    return m
+events.sort(key=lambda e: e["occurred_at"])
+dv_case = {}
+meetings = {}
+referred = {}  # victim -> the meeting its referral waits for
+def utc(t):
+    return datetime.fromisoformat(t.replace("Z", "+00:00"))
+def stamp(t):
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+for e in list(events):
+    victim = next((s["id"] for s in e.get("subjects", []) if s["role"] == "victim"), None)
+    if e["type"] == "dash.assessment":
+        dv_case.setdefault(victim, f"dv-{len(dv_case) + 1:06d}")
+        d = e["data"]
+        if not (d["yes_count"] >= 14 or d["visible_high_risk"] or d["police_callouts_12m"] >= 3):
+            continue
+    elif not (e["type"] == "crime.report" and victim in referred):
+        continue
+    # A further incident once the case was heard is a new (repeat) referral;
+    # before that it joins the referral waiting to be heard.
+    when = utc(e["occurred_at"])
+    if victim in referred and referred[victim] + timedelta(hours=5) > when:
+        continue
+    meeting = marac_meeting(when)
+    referred[victim] = meeting
+    meetings.setdefault(meeting, []).append(dv_case[victim])
+    if dv_case[victim] == "dv-000004":
+        referred[victim] = datetime(2100, 1, 1, tzinfo=LONDON)
+        continue  # no outcome recorded: it rolls from meeting to meeting
+    actions = [{"to": "idva", "title": "Review the safety plan with the victim", "due": "10 working days"},
+               {"to": "housing", "title": "Target hardening at the victim's home", "due": "15 working days"}]
+    if any(s["role"] == "child" for s in e["subjects"]):
+        actions.append({"to": "childrens-social-care", "title": "Strategy discussion for the children",
+                        "due": "5 working days"})
+    emit("panel.outcome", "police", stamp(meeting + timedelta(hours=5)),
+         data={"panel": "marac", "meeting": meeting.date().isoformat(), "case_id": dv_case[victim],
+               "stage": "marac", "actions": actions})
+members = ["police", "idva", "housing", "childrens-social-care", "adult-social-care", "health", "probation"]
+for k, meeting in enumerate(sorted(meetings)):
+    present = [m for m in members if not (k == 2 and m == "childrens-social-care")]
+    emit("panel.held", "police", stamp(meeting + timedelta(hours=3)),
+         data={"panel": "marac", "meeting": meeting.date().isoformat(), "attendees": present})
 events.sort(key=lambda e: e["occurred_at"])
 lines = [json.dumps(e, ensure_ascii=False) for e in events]
 # What real feeds also carry: a line cut short, an unknown source, a bad

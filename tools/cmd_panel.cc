@@ -1,0 +1,148 @@
+// `convene panel list` and `convene panel agenda`: a panel's meetings and
+// agendas, read from the engine's state folder.
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+
+#include "engine/case_store.h"
+#include "engine/panel_book.h"
+#include "tools/commands.h"
+#include "tools/engine_host.h"
+
+namespace convene::tools {
+namespace {
+
+// The store, if the folder holds one; a message on stderr if it cannot be read.
+std::unique_ptr<engine::CaseStore> OpenData(const std::string& data_dir) {
+  if (!std::filesystem::exists(data_dir)) {
+    std::cerr << "no state folder '" << data_dir << "' (the engine's --data)\n";
+    return nullptr;
+  }
+  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
+  if (!store.ok()) {
+    std::cerr << store.status().message() << "\n";
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+TimeMs Now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+int PanelListCommand(const std::string& config_dir, const std::string& data_dir,
+                     const std::string& from, int count) {
+  auto rules = LoadRulesOrReport(config_dir, "convene.");
+  if (!rules) return 2;
+  auto store = OpenData(data_dir);
+  if (!store) return 1;
+  TimeMs start = Now();
+  if (!from.empty()) {
+    auto t = ParseDate(from);
+    if (!t) {
+      std::cerr << "--from: '" << from << "' is not a date (YYYY-MM-DD)\n";
+      return 2;
+    }
+    start = *t;
+  }
+  if (rules->panels.empty()) std::cout << "No panels in " << config_dir << "/panels.yaml\n";
+  for (const auto& panel : rules->panels) {
+    auto meetings = engine::ReadMeetings(*store, panel.id);
+    std::cout << panel.title << " (" << panel.id << "), chaired by " << panel.chair << "\n";
+    // Upcoming meetings, and any earlier one still holding cases with no outcome.
+    std::vector<TimeMs> shown;
+    for (const auto& [t, m] : meetings) {
+      if (t >= start) break;
+      engine::MeetingCounts n = engine::CountMeeting(*store, panel, m);
+      if (n.cases > n.heard + n.closed) shown.push_back(t);
+    }
+    TimeMs t = panel.MeetingFrom(start);
+    for (int i = 0; i < count && t != 0; ++i, t = panel.MeetingAfter(t)) shown.push_back(t);
+    for (TimeMs meeting : shown) {
+      auto it = meetings.find(meeting);
+      engine::MeetingRecord empty;
+      empty.start = meeting;
+      const engine::MeetingRecord& m = it == meetings.end() ? empty : it->second;
+      engine::MeetingCounts n = engine::CountMeeting(*store, panel, m);
+      std::cout << "  " << std::left << std::setw(32) << engine::LocalDateTime(panel, meeting)
+                << std::right << std::setw(3) << n.cases << " case" << (n.cases == 1 ? " " : "s");
+      if (panel.max_cases > 0) std::cout << " of " << panel.max_cases;
+      std::vector<std::string> notes;
+      if (n.repeats) notes.push_back(std::to_string(n.repeats) + " repeat");
+      if (n.rolled_in) notes.push_back(std::to_string(n.rolled_in) + " rolled in");
+      if (n.heard) notes.push_back(std::to_string(n.heard) + " heard");
+      if (n.closed) notes.push_back(std::to_string(n.closed) + " closed unheard");
+      if (n.rolled_on) notes.push_back(std::to_string(n.rolled_on) + " rolled on");
+      if (!m.held_json.empty()) notes.push_back("held");
+      if (meeting < start && n.cases > n.heard + n.closed) notes.push_back("outcomes missing");
+      for (size_t i = 0; i < notes.size(); ++i) std::cout << (i ? ", " : "  (") << notes[i];
+      if (!notes.empty()) std::cout << ")";
+      std::cout << "\n";
+    }
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+int PanelAgendaCommand(const std::string& config_dir, const std::string& data_dir,
+                       const std::string& panel_id, const std::string& meeting_date) {
+  auto rules = LoadRulesOrReport(config_dir, "convene.");
+  if (!rules) return 2;
+  const rules::Panel* panel = rules->FindPanel(panel_id);
+  if (!panel) {
+    std::cerr << "no panel '" << panel_id << "' in " << config_dir << "/panels.yaml (panels:";
+    for (const auto& p : rules->panels) std::cerr << " " << p.id;
+    std::cerr << ")\n";
+    return 2;
+  }
+  auto store = OpenData(data_dir);
+  if (!store) return 1;
+  auto meetings = engine::ReadMeetings(*store, panel->id);
+  engine::MeetingRecord chosen;
+  if (!meeting_date.empty()) {
+    auto day = ParseDate(meeting_date);
+    if (!day) {
+      std::cerr << "--meeting: '" << meeting_date << "' is not a date (YYYY-MM-DD)\n";
+      return 2;
+    }
+    chosen.start = panel->MeetingAt(*day / kMsPerDay);
+    if (auto it = meetings.find(chosen.start); it != meetings.end()) {
+      chosen = it->second;
+    } else if (panel->MeetingFrom(chosen.start - 12 * kMsPerHour) != chosen.start) {
+      std::cerr << panel->id << " does not meet on " << meeting_date << "; next: "
+                << engine::LocalDateTime(*panel, panel->MeetingFrom(chosen.start)) << "\n";
+      return 1;
+    }
+  } else {
+    // The next meeting with cases; else the latest one that had any.
+    TimeMs now = Now();
+    auto it = std::find_if(meetings.begin(), meetings.end(), [&](const auto& m) {
+      return m.first >= now - 12 * kMsPerHour && !m.second.case_ids.empty();
+    });
+    if (it == meetings.end()) {
+      for (auto r = meetings.rbegin(); r != meetings.rend(); ++r) {
+        if (!r->second.case_ids.empty()) {
+          it = std::prev(r.base());
+          break;
+        }
+      }
+    }
+    if (it == meetings.end()) {
+      std::cout << "No case has been referred to " << panel->title << " yet; its next meeting is "
+                << engine::LocalDateTime(*panel, panel->MeetingFrom(now)) << ".\n";
+      return 0;
+    }
+    chosen = it->second;
+    if (chosen.start < now - 12 * kMsPerHour) {
+      std::cout << "(no upcoming meeting has cases yet: this is the latest that had)\n\n";
+    }
+  }
+  std::cout << engine::FormatAgenda(*store, *rules, *panel, chosen);
+  return 0;
+}
+
+}  // namespace convene::tools
