@@ -75,6 +75,14 @@ std::string DefaultConfigDir() {
   return "config";
 }
 
+std::string DefaultDataDir() {
+  if (!std::filesystem::exists("convene-data") && std::filesystem::exists("convene-demo-data")) {
+    std::cerr << "(reading the demo's state in convene-demo-data; --data DIR for another)\n";
+    return "convene-demo-data";
+  }
+  return "convene-data";
+}
+
 int RunCommand(const RunOptions& options) {
   auto rules = LoadRulesOrReport(options.config_dir, options.topic_prefix);
   if (!rules) return 2;

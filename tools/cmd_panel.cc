@@ -118,18 +118,17 @@ int PanelAgendaCommand(const std::string& config_dir, const std::string& data_di
       return 1;
     }
   } else {
-    // The next meeting with cases; else the latest one that had any.
+    // The next meeting with cases to hear; else the latest one that had any.
     TimeMs now = Now();
+    auto has_cases = [&](const auto& m) {
+      return engine::CountMeeting(*store, *panel, m.second).cases > 0;
+    };
     auto it = std::find_if(meetings.begin(), meetings.end(), [&](const auto& m) {
-      return m.first >= now - 12 * kMsPerHour && !m.second.case_ids.empty();
+      return m.first >= now - 12 * kMsPerHour && has_cases(m);
     });
     if (it == meetings.end()) {
-      for (auto r = meetings.rbegin(); r != meetings.rend(); ++r) {
-        if (!r->second.case_ids.empty()) {
-          it = std::prev(r.base());
-          break;
-        }
-      }
+      auto r = std::find_if(meetings.rbegin(), meetings.rend(), has_cases);
+      if (r != meetings.rend()) it = std::prev(r.base());
     }
     if (it == meetings.end()) {
       std::cout << "No case has been referred to " << panel->title << " yet; its next meeting is "

@@ -18,6 +18,9 @@ void InstallSignalHandlers();
 // The config folder to use when none is given: ./config, else the one in the
 // source tree this program was built from.
 std::string DefaultConfigDir();
+// The state folder to read when none is given: ./convene-data, else the
+// demo's ./convene-demo-data if only that exists.
+std::string DefaultDataDir();
 
 struct RunOptions {
   std::string config_dir;

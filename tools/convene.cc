@@ -60,14 +60,14 @@ int main(int argc, char** argv) {
   tasks_cmd->add_option("--config", tasks_config, "config folder (for a partner's own topic)");
   tasks_cmd->add_option("--topic-prefix", tasks_prefix)->capture_default_str();
 
-  std::string data_dir = "convene-data", case_id;
+  std::string data_dir, case_id;
   auto* case_cmd = app.add_subcommand("case", "Print a case's timeline and open tasks");
-  case_cmd->add_option("--data", data_dir, "state folder")->capture_default_str();
+  case_cmd->add_option("--data", data_dir, "state folder (default: ./convene-data, else the demo's)");
   case_cmd->add_option("id", case_id, "case id, e.g. asb-000001")->required();
 
   auto* panel_cmd = app.add_subcommand("panel", "Panel meetings and agendas");
   panel_cmd->require_subcommand(1);
-  std::string panel_config = convene::tools::DefaultConfigDir(), panel_data = "convene-data";
+  std::string panel_config = convene::tools::DefaultConfigDir(), panel_data;
   std::string panel_from, panel_id, panel_meeting;
   int panel_count = 4;
   auto* panel_list_cmd =
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   auto* panel_agenda_cmd = panel_cmd->add_subcommand("agenda", "A meeting's agenda");
   for (auto* c : {panel_list_cmd, panel_agenda_cmd}) {
     c->add_option("--config", panel_config, "config folder")->capture_default_str();
-    c->add_option("--data", panel_data, "state folder")->capture_default_str();
+    c->add_option("--data", panel_data, "state folder (default: ./convene-data, else the demo's)");
   }
   panel_list_cmd->add_option("--from", panel_from, "list meetings from this date (default: today)");
   panel_list_cmd->add_option("--meetings", panel_count, "meetings per panel")->capture_default_str();
@@ -105,6 +105,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
+  if ((*case_cmd && data_dir.empty()) || (*panel_cmd && panel_data.empty())) {
+    data_dir = panel_data = convene::tools::DefaultDataDir();
+  }
   spdlog::set_level(spdlog::level::from_str(log_level));
   convene::tools::InstallSignalHandlers();
 
