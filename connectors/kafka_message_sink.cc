@@ -71,35 +71,54 @@ Status KafkaMessageSink::Flush(std::chrono::milliseconds timeout) {
   return Status::Ok();
 }
 
-Status ProduceAll(const std::string& bootstrap, const std::string& topic,
-                  const std::vector<std::string>& lines) {
-  size_t delivered = 0;
-  std::string first_error;
-  auto sink = KafkaMessageSink::Open(bootstrap, [&](uint64_t, const Status& s) {
+Result<std::unique_ptr<ConfirmedProducer>> ConfirmedProducer::Open(const std::string& bootstrap) {
+  std::unique_ptr<ConfirmedProducer> p(new ConfirmedProducer());
+  ConfirmedProducer* self = p.get();
+  auto sink = KafkaMessageSink::Open(bootstrap, [self](uint64_t, const Status& s) {
     if (s.ok()) {
-      ++delivered;
-    } else if (first_error.empty()) {
-      first_error = s.message();
+      ++self->delivered_;
+    } else if (self->first_error_.empty()) {
+      self->first_error_ = s.message();
     }
   });
   if (!sink.ok()) return sink.status();
-  for (size_t i = 0; i < lines.size(); ++i) {
-    rapidjson::Document doc;
-    doc.Parse(lines[i].data(), lines[i].size());
-    std::string key(doc.HasParseError() ? std::string_view() : json::GetString(doc, "id"));
-    while (true) {
-      Status s = (*sink)->Produce(topic, key, lines[i], i);
-      if (s.ok()) break;
-      (*sink)->Poll(std::chrono::milliseconds(50));  // local queue full: let it drain
-    }
-    (*sink)->Poll(std::chrono::milliseconds(0));
+  p->sink_ = std::move(*sink);
+  return p;
+}
+
+Status ConfirmedProducer::Send(const std::string& topic, std::string_view key,
+                               std::string_view payload) {
+  while (true) {
+    Status s = sink_->Produce(topic, key, payload, sent_);
+    if (s.ok()) break;
+    sink_->Poll(std::chrono::milliseconds(50));  // local queue full: let it drain
   }
-  if (Status s = (*sink)->Flush(std::chrono::seconds(30)); !s.ok()) return s;
-  if (delivered != lines.size()) {
-    return Status::Error("only " + std::to_string(delivered) + " of " +
-                         std::to_string(lines.size()) + " messages delivered: " + first_error);
+  ++sent_;
+  sink_->Poll(std::chrono::milliseconds(0));
+  return Status::Ok();
+}
+
+Status ConfirmedProducer::Flush() {
+  if (Status s = sink_->Flush(std::chrono::seconds(30)); !s.ok()) return s;
+  if (delivered_ != sent_) {
+    return Status::Error("only " + std::to_string(delivered_) + " of " + std::to_string(sent_) +
+                         " messages delivered" +
+                         (first_error_.empty() ? std::string() : ": " + first_error_));
   }
   return Status::Ok();
+}
+
+Status ProduceAll(const std::string& bootstrap, const std::string& topic,
+                  const std::vector<std::string>& lines) {
+  auto producer = ConfirmedProducer::Open(bootstrap);
+  if (!producer.ok()) return producer.status();
+  for (const auto& line : lines) {
+    rapidjson::Document doc;
+    doc.Parse(line.data(), line.size());
+    std::string key(doc.HasParseError() ? std::string_view() : json::GetString(doc, "id"));
+    (*producer)->Send(topic, key, line);
+  }
+  return (*producer)->Flush();
 }
 
 }  // namespace convene::connectors

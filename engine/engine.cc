@@ -4,6 +4,7 @@
 
 #include "engine/engine_internal.h"
 #include "rules/json.h"
+#include "rules/text.h"
 
 namespace convene::engine {
 namespace {
@@ -16,43 +17,6 @@ std::string OffsetKey(const std::string& topic, int32_t partition) {
   return topic + kSep + std::to_string(partition);
 }
 
-bool ValidUtf8(std::string_view s) {
-  rapidjson::StringStream in(s.data());
-  rapidjson::StringBuffer ignored;
-  // Walk code points; Validate advances `in` and reports malformed sequences.
-  size_t consumed = 0;
-  while (consumed < s.size()) {
-    if (s[consumed] == '\0') return false;
-    size_t before = in.Tell();
-    if (!rapidjson::UTF8<>::Validate(in, ignored)) return false;
-    consumed += in.Tell() - before;
-  }
-  return true;
-}
-
-std::string Base64(std::string_view in) {
-  static const char* kTable = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    out += kTable[(n >> 18) & 63];
-    out += kTable[(n >> 12) & 63];
-    out += kTable[(n >> 6) & 63];
-    out += kTable[n & 63];
-  }
-  if (i < in.size()) {
-    uint32_t n = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kTable[(n >> 18) & 63];
-    out += kTable[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kTable[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -249,10 +213,10 @@ void Engine::DeadLetter(const connectors::InputRecord& record, const std::string
   json::Key(w, "offset");
   w.Int64(record.offset);
   json::Field(w, "key", record.key);
-  if (ValidUtf8(record.payload)) {
+  if (!text::InvalidUtf8At(record.payload)) {
     json::Field(w, "original", record.payload);
   } else {
-    json::Field(w, "original_base64", Base64(record.payload));
+    json::Field(w, "original_base64", text::Base64(record.payload));
   }
   json::Field(w, "rejected_at", FormatRfc3339(clock_->Now()));
   json::Field(w, "rules_version", rules.version);

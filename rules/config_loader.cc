@@ -1,5 +1,7 @@
 #include "rules/config_loader.h"
 
+#include "rules/yaml_reporter.h"
+
 #include <date/tz.h>
 #include <yaml-cpp/yaml.h>
 
@@ -32,19 +34,13 @@ std::vector<std::string> SplitPath(std::string_view text) {
   return path;
 }
 
-std::string Quoted(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 // A whole decimal number, nothing else.
 bool ParseInt(std::string_view text, int64_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
-class Loader {
+class Loader : public YamlReporter {
  public:
   Loader(fs::path dir, LoadOptions options) : dir_(std::move(dir)), options_(std::move(options)) {}
 
@@ -108,61 +104,6 @@ class Loader {
       return std::nullopt;
     }
     return list;
-  }
-
-  void Error(const YAML::Node& at, std::string message, int column_offset = 0) {
-    YAML::Mark m = at.Mark();
-    int line = m.line >= 0 ? m.line + 1 : 0;
-    int column = m.column >= 0 ? m.column + 1 + column_offset : 0;
-    errors_.push_back({file_, line, column, std::move(message)});
-  }
-
-  void CheckKeys(const YAML::Node& map, const std::vector<std::string>& allowed,
-                 const std::string& what) {
-    if (!map.IsMap()) return;
-    for (const auto& kv : map) {
-      std::string key = kv.first.Scalar();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string hint = DidYouMean(key, allowed);
-        Error(kv.first, "unknown key '" + key + "' in " + what +
-                            (hint.empty() ? " (allowed: " + Quoted(allowed) + ")"
-                                          : " (did you mean '" + hint + "'?)"));
-      }
-    }
-  }
-
-  // A required or optional scalar string under `key`.
-  std::optional<std::string> Scalar(const YAML::Node& map, const char* key, bool required,
-                                    const std::string& what) {
-    YAML::Node n = map[key];
-    if (!n) {
-      if (required) Error(map, what + " needs '" + key + "'");
-      return std::nullopt;
-    }
-    if (!n.IsScalar()) {
-      Error(n, std::string("'") + key + "' must be a single value");
-      return std::nullopt;
-    }
-    return n.Scalar();
-  }
-
-  // A string or a list of strings.
-  std::vector<std::string> StringList(const YAML::Node& n, const std::string& what) {
-    std::vector<std::string> out;
-    if (n.IsScalar()) {
-      out.push_back(n.Scalar());
-    } else if (n.IsSequence()) {
-      for (const auto& item : n) {
-        if (item.IsScalar()) {
-          out.push_back(item.Scalar());
-        } else {
-          Error(item, what + ": each item must be a single value");
-        }
-      }
-    } else {
-      Error(n, what + " must be a value or a list of values");
-    }
-    return out;
   }
 
   std::optional<Duration> DurationOf(const YAML::Node& n, const std::string& what) {
@@ -761,9 +702,7 @@ class Loader {
   fs::path dir_;
   LoadOptions options_;
   RuleSet* set_ = nullptr;
-  std::string file_;
   uint64_t version_hash_ = 14695981039346656037ull;
-  std::vector<ConfigError> errors_;
 };
 
 size_t EditDistance(std::string_view a, std::string_view b) {

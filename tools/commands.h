@@ -48,6 +48,20 @@ int PanelListCommand(const std::string& config_dir, const std::string& data_dir,
 // A meeting's agenda; `meeting_date` empty: the next meeting with cases.
 int PanelAgendaCommand(const std::string& config_dir, const std::string& data_dir,
                        const std::string& panel_id, const std::string& meeting_date);
+struct ConnectOptions {
+  std::vector<std::string> mappings;
+  std::string input;
+  std::string kafka;
+  std::string config_dir;  // to check each mapping's source is a partner
+  std::string state_dir = "convene-connect";  // checkpoints
+  std::string topic_prefix = "convene.";
+  std::string listen = "127.0.0.1:8088";
+  bool dry_run = false;
+  bool watch = false;
+};
+// Exit status 0: all sent; 3: some records rejected (the rest sent); 1: a
+// file could not be read or sending failed; 2: bad mapping or usage.
+int ConnectCommand(const ConnectOptions& options);
 int RulesCheckCommand(const std::string& config_dir);
 int RulesTestCommand(const std::string& config_dir, const std::string& filter);
 int RulesReplayCommand(const std::string& events_file, const std::string& from_dir,

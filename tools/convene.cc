@@ -65,6 +65,24 @@ int main(int argc, char** argv) {
   case_cmd->add_option("--data", data_dir, "state folder (default: ./convene-data, else the demo's)");
   case_cmd->add_option("id", case_id, "case id, e.g. asb-000001")->required();
 
+  convene::tools::ConnectOptions connect;
+  connect.config_dir = convene::tools::DefaultConfigDir();
+  auto* connect_cmd = app.add_subcommand(
+      "connect", "Send a partner system's exports (csv, jsonl) or web hooks (http) as events");
+  connect_cmd->add_option("--mapping", connect.mappings, "the mapping (YAML); several for http")
+      ->required();
+  connect_cmd->add_option("--input", connect.input, "a file, or a folder of them (csv, jsonl)");
+  connect_cmd->add_option("--kafka", connect.kafka, "bootstrap servers to send to");
+  connect_cmd->add_flag("--dry-run", connect.dry_run, "print the events; send nothing");
+  connect_cmd->add_flag("--watch", connect.watch, "keep reading new and growing files");
+  connect_cmd->add_option("--listen", connect.listen, "http: loopback address to listen on")
+      ->capture_default_str();
+  connect_cmd->add_option("--state", connect.state_dir, "where checkpoints are kept")
+      ->capture_default_str();
+  connect_cmd->add_option("--config", connect.config_dir, "config folder (partners)")
+      ->capture_default_str();
+  connect_cmd->add_option("--topic-prefix", connect.topic_prefix)->capture_default_str();
+
   auto* panel_cmd = app.add_subcommand("panel", "Panel meetings and agendas");
   panel_cmd->require_subcommand(1);
   std::string panel_config = convene::tools::DefaultConfigDir(), panel_data;
@@ -124,6 +142,7 @@ int main(int argc, char** argv) {
     return convene::tools::TasksCommand(kafka, partner, tasks_config, tasks_prefix);
   }
   if (*case_cmd) return convene::tools::CaseCommand(data_dir, case_id);
+  if (*connect_cmd) return convene::tools::ConnectCommand(connect);
   if (*panel_list_cmd) {
     return convene::tools::PanelListCommand(panel_config, panel_data, panel_from, panel_count);
   }

@@ -1,0 +1,20 @@
+// Bytes that should be text: checking UTF-8, converting what spreadsheet
+// programs save, and carrying bytes that are not text inside JSON. Pure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace convene::text {
+
+// nullopt when `s` is valid UTF-8 with no NUL; else the offset of the first bad byte.
+std::optional<size_t> InvalidUtf8At(std::string_view s);
+
+// Text in Windows-1252 (what spreadsheet programs often save) as UTF-8.
+std::string Windows1252ToUtf8(std::string_view text);
+
+// Standard Base64 with padding.
+std::string Base64(std::string_view in);
+
+}  // namespace convene::text
