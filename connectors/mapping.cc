@@ -418,8 +418,8 @@ Result<TimeMs> Timestamp(const std::string& text, const std::vector<std::string>
   }
   std::string list;
   for (const auto& f : tried) list += (list.empty() ? "" : ", ") + f;
-  return Status::Error("'" + text + "' is not a date and time in the format " +
-                       (tried.size() == 1 ? list : "any of: " + list));
+  return Status::Error("'" + text + "' is not a date and time " +
+                       (tried.size() == 1 ? "in the format " + list : "in any of the formats " + list));
 }
 
 // The value `spec` makes of `record`: nullopt when the record has none.

@@ -11,6 +11,21 @@
 
 namespace convene::tools {
 
+Status Connect(const std::vector<std::shared_ptr<const connectors::Mapping>>& mappings,
+               const connectors::SourceOptions& source_options, connectors::EventOutput* out,
+               const connectors::ConnectorOptions& options, connectors::ConnectorSummary* summary,
+               std::string* report) {
+  auto source =
+      connectors::SourceRegistry::BuiltIn().Create(mappings.front()->type, mappings, source_options);
+  if (!source.ok()) return Status::Error("usage: " + source.status().message());
+  connectors::Connector connector(out, options);
+  Status s = (*source)->Run(&connector, g_stop);
+  if (s.ok()) s = connector.Flush();
+  *summary = connector.summary();
+  *report = connector.Report();
+  return s;
+}
+
 int ConnectCommand(const ConnectOptions& o) {
   std::vector<std::shared_ptr<const connectors::Mapping>> mappings;
   bool bad = false;
@@ -82,25 +97,21 @@ int ConnectCommand(const ConnectOptions& o) {
   so.watch = o.watch;
   so.listen = o.listen;
   so.checkpoints = checkpoints.get();
-  auto source = connectors::SourceRegistry::BuiltIn().Create(type, mappings, so);
-  if (!source.ok()) {
-    std::cerr << source.status().message() << "\n";
-    return 2;
-  }
   connectors::ConnectorOptions co;
   co.topic_prefix = o.topic_prefix;
   co.checkpoints = checkpoints.get();
   co.progress = isatty(STDERR_FILENO) != 0;
-  connectors::Connector connector(out.get(), co);
-  Status s = (*source)->Run(&connector, g_stop);
-  if (s.ok()) s = connector.Flush();
-  (o.dry_run ? std::cerr : std::cout) << connector.Report();
+  connectors::ConnectorSummary summary;
+  std::string report;
+  Status s = Connect(mappings, so, out.get(), co, &summary, &report);
+  (o.dry_run ? std::cerr : std::cout) << report;
   if (!s.ok()) {
-    std::cerr << "connect: " << s.message() << "\n";
-    return 1;
+    bool usage = s.message().rfind("usage: ", 0) == 0;
+    std::cerr << "connect: " << s.message().substr(usage ? 7 : 0) << "\n";
+    return usage ? 2 : 1;
   }
-  if (!connector.summary().files_failed.empty()) return 1;
-  return connector.summary().rejected > 0 ? 3 : 0;
+  if (!summary.files_failed.empty()) return 1;
+  return summary.rejected > 0 ? 3 : 0;
 }
 
 }  // namespace convene::tools

@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "connectors/connector.h"
 #include "connectors/kafka_message_sink.h"
 #include "connectors/topic_reader.h"
 #include "rules/json.h"
@@ -73,6 +74,13 @@ std::string DefaultConfigDir() {
   if (std::filesystem::is_directory(shipped)) return shipped;
 #endif
   return "config";
+}
+
+std::string DefaultConnectorsDir(const std::string& config_dir) {
+  return (std::filesystem::path(config_dir).parent_path().empty()
+              ? std::filesystem::path("connectors")
+              : std::filesystem::path(config_dir).parent_path() / "connectors")
+      .string();
 }
 
 std::string DefaultDataDir() {
@@ -172,8 +180,55 @@ int SendCommand(const std::string& kafka, const std::string& file, const std::st
   return 0;
 }
 
+// Runs each mapping in CONNECTORS/mappings over the export of the same name
+// in CONNECTORS/samples, sending to `bootstrap`; returns how many events were
+// sent. Every shipped export must convert with no rejects.
+Result<int64_t> ConnectSampleExports(const std::string& connectors_dir, const std::string& bootstrap,
+                                     const std::string& prefix, const std::string& data) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> mappings;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(connectors_dir) / "mappings", ec)) {
+    if (e.path().extension() == ".yaml") mappings.push_back(e.path());
+  }
+  std::sort(mappings.begin(), mappings.end());
+  auto out = connectors::KafkaOutput(bootstrap);
+  if (!out.ok()) return out.status();
+  connectors::CheckpointStore checkpoints(fs::path(data) / "connect-state");
+  int64_t sent = 0;
+  for (const auto& path : mappings) {
+    auto loaded = connectors::Mapping::Load(path);
+    if (auto* errors = std::get_if<std::vector<rules::ConfigError>>(&loaded)) {
+      return Status::Error(errors->front().ToString());
+    }
+    auto mapping = std::get<std::shared_ptr<const connectors::Mapping>>(loaded);
+    std::string input;
+    for (const auto& e : fs::directory_iterator(fs::path(connectors_dir) / "samples", ec)) {
+      if (e.path().stem() == path.stem()) input = e.path().string();
+    }
+    if (input.empty()) continue;
+    connectors::SourceOptions so;
+    so.input = input;
+    so.checkpoints = &checkpoints;
+    connectors::ConnectorOptions co;
+    co.topic_prefix = prefix;
+    co.checkpoints = &checkpoints;
+    connectors::ConnectorSummary summary;
+    std::string report;
+    if (Status s = Connect({mapping}, so, out->get(), co, &summary, &report); !s.ok()) return s;
+    if (summary.rejected > 0 || !summary.files_failed.empty()) {
+      return Status::Error(input + " did not convert cleanly:\n" + report);
+    }
+    std::cout << "  connect: " << fs::path(input).filename().string() << " ("
+              << mapping->source << ", " << mapping->type << ") -> " << summary.sent
+              << " events\n";
+    sent += summary.sent;
+  }
+  return sent;
+}
+
 int DemoCommand(const std::string& config_dir, const std::string& data_dir,
-                const std::string& samples) {
+                const std::string& samples, const std::string& connectors_dir) {
   const std::string prefix = "convene.";
   auto rules = LoadRulesOrReport(config_dir, prefix);
   if (!rules) return 2;
@@ -232,9 +287,16 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
     return 1;
   }
   std::cout << "  sent:    " << lines.size() << " events from " << files.size() << " file"
-            << (files.size() == 1 ? "" : "s") << " in " << sample_dir << "\n\n";
+            << (files.size() == 1 ? "" : "s") << " in " << sample_dir << "\n";
+  // The partner systems' exports, through their connectors.
+  auto connected = ConnectSampleExports(connectors_dir, (*broker)->bootstrap(), prefix, data);
+  if (!connected.ok()) {
+    std::cerr << "demo: " << connected.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "\n";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!(*host)->CaughtUp(static_cast<int64_t>(lines.size())) && !g_stop) {
+  while (!(*host)->CaughtUp(static_cast<int64_t>(lines.size()) + *connected) && !g_stop) {
     if (std::chrono::steady_clock::now() > deadline || !(*host)->running()) {
       std::cerr << "demo: the engine did not finish the sample events\n";
       return 1;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "connectors/connector.h"
+
 namespace convene::tools {
 
 // Set by SIGINT/SIGTERM.
@@ -35,8 +37,12 @@ struct RunOptions {
 int RunCommand(const RunOptions& options);
 int BrokerCommand(const std::string& config_dir, const std::string& topic_prefix,
                   const std::string& address_file);
+// `connectors_dir` holds mappings/ and samples/: each sample export is sent
+// through the mapping of the same name.
 int DemoCommand(const std::string& config_dir, const std::string& data_dir,
-                const std::string& samples);
+                const std::string& samples, const std::string& connectors_dir);
+// The connectors folder to use when none is given: next to the config folder.
+std::string DefaultConnectorsDir(const std::string& config_dir);
 int SendCommand(const std::string& kafka, const std::string& file, const std::string& topic);
 int TasksCommand(const std::string& kafka, const std::string& partner,
                  const std::string& config_dir, const std::string& topic_prefix);
@@ -59,6 +65,12 @@ struct ConnectOptions {
   bool dry_run = false;
   bool watch = false;
 };
+// Runs `mappings` (all of one type) over what `source_options` names into
+// `out`. `report` is the summary as a person reads it.
+Status Connect(const std::vector<std::shared_ptr<const connectors::Mapping>>& mappings,
+               const connectors::SourceOptions& source_options, connectors::EventOutput* out,
+               const connectors::ConnectorOptions& options, connectors::ConnectorSummary* summary,
+               std::string* report);
 // Exit status 0: all sent; 3: some records rejected (the rest sent); 1: a
 // file could not be read or sending failed; 2: bad mapping or usage.
 int ConnectCommand(const ConnectOptions& options);

@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--config", demo_config)->capture_default_str();
   demo_cmd->add_option("--data", demo_data, "an empty state folder (default: ./convene-demo-data, made afresh)");
   demo_cmd->add_option("--samples", demo_samples, "events to send (default: CONFIG/samples)");
+  std::string demo_connectors;
+  demo_cmd->add_option("--connectors", demo_connectors,
+                       "mappings/ and samples/ of partner exports (default: CONFIG/../connectors)");
 
   std::string kafka, file, send_topic = "convene.events";
   auto* send_cmd = app.add_subcommand("send", "Produce events from a JSON-lines file");
@@ -136,7 +139,10 @@ int main(int argc, char** argv) {
   if (*broker_cmd) {
     return convene::tools::BrokerCommand(broker_config, broker_prefix, broker_address_file);
   }
-  if (*demo_cmd) return convene::tools::DemoCommand(demo_config, demo_data, demo_samples);
+  if (*demo_cmd) {
+    if (demo_connectors.empty()) demo_connectors = convene::tools::DefaultConnectorsDir(demo_config);
+    return convene::tools::DemoCommand(demo_config, demo_data, demo_samples, demo_connectors);
+  }
   if (*send_cmd) return convene::tools::SendCommand(kafka, file, send_topic);
   if (*tasks_cmd) {
     return convene::tools::TasksCommand(kafka, partner, tasks_config, tasks_prefix);
