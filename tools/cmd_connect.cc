@@ -2,6 +2,8 @@
 // jsonl) or web hooks (http) through a mapping.
 #include <unistd.h>
 
+#include <chrono>
+#include <iomanip>
 #include <iostream>
 
 #include "connectors/connector.h"
@@ -103,8 +105,16 @@ int ConnectCommand(const ConnectOptions& o) {
   co.progress = isatty(STDERR_FILENO) != 0;
   connectors::ConnectorSummary summary;
   std::string report;
+  auto started = std::chrono::steady_clock::now();
   Status s = Connect(mappings, so, out.get(), co, &summary, &report);
-  (o.dry_run ? std::cerr : std::cout) << report;
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::ostream& to = o.dry_run ? std::cerr : std::cout;
+  to << report;
+  if (summary.read >= 10000) {
+    to << "in " << std::fixed << std::setprecision(1) << seconds << " s ("
+       << static_cast<int64_t>(static_cast<double>(summary.read) / std::max(seconds, 1e-3))
+       << " records/s)\n";
+  }
   if (!s.ok()) {
     bool usage = s.message().rfind("usage: ", 0) == 0;
     std::cerr << "connect: " << s.message().substr(usage ? 7 : 0) << "\n";
