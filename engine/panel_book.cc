@@ -178,7 +178,9 @@ std::string FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
   out << "\n";
 
   int n = 0;
-  for (const auto& [c, r] : items) {
+  for (const auto& item : items) {
+    const CaseRecord& c = item.c;
+    const Referral& r = item.r;
     out << "\n" << ++n << ". " << c.view.id << "  " << c.view.type << "  stage " << c.view.stage;
     if (auto risk = c.view.fields.find("risk"); risk != c.view.fields.end()) {
       out << "  risk " << risk->second;

@@ -53,7 +53,7 @@ class MappingTest : public ::testing::Test {
     return out;
   }
   // A CSV row as the csv source hands it over.
-  static rapidjson::Document Row(std::map<std::string, std::string> fields) {
+  static rapidjson::Document Row(const std::map<std::string, std::string>& fields) {
     rapidjson::Document d(rapidjson::kObjectType);
     for (const auto& [k, v] : fields) {
       d.AddMember(rapidjson::Value(k.c_str(), d.GetAllocator()),
@@ -197,16 +197,20 @@ fields:
   location.uprn: {from: UPRN, normalise: numbers, as: digits}
   data.x: {form: X}
 )");
+  const std::string not_a_path =
+      ":6:3: fields: 'occured_at' is not an event path: occurred_at, location.NAME or data.NAME "
+      "(id, type and source have their own keys)";
+  const std::string needs_occurred_at =
+      ":6:3: fields needs occurred_at: when it happened, e.g. occurred_at: {from: \"Date/Time\", "
+      "format: \"%d/%m/%Y %H:%M\"}";
   EXPECT_EQ(errors, (std::vector<std::string>{
       ":3:5: '{{' without '}}' in \"police:{{Incident Number\"",
-      ":6:3: fields: 'occured_at' is not an event path: occurred_at, location.NAME or data.NAME "
-      "(id, type and source have their own keys)",
+      not_a_path,
       ":7:55: location.uprn: as: one of text, integer, number, boolean, timestamp",
       ":7:42: location.uprn: normalise: one of postcode, digits, upper, lower",
       ":8:12: unknown key 'form' in data.x (did you mean 'from'?)",
       ":8:11: data.x needs from: (a column) or value: (a constant)",
-      ":6:3: fields needs occurred_at: when it happened, e.g. occurred_at: {from: \"Date/Time\", "
-      "format: \"%d/%m/%Y %H:%M\"}"}));
+      needs_occurred_at}));
 }
 
 TEST(TextTest, Windows1252BecomesUtf8AndBadBytesAreFound) {
