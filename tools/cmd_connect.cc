@@ -81,8 +81,8 @@ int ConnectCommand(const ConnectOptions& o) {
   if (o.dry_run) {
     out = connectors::PrintOutput(std::cout, std::cerr, o.topic_prefix + "events");
   } else if (o.kafka.empty()) {
-    std::cerr << "--kafka BOOTSTRAP: the broker to send to (convene run prints the address of its "
-                 "embedded one), or --dry-run to see the events\n";
+    std::cerr << "--kafka BOOTSTRAP (or CONVENE_KAFKA): the broker to send to (convene run prints "
+                 "the address of its embedded one), or --dry-run to see the events\n";
     return 2;
   } else {
     auto k = connectors::KafkaOutput(o.kafka);

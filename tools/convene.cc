@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
   connect_cmd->add_option("--mapping", connect.mappings, "the mapping (YAML); several for http")
       ->required();
   connect_cmd->add_option("--input", connect.input, "a file, or a folder of them (csv, jsonl)");
-  connect_cmd->add_option("--kafka", connect.kafka, "bootstrap servers to send to");
+  connect_cmd->add_option("--kafka", connect.kafka, "bootstrap servers to send to")
+      ->envname("CONVENE_KAFKA");
   connect_cmd->add_flag("--dry-run", connect.dry_run, "print the events; send nothing");
   connect_cmd->add_flag("--watch", connect.watch, "keep reading new and growing files");
   connect_cmd->add_option("--listen", connect.listen, "http: loopback address to listen on")

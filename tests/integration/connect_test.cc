@@ -145,6 +145,40 @@ TEST(ConnectTest, DryRunPrintsTheEventsAndSendsNothing) {
             2);
 }
 
+TEST(ConnectTest, AHeaderWithoutAMappedColumnIsNamedAndWindowsTextIsConverted) {
+  TempDir dir;
+  dir.Write("m.yaml", R"(source: council-asb
+type: csv
+csv: {delimiter: ";", encoding: windows-1252}
+id: "council:{{Ref}}"
+event_type: asb.report
+fields:
+  occurred_at: {from: When, format: "%d/%m/%Y %H:%M"}
+  location.address: Where
+  data.incident_ref: Ref
+)");
+  dir.Write("ok.csv", "Ref;When;Where\r\nC-1;01/10/2026 10:00;Caf\xe9 Parade\r\n");
+  dir.Write("missing.csv", "Ref;Where\r\nC-2;Somewhere\r\n");
+  std::string out;
+  EXPECT_EQ(RunToCompletion({CONVENE_BINARY, "connect", "--mapping", dir.Sub("m.yaml"), "--input",
+                             dir.Sub("ok.csv"), "--dry-run"},
+                            &out),
+            0);
+  EXPECT_NE(out.find("\"address\":\"Caf\xC3\xA9 Parade\""), std::string::npos) << out;
+  EXPECT_EQ(RunToCompletion({CONVENE_BINARY, "connect", "--mapping", dir.Sub("m.yaml"), "--input",
+                             dir.Sub("missing.csv"), "--dry-run"},
+                            &out),
+            1);
+  Process p({CONVENE_BINARY, "connect", "--mapping", dir.Sub("m.yaml"), "--input",
+             dir.Sub("missing.csv"), "--dry-run"},
+            dir.Sub("missing"));
+  p.Wait(std::chrono::seconds(10));
+  EXPECT_NE(p.Stderr().find("the header has no column 'When', which " + dir.Sub("m.yaml") +
+                            " reads; the columns are: Ref, Where"),
+            std::string::npos)
+      << p.Stderr();
+}
+
 TEST(ConnectTest, TheHttpSourceTakesEventsWithItsTokenAndRefusesWithout) {
   TempDir dir;
   BrokerProcess broker(dir, "broker");
