@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -55,7 +56,7 @@ std::optional<Checkpoint> CheckpointStore::Resume(const std::string& source,
   Checkpoint c;
   c.offset = json::GetInt(d, "offset");
   c.line = json::GetInt(d, "line", 1);
-  c.head = std::stoull(std::string(json::GetString(d, "head", "0")), nullptr, 16);
+  c.head = std::strtoull(std::string(json::GetString(d, "head", "0")).c_str(), nullptr, 16);
   std::error_code ec;
   auto size = static_cast<int64_t>(std::filesystem::file_size(file, ec));
   // A different or shorter file under the same name: read it from the start.

@@ -197,8 +197,8 @@ void Connector::EndProgress() {
   bar_shown_ = false;
 }
 
-std::string Connector::Report() const {
-  const_cast<Connector*>(this)->EndProgress();
+std::string Connector::Report() {
+  EndProgress();
   std::string out = std::to_string(summary_.read) + " read, " + std::to_string(summary_.sent) +
                     " sent, " + std::to_string(summary_.duplicates) + " duplicate" +
                     (summary_.duplicates == 1 ? "" : "s") + ", " +

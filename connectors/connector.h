@@ -65,8 +65,8 @@ class Connector : public RecordSink {
   Status Flush() override;
 
   const ConnectorSummary& summary() const { return summary_; }
-  // The summary as a person reads it.
-  std::string Report() const;
+  // The summary as a person reads it (ending the progress bar, if drawn).
+  std::string Report();
 
  private:
   void Reject(const Mapping& mapping, const SourceRecord& record, const std::string& reason);

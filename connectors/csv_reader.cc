@@ -97,6 +97,9 @@ bool CsvReader::Next(CsvRecord* out) {
       record_end_line_ = line_;
       return true;
     }
+    if (rows_.size() == 1 && rows_[0].size() == 1 && rows_[0][0].empty()) {
+      rows_.clear();  // a line of spaces: as blank
+    }
     if (!rows_.empty()) {
       // A record ends with its line. (Two in one line only with bare CR line ends.)
       *out = CsvRecord{start_line_, std::move(rows_.front()), std::move(text_), {}};
@@ -109,7 +112,7 @@ bool CsvReader::Next(CsvRecord* out) {
       record_end_line_ = line_;
       return true;
     }
-    if (parser_->pstate == 0) {  // nothing begun: a blank line
+    if (rows_.empty() && parser_->pstate == 0) {  // nothing begun: a blank line
       text_.clear();
       record_end_ = pos_;
       record_end_line_ = line_;

@@ -156,7 +156,8 @@ class CsvSource : public FileSource {
       r.fields.SetObject();
       r.error = std::move(rec.error);
       if (r.error.empty() && rec.fields.size() != header.size()) {
-        r.error = "it has " + std::to_string(rec.fields.size()) + " fields where the header has " +
+        r.error = "it has " + std::to_string(rec.fields.size()) +
+                  (rec.fields.size() == 1 ? " field" : " fields") + " where the header has " +
                   std::to_string(header.size()) +
                   (rec.fields.size() > header.size() ? " (a delimiter in a field without quotes?)"
                                                      : " (a missing delimiter or a cut line?)");

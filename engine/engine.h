@@ -161,6 +161,8 @@ class Engine {
   // Puts `case_id` on the agenda of the first meeting from `meeting` on with
   // room for it; returns that meeting (0: the panel has none left).
   TimeMs Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id);
+  // Arms the roll-over of a meeting at the end of its day.
+  void ArmRollOver(const rules::Panel& panel, TimeMs meeting);
   // The end of a meeting day: cases it did not hear go on to the next meeting.
   void RollOver(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules);
   // panel.outcome: the referral is heard; each action becomes a task.

@@ -20,6 +20,21 @@
 
 namespace convene::engine {
 
+void Engine::ArmRollOver(const rules::Panel& panel, TimeMs meeting) {
+  // The same key for every case seated: a case seated on a meeting whose
+  // roll-over already ran (a late event) is rolled at the next event.
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::Field(w, "clock", "rollover");
+  json::Field(w, "panel", panel.id);
+  json::Key(w, "meeting");
+  w.Int64(meeting);
+  w.EndObject();
+  PutTimer(panel.EndOfMeetingDay(meeting), 'r', panel.id + "@" + panel.DateOf(meeting),
+           std::string(buf.GetString(), buf.GetSize()));
+}
+
 TimeMs Engine::Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id) {
   for (int i = 0; meeting != 0 && i < 1000; ++i, meeting = panel.MeetingAfter(meeting)) {
     std::string key = AgendaKey(panel.id, meeting);
@@ -29,20 +44,8 @@ TimeMs Engine::Seat(const rules::Panel& panel, TimeMs meeting, const std::string
         it->second.size() >= static_cast<size_t>(panel.max_cases)) {
       continue;  // full: the next meeting
     }
-    if (it == agendas_.end()) {
-      it = agendas_.emplace(key, std::set<std::string>()).first;
-      // The first case on a meeting arms its roll-over at the end of the day.
-      rapidjson::StringBuffer buf;
-      json::Writer w(buf);
-      w.StartObject();
-      json::Field(w, "clock", "rollover");
-      json::Field(w, "panel", panel.id);
-      json::Key(w, "meeting");
-      w.Int64(meeting);
-      w.EndObject();
-      PutTimer(panel.EndOfMeetingDay(meeting), 'r', panel.id + "@" + panel.DateOf(meeting),
-               std::string(buf.GetString(), buf.GetSize()));
-    }
+    if (it == agendas_.end()) it = agendas_.emplace(key, std::set<std::string>()).first;
+    ArmRollOver(panel, meeting);
     it->second.insert(case_id);
     batch_->write.Put(store_->handle(Family::kIndexes), AgendaIndexKey(key, case_id), "");
     return meeting;
