@@ -179,6 +179,10 @@ void Connector::FileFailed(const std::string& file, const std::string& reason) {
   summary_.files_failed.push_back(file + ": " + reason);
 }
 
+void Connector::FileWarning(const std::string& file, const std::string& message) {
+  summary_.warnings.push_back(file + ": " + message);
+}
+
 void Connector::Progress(int64_t bytes) {
   if (!options_.progress || size_ < (1 << 20)) return;  // small files need no bar
   auto now = std::chrono::steady_clock::now();
@@ -212,6 +216,7 @@ std::string Connector::Report() {
     out += "  ... and " + std::to_string(summary_.rejected - summary_.rejections.size()) +
            " more on the dead-letter topic\n";
   }
+  for (const auto& w : summary_.warnings) out += "warning: " + w + "\n";
   for (const auto& f : summary_.files_failed) out += "not read: " + f + "\n";
   return out;
 }

@@ -50,6 +50,7 @@ struct ConnectorSummary {
   std::map<std::string, int64_t> by_reason;  // the reason with its values left out
   std::vector<std::string> rejections;       // "file:row: reason", the first 100
   std::vector<std::string> files_failed;     // "file: reason"
+  std::vector<std::string> warnings;         // "file: message"
 };
 
 class Connector : public RecordSink {
@@ -61,6 +62,7 @@ class Connector : public RecordSink {
   Outcome Accept(const Mapping& mapping, SourceRecord record) override;
   Status Commit(const Mapping& mapping, const std::string& file, const Checkpoint& at) override;
   void FileFailed(const std::string& file, const std::string& reason) override;
+  void FileWarning(const std::string& file, const std::string& message) override;
   void Progress(int64_t bytes) override;
   Status Flush() override;
 

@@ -132,7 +132,7 @@ class CsvSource : public FileSource {
       }
       header.clear();
       for (auto& f : h.fields) header.push_back(Decode(f));
-      if (std::string why = CheckHeader(header); !why.empty()) {
+      if (std::string why = CheckHeader(header, file, sink); !why.empty()) {
         sink->FileFailed(file, why);
         return Status::Ok();
       }
@@ -191,22 +191,35 @@ class CsvSource : public FileSource {
     return mapping_->encoding == "windows-1252" ? text::Windows1252ToUtf8(field) : field;
   }
 
-  // Why the header cannot be used with the mapping, or "".
-  std::string CheckHeader(const std::vector<std::string>& header) const {
+  // Why the header cannot be used with the mapping, or "". Columns the
+  // mapping reads that are missing but not essential are only a warning:
+  // their values are taken as empty (e.g. a DASH score column in an export
+  // of ASB incidents only).
+  std::string CheckHeader(const std::vector<std::string>& header, const std::string& file,
+                          RecordSink* sink) const {
     std::set<std::string> seen;
     for (const auto& h : header) {
       if (std::string bad = NotUtf8(h, "the header"); !bad.empty()) return bad;
       if (!seen.insert(h).second) return "the header names column '" + h + "' twice";
     }
-    std::string missing;
-    for (const auto& in : mapping_->Inputs()) {
-      if (!seen.count(in)) missing += (missing.empty() ? "'" : ", '") + in + "'";
-    }
-    if (missing.empty()) return "";
+    auto missing = [&](const std::vector<std::string>& wanted) {
+      std::string out;
+      for (const auto& in : wanted) {
+        if (!seen.count(in)) out += (out.empty() ? "'" : ", '") + in + "'";
+      }
+      return out;
+    };
     std::string has;
     for (const auto& h : header) has += (has.empty() ? "" : ", ") + h;
-    return "the header has no column " + missing + ", which " + mapping_->file +
-           " reads; the columns are: " + has;
+    if (std::string essential = missing(mapping_->EssentialInputs()); !essential.empty()) {
+      return "the header has no column " + essential + ", which " + mapping_->file +
+             " needs for every record; the columns are: " + has;
+    }
+    if (std::string other = missing(mapping_->Inputs()); !other.empty()) {
+      sink->FileWarning(file, "the header has no column " + other + ", which " + mapping_->file +
+                                  " reads: its values are taken as empty");
+    }
+    return "";
   }
 };
 

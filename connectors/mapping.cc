@@ -582,6 +582,21 @@ std::vector<std::string> Mapping::Inputs() const {
   return {in.begin(), in.end()};
 }
 
+std::vector<std::string> Mapping::EssentialInputs() const {
+  std::set<std::string> in;
+  std::string error;
+  if (auto t = ParseTemplate(id_template, &error)) {
+    for (const auto& [is_column, part] : t->parts) {
+      if (is_column) in.insert(part);
+    }
+  }
+  if (!event_type.from.empty()) in.insert(event_type.from);
+  for (const auto& [path, v] : fields) {
+    if (path == "occurred_at" && !v.from.empty() && v.also.empty()) in.insert(v.from);
+  }
+  return {in.begin(), in.end()};
+}
+
 Result<std::string> Mapping::Apply(const rapidjson::Value& record) const {
   bool columns = type == "csv";
   rapidjson::Document event(rapidjson::kObjectType);

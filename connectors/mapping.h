@@ -77,6 +77,9 @@ class Mapping {
 
   // Every column or path the mapping reads (CSV: checked against the header).
   std::vector<std::string> Inputs() const;
+  // Those without which no event can be made: the id's, the event type's and
+  // occurred_at's. A CSV header without one of them is not read at all.
+  std::vector<std::string> EssentialInputs() const;
 };
 
 // Checks the `data` SPEC 3 defines for an event type (asb.report category,

@@ -51,6 +51,8 @@ class RecordSink {
   virtual Status Commit(const Mapping& mapping, const std::string& file, const Checkpoint& at) = 0;
   // A file cannot be read at all (missing columns, unreadable): why.
   virtual void FileFailed(const std::string& file, const std::string& reason) = 0;
+  // Something a person should know about a file that is read all the same.
+  virtual void FileWarning(const std::string& file, const std::string& message) = 0;
   // Bytes of the current file read so far (for a progress bar).
   virtual void Progress(int64_t bytes) = 0;
   // Makes what was accepted durable (the http source, before it answers).

@@ -174,9 +174,17 @@ fields:
             dir.Sub("missing"));
   p.Wait(std::chrono::seconds(10));
   EXPECT_NE(p.Stderr().find("the header has no column 'When', which " + dir.Sub("m.yaml") +
-                            " reads; the columns are: Ref, Where"),
+                            " needs for every record; the columns are: Ref, Where"),
             std::string::npos)
       << p.Stderr();
+  // A column that is not needed for every record may be missing: it reads as empty.
+  dir.Write("no-where.csv", "Ref;When\r\nC-3;01/10/2026 10:00\r\n");
+  EXPECT_EQ(RunToCompletion({CONVENE_BINARY, "connect", "--mapping", dir.Sub("m.yaml"), "--input",
+                             dir.Sub("no-where.csv"), "--dry-run"},
+                            &out),
+            0);
+  EXPECT_NE(out.find(R"("id":"council:C-3")"), std::string::npos) << out;
+  EXPECT_EQ(out.find("address"), std::string::npos) << out;
 }
 
 TEST(ConnectTest, TheHttpSourceTakesEventsWithItsTokenAndRefusesWithout) {
