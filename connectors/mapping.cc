@@ -133,13 +133,9 @@ class MappingLoader : public rules::YamlReporter {
     }
     std::stringstream buffer;
     buffer << in.rdbuf();
-    YAML::Node root;
-    try {
-      root = YAML::Load(buffer.str());
-    } catch (const YAML::Exception& e) {
-      errors_.push_back({file_, e.mark.line + 1, e.mark.column + 1, "YAML: " + e.msg});
-      return errors_;
-    }
+    std::optional<YAML::Node> parsed = Parse(buffer.str());
+    if (!parsed) return errors_;
+    const YAML::Node root = *parsed;
     if (!root.IsMap()) {
       errors_.push_back({file_, 1, 1, "a mapping is a set of keys: source, type, id, event_type, "
                                       "fields, ..."});

@@ -83,12 +83,7 @@ class Loader : public YamlReporter {
     std::string content = buffer.str();
     version_hash_ = Fnv1a64(relative, version_hash_);
     version_hash_ = Fnv1a64(content, version_hash_);
-    try {
-      return YAML::Load(content);
-    } catch (const YAML::Exception& e) {
-      errors_.push_back({relative, e.mark.line + 1, e.mark.column + 1, "YAML: " + e.msg});
-      return std::nullopt;
-    }
+    return Parse(content);
   }
 
   // Opens `file`, whose only key is `key`, holding a list. On any problem

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "rules/json.h"
+#include "rules/yaml_reporter.h"
 
 namespace convene::rules {
 namespace {
@@ -64,7 +65,7 @@ void WriteJson(const YAML::Node& n, json::Writer& w) {
   json::String(w, s);
 }
 
-class TestLoader {
+class TestLoader : public YamlReporter {
  public:
   explicit TestLoader(fs::path dir) : dir_(std::move(dir)) {}
 
@@ -84,43 +85,19 @@ class TestLoader {
   }
 
  private:
-  void Error(const YAML::Node& at, std::string message) {
-    YAML::Mark m = at.Mark();
-    errors_.push_back({file_, m.line + 1, m.column + 1, std::move(message)});
-  }
-
   void LoadFile(const std::string& f) {
     file_ = f;
-    YAML::Node root;
-    try {
-      std::ifstream in(dir_ / f);
-      std::stringstream buf;
-      buf << in.rdbuf();
-      root = YAML::Load(buf.str());
-    } catch (const YAML::Exception& e) {
-      errors_.push_back({f, e.mark.line + 1, e.mark.column + 1, "YAML: " + e.msg});
-      return;
-    }
+    std::ifstream in(dir_ / f);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    std::optional<YAML::Node> parsed = Parse(buf.str());
+    if (!parsed) return;
+    const YAML::Node root = *parsed;
     if (!root["tests"] || !root["tests"].IsSequence()) {
       Error(root, "a tests file holds 'tests:', a list of tests");
       return;
     }
     for (const auto& t : root["tests"]) LoadTest(t);
-  }
-
-  void CheckKeys(const YAML::Node& map, const std::vector<std::string>& allowed,
-                 const std::string& what) {
-    for (const auto& kv : map) {
-      const std::string key = kv.first.Scalar();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string hint = DidYouMean(key, allowed);
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        Error(kv.first, "unknown key '" + key + "' in " + what +
-                            (hint.empty() ? " (allowed: " + list + ")"
-                                          : " (did you mean '" + hint + "'?)"));
-      }
-    }
   }
 
   void LoadTest(const YAML::Node& t) {
@@ -249,9 +226,7 @@ class TestLoader {
   }
 
   fs::path dir_;
-  std::string file_;
   std::vector<PolicyTest> tests_;
-  std::vector<ConfigError> errors_;
 };
 
 }  // namespace

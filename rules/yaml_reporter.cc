@@ -10,6 +10,15 @@ std::string Quoted(const std::vector<std::string>& items) {
   return out;
 }
 
+std::optional<YAML::Node> YamlReporter::Parse(const std::string& content) {
+  try {
+    return YAML::Load(content);
+  } catch (const YAML::Exception& e) {
+    errors_.push_back({file_, e.mark.line + 1, e.mark.column + 1, "YAML: " + e.msg});
+    return std::nullopt;
+  }
+}
+
 void YamlReporter::Error(const YAML::Node& at, std::string message, int column_offset) {
   YAML::Mark m = at.Mark();
   int line = m.line >= 0 ? m.line + 1 : 0;

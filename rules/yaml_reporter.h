@@ -19,6 +19,9 @@ class YamlReporter {
   const std::vector<ConfigError>& errors() const { return errors_; }
 
  protected:
+  // Parses `content` (the text of `file_`); a YAML syntax error is recorded
+  // with its position and gives nullopt.
+  std::optional<YAML::Node> Parse(const std::string& content);
   // An error at `at`'s position (its key's, for a key node).
   void Error(const YAML::Node& at, std::string message, int column_offset = 0);
   // Reports each key of `map` not in `allowed`, with the closest allowed one.
