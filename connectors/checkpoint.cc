@@ -8,17 +8,10 @@
 #include <sstream>
 
 #include "rules/json.h"
+#include "rules/title_template.h"
 
 namespace convene::connectors {
 namespace {
-
-uint64_t Fnv1a(std::string_view s, uint64_t h = 14695981039346656037ull) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 std::string Absolute(const std::string& file) {
   std::error_code ec;
@@ -33,14 +26,14 @@ uint64_t CheckpointStore::HeadHash(const std::string& file, int64_t limit) {
   std::string head(static_cast<size_t>(std::min<int64_t>(4096, std::max<int64_t>(limit, 0))), '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
-  return Fnv1a(head);
+  return rules::Fnv1a64(head);
 }
 
 std::filesystem::path CheckpointStore::PathFor(const std::string& source,
                                                const std::string& file) const {
   char name[32];
   std::snprintf(name, sizeof name, "%016llx.json",
-                static_cast<unsigned long long>(Fnv1a(source + '\x1f' + Absolute(file))));
+                static_cast<unsigned long long>(rules::Fnv1a64(source + '\x1f' + Absolute(file))));
   return dir_ / name;
 }
 

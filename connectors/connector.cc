@@ -5,6 +5,7 @@
 
 #include "connectors/kafka_message_sink.h"
 #include "rules/json.h"
+#include "rules/title_template.h"
 #include "rules/text.h"
 #include "rules/time_point.h"
 
@@ -14,14 +15,6 @@ namespace {
 constexpr size_t kMaxRemembered = 1000000;  // ids kept to spot repeats within a run
 constexpr size_t kMaxListed = 100;          // rejections listed one by one
 
-uint64_t Fnv1a(std::string_view s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 // A reason with the record's own values left out, so that reasons can be
 // counted: the first quoted name stays, later quoted values become '…'.
@@ -117,7 +110,7 @@ Outcome Connector::Accept(const Mapping& mapping, SourceRecord record) {
   d.Parse(event->c_str(), event->size());
   std::string id(json::GetString(d, "id"));
   std::string where = record.file + ":" + std::to_string(record.row);
-  uint64_t hash = Fnv1a(*event);
+  uint64_t hash = rules::Fnv1a64(*event);
   if (auto it = seen_.find(id); it != seen_.end()) {
     if (it->second.second == hash) {
       ++summary_.duplicates;

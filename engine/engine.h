@@ -160,9 +160,19 @@ class Engine {
              const rules::Action& action, const rules::RuleSet& rules);
   // Puts `case_id` on the agenda of the first meeting from `meeting` on with
   // room for it; returns that meeting (0: the panel has none left).
-  TimeMs Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id);
+  TimeMs Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id,
+              const rules::RuleSet& rules);
   // Arms the roll-over of a meeting at the end of its day.
   void ArmRollOver(const rules::Panel& panel, TimeMs meeting);
+  // Arms the meeting's agenda, sent to the chair at the cutoff.
+  void ArmAgenda(const rules::Panel& panel, TimeMs meeting, const rules::RuleSet& rules);
+  // The agenda: every case on the meeting, as the chair may see it, in one task.
+  void EmitAgenda(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules);
+  // A task about a meeting rather than a case (its case_id is "panel/date").
+  void EmitMeetingTask(const rules::Panel& panel, TimeMs meeting, const rules::Partner& chair,
+                       std::string kind, std::string title, std::optional<TimeMs> due,
+                       const std::string& trigger, const std::string& variant,
+                       std::string context_json, const rules::RuleSet& rules);
   // The end of a meeting day: cases it did not hear go on to the next meeting.
   void RollOver(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules);
   // panel.outcome: the referral is heard; each action becomes a task.

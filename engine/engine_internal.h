@@ -13,6 +13,14 @@
 
 namespace convene::engine {
 
+// Timer kinds: the byte after the due time in a timer key. SLA clocks run on
+// the wall clock; the others on event time.
+inline constexpr char kTimerAcknowledge = 'a';
+inline constexpr char kTimerComplete = 'c';
+inline constexpr char kTimerIdle = 'i';
+inline constexpr char kTimerRollOver = 'r';
+inline constexpr char kTimerAgenda = 'g';
+
 // Key layout of the `indexes` family.
 inline constexpr char kSep = '\x1f';
 inline std::string IndexKey(char kind, std::string_view type, std::string_view key,

@@ -13,10 +13,13 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
 #include "rules/json.h"
+#include "rules/share.h"
+#include "rules/title_template.h"
 
 namespace convene::engine {
 
@@ -31,11 +34,27 @@ void Engine::ArmRollOver(const rules::Panel& panel, TimeMs meeting) {
   json::Key(w, "meeting");
   w.Int64(meeting);
   w.EndObject();
-  PutTimer(panel.EndOfMeetingDay(meeting), 'r', panel.id + "@" + panel.DateOf(meeting),
+  PutTimer(panel.EndOfMeetingDay(meeting), kTimerRollOver, panel.id + "@" + panel.DateOf(meeting),
            std::string(buf.GetString(), buf.GetSize()));
 }
 
-TimeMs Engine::Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id) {
+void Engine::ArmAgenda(const rules::Panel& panel, TimeMs meeting, const rules::RuleSet& rules) {
+  // At the cutoff the agenda is settled; re-armed (same key) when a case is
+  // seated after that, for an updated agenda.
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::Field(w, "clock", "agenda");
+  json::Field(w, "panel", panel.id);
+  json::Key(w, "meeting");
+  w.Int64(meeting);
+  w.EndObject();
+  PutTimer(panel.cutoff.Before(meeting, rules.calendars), kTimerAgenda,
+           panel.id + "@" + panel.DateOf(meeting), std::string(buf.GetString(), buf.GetSize()));
+}
+
+TimeMs Engine::Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id,
+                    const rules::RuleSet& rules) {
   for (int i = 0; meeting != 0 && i < 1000; ++i, meeting = panel.MeetingAfter(meeting)) {
     std::string key = AgendaKey(panel.id, meeting);
     auto it = agendas_.find(key);
@@ -46,6 +65,7 @@ TimeMs Engine::Seat(const rules::Panel& panel, TimeMs meeting, const std::string
     }
     if (it == agendas_.end()) it = agendas_.emplace(key, std::set<std::string>()).first;
     ArmRollOver(panel, meeting);
+    ArmAgenda(panel, meeting, rules);
     it->second.insert(case_id);
     batch_->write.Put(store_->handle(Family::kIndexes), AgendaIndexKey(key, case_id), "");
     return meeting;
@@ -89,7 +109,7 @@ void Engine::Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& 
     return;
   }
   TimeMs wanted = panel.NextMeeting(at, rules.calendars);
-  TimeMs seated = Seat(panel, wanted, c->view.id);
+  TimeMs seated = Seat(panel, wanted, c->view.id, rules);
   if (seated == 0) {
     spdlog::warn("refer: panel '{}' has no meeting left for {}", panel.id, c->view.id);
     Record(c, event, rule.id, "refer", "not referred: " + panel.id + " has no meeting left", rules);
@@ -160,7 +180,7 @@ void Engine::RollOver(std::string_view panel_id, TimeMs meeting, const rules::Ru
           c->referrals[i].meeting != meeting) {
         continue;
       }
-      TimeMs next = Seat(*panel, panel->MeetingAfter(meeting), id);
+      TimeMs next = Seat(*panel, panel->MeetingAfter(meeting), id, rules);
       if (next == 0) {
         Record(c, "clock/rollover", c->referrals[i].rule, "rollover",
                "no outcome recorded at " + panel->id + " on " + from + ", and no meeting left",
@@ -306,25 +326,112 @@ void Engine::ApplyHeld(const rules::Event& event, const rules::RuleSet& rules) {
                     record);
   const rules::Partner* chair = rules.FindPartner(panel.chair);
   if (missing.empty() || !chair) return;
-  // About a meeting, not a case: the task's case is the meeting itself.
-  Task t;
-  t.case_id = panel.id + "/" + day;
-  t.task_id = MakeTaskId(t.case_id, "panel:" + panel.id, 0, event.id(), chair->id + "/quorum");
-  if (batch_->tasks.count(t.task_id)) return;
-  t.case_type = "panel";
-  t.partner = chair->id;
-  t.kind = "notify";
-  t.rule = "panel:" + panel.id;
-  t.rules_version = rules.version;
   std::string names;
   for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
-  t.title = panel.title + " on " + day + " met without " + names +
-            ", whose attendance is required: its decisions need their agreement";
+  EmitMeetingTask(panel, meeting, *chair, "notify",
+                  panel.title + " on " + day + " met without " + names +
+                      ", whose attendance is required: its decisions need their agreement",
+                  std::nullopt, event.id(), "quorum", std::move(record), rules);
+}
+
+void Engine::EmitMeetingTask(const rules::Panel& panel, TimeMs meeting,
+                             const rules::Partner& chair, std::string kind, std::string title,
+                             std::optional<TimeMs> due, const std::string& trigger,
+                             const std::string& variant, std::string context_json,
+                             const rules::RuleSet& rules) {
+  // About a meeting, not a case: the task's case is the meeting itself.
+  Task t;
+  t.case_id = panel.id + "/" + panel.DateOf(meeting);
+  t.task_id = MakeTaskId(t.case_id, "panel:" + panel.id, 0, trigger, chair.id + "/" + variant);
+  if (batch_->tasks.count(t.task_id)) return;
+  t.case_type = "panel";
+  t.partner = chair.id;
+  t.kind = std::move(kind);
+  t.rule = "panel:" + panel.id;
+  t.rules_version = rules.version;
+  t.title = std::move(title);
   t.priority = "high";
+  t.due_at = due;
   t.created_at = clock_->Now();
-  t.trigger_event = event.id();
-  t.context_json = std::move(record);
-  PublishTask(std::move(t), *chair);
+  t.trigger_event = trigger;
+  t.context_json = std::move(context_json);
+  PublishTask(std::move(t), chair);
+}
+
+void Engine::EmitAgenda(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules) {
+  const rules::Panel* panel = rules.FindPanel(panel_id);
+  auto it = agendas_.find(AgendaKey(panel_id, meeting));
+  const rules::Partner* chair = panel ? rules.FindPartner(panel->chair) : nullptr;
+  if (!panel || !chair || it == agendas_.end()) return;
+  struct Item {
+    CaseRecord* c;
+    const Referral* r;
+  };
+  std::vector<Item> items;
+  for (const auto& id : it->second) {
+    CaseRecord* c = GetCase(id);
+    if (!c || c->view.status != "open") continue;
+    for (const auto& r : c->referrals) {
+      if (r.panel == panel->id && !r.heard && r.meeting == meeting) {
+        items.push_back({c, &r});
+        break;
+      }
+    }
+  }
+  if (items.empty()) return;
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return std::tie(a.r->referred_at, a.c->view.id) < std::tie(b.r->referred_at, b.c->view.id);
+  });
+  // Each case as the chair may see it (its `case` share; the events are in
+  // each case's own agenda item). At most kAgendaListed are listed, so that a
+  // huge meeting cannot make a message a broker refuses; the title and `cases_total` say how
+  // many there are, and `convene panel agenda` lists them all.
+  constexpr size_t kAgendaListed = 100;
+  rapidjson::Document context(rapidjson::kObjectType);
+  auto& a = context.GetAllocator();
+  std::string day = panel->DateOf(meeting);
+  context.AddMember("panel", rapidjson::Value(panel->id.c_str(), a), a);
+  context.AddMember("meeting", rapidjson::Value(day.c_str(), a), a);
+  rapidjson::Value cases(rapidjson::kArrayType);
+  std::string ids;
+  int repeats = 0;
+  for (const auto& [c, r] : items) {
+    ids += c->view.id + ",";
+    if (r->repeat) ++repeats;
+    if (cases.Size() >= kAgendaListed) continue;
+    rapidjson::Value item(rapidjson::kObjectType);
+    item.AddMember("case_id", rapidjson::Value(c->view.id.c_str(), a), a);
+    item.AddMember("repeat", r->repeat, a);
+    std::string referred = FormatRfc3339(r->referred_at);
+    item.AddMember("referred_at", rapidjson::Value(referred.c_str(), a), a);
+    if (r->first_meeting != meeting) {
+      std::string from = panel->DateOf(r->first_meeting);
+      item.AddMember("rolled_from", rapidjson::Value(from.c_str(), a), a);
+    }
+    if (auto event = LoadEvent(r->event_id)) {
+      rules::SharedContext shared = rules::BuildContext(*chair, *event, c->view);
+      rapidjson::Document d;
+      d.Parse(shared.json.c_str(), shared.json.size());
+      if (d.IsObject() && d.HasMember("case")) item.AddMember("case", rapidjson::Value(d["case"], a), a);
+    }
+    cases.PushBack(std::move(item), a);
+  }
+  context.AddMember("cases_total", static_cast<uint64_t>(items.size()), a);
+  context.AddMember("cases", std::move(cases), a);
+  std::optional<TimeMs> due = meeting;
+  if (panel->agenda_due) due = panel->agenda_due->Before(meeting, rules.calendars);
+  // A case added after the agenda went out (rolled in, or referred late)
+  // makes a new, updated agenda: another task, never a changed one.
+  char digest[17];
+  std::snprintf(digest, sizeof digest, "%016llx",
+                static_cast<unsigned long long>(rules::Fnv1a64(ids)));
+  size_t n = items.size();
+  EmitMeetingTask(*panel, meeting, *chair, "agenda",
+                  "Agenda for " + panel->title + " on " + day + ": " + std::to_string(n) +
+                      (n == 1 ? " case" : " cases") +
+                      (repeats ? " (" + std::to_string(repeats) + " repeat)" : ""),
+                  due, "clock/agenda/" + std::string(digest), "agenda", json::Serialize(context),
+                  rules);
 }
 
 }  // namespace convene::engine

@@ -215,7 +215,8 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
       json::Key(w, "action");
       w.Int(action.index);
       w.EndObject();
-      PutTimer((*d)->After(published.created_at, rules.calendars), clock[0], published.task_id,
+      PutTimer((*d)->After(published.created_at, rules.calendars),
+               d == &sla.acknowledge ? kTimerAcknowledge : kTimerComplete, published.task_id,
                std::string(buf.GetString(), buf.GetSize()));
     }
   }

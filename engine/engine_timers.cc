@@ -31,8 +31,8 @@ std::string TimerKey(char clock, TimeMs due, char kind, std::string_view id) {
 }  // namespace
 
 void Engine::PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value) {
-  // Idle clocks and panel roll-over follow events; SLA clocks follow people.
-  char clock = (kind == 'i' || kind == 'r') ? 'e' : 'w';
+  // Idle clocks and panel agendas and roll-over follow events; SLA clocks follow people.
+  char clock = (kind == kTimerAcknowledge || kind == kTimerComplete) ? 'w' : 'e';
   std::string key = TimerKey(clock, due, kind, id);
   batch_->write.Put(store_->handle(Family::kTimers), key, value);
   timers_[std::move(key)] = value;
@@ -44,7 +44,7 @@ void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
   TimeMs due = type->close_after_idle->After(c->last_event_at, rules.calendars);
   if (due == c->idle_due) return;
   if (c->idle_due != 0) {
-    std::string old = TimerKey('e', c->idle_due, 'i', c->view.id);
+    std::string old = TimerKey('e', c->idle_due, kTimerIdle, c->view.id);
     batch_->write.Delete(store_->handle(Family::kTimers), old);
     timers_.erase(old);
   }
@@ -56,7 +56,7 @@ void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
   json::Field(w, "case_id", c->view.id);
   json::Field(w, "idle", type->close_after_idle->text);
   w.EndObject();
-  PutTimer(due, 'i', c->view.id, std::string(buf.GetString(), buf.GetSize()));
+  PutTimer(due, kTimerIdle, c->view.id, std::string(buf.GetString(), buf.GetSize()));
   Changed(c);
 }
 
@@ -108,6 +108,10 @@ void Engine::FireTimer(std::string_view key, std::string_view value, const rules
   d.Parse(value.data(), value.size());
   if (d.HasParseError()) return;
   std::string clock(json::GetString(d, "clock"));
+  if (clock == "agenda") {
+    EmitAgenda(json::GetString(d, "panel"), json::GetInt(d, "meeting"), rules);
+    return;
+  }
   if (clock == "rollover") {
     RollOver(json::GetString(d, "panel"), json::GetInt(d, "meeting"), rules);
     return;

@@ -43,6 +43,33 @@ int TasksCommand(const std::string& kafka, const std::string& partner,
   return 0;
 }
 
+namespace {
+
+// The tasks of a case (or of a panel meeting, "marac/2026-03-17"), with their
+// status; returns how many there are.
+size_t PrintTasks(const engine::CaseStore& store, const std::string& case_id) {
+  std::string prefix = std::string("t") + '\x1f' + case_id + '\x1f';
+  size_t open = 0, all = 0;
+  store.Scan(engine::Family::kIndexes, prefix, [&](std::string_view key, std::string_view) {
+    std::string task_id(key.substr(prefix.size()));
+    auto rec = store.Get(engine::Family::kTasks, task_id);
+    if (!rec.ok() || !rec->has_value()) return true;
+    auto t = engine::Task::FromRecord(**rec);
+    if (!t.ok()) return true;
+    ++all;
+    if (t->status == "open" || t->status == "acknowledged") ++open;
+    std::cout << "  " << t->task_id << "  " << t->status << "  " << t->partner << "  ["
+              << t->priority << "]  " << t->title;
+    if (t->due_at) std::cout << "  (due " << FormatRfc3339(*t->due_at) << ")";
+    std::cout << "\n";
+    return true;
+  });
+  if (all > 0) std::cout << "  " << open << " open of " << all << "\n";
+  return all;
+}
+
+}  // namespace
+
 int CaseCommand(const std::string& data_dir, const std::string& case_id) {
   auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
   if (!store.ok()) {
@@ -51,6 +78,18 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
   }
   auto stored = (*store)->Get(engine::Family::kCases, case_id);
   if (!stored.ok() || !stored->has_value()) {
+    // A panel meeting owns the tasks that are not about one case.
+    bool has_tasks = false;
+    (*store)->Scan(engine::Family::kIndexes, std::string("t") + '\x1f' + case_id + '\x1f',
+                   [&](std::string_view, std::string_view) {
+                     has_tasks = true;
+                     return false;  // one is enough
+                   });
+    if (has_tasks) {
+      std::cout << "Panel meeting " << case_id << ": tasks\n";
+      PrintTasks(**store, case_id);
+      return 0;
+    }
     std::cerr << "no case '" << case_id << "' in " << data_dir << "\n";
     return 1;
   }
@@ -83,23 +122,7 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
               << ")\n";
   }
   std::cout << "\nTasks\n";
-  std::string prefix = std::string("t") + '\x1f' + case_id + '\x1f';
-  size_t open = 0, all = 0;
-  (*store)->Scan(engine::Family::kIndexes, prefix, [&](std::string_view key, std::string_view) {
-    std::string task_id(key.substr(prefix.size()));
-    auto rec = (*store)->Get(engine::Family::kTasks, task_id);
-    if (!rec.ok() || !rec->has_value()) return true;
-    auto t = engine::Task::FromRecord(**rec);
-    if (!t.ok()) return true;
-    ++all;
-    if (t->status == "open" || t->status == "acknowledged") ++open;
-    std::cout << "  " << t->task_id << "  " << t->status << "  " << t->partner << "  ["
-              << t->priority << "]  " << t->title;
-    if (t->due_at) std::cout << "  (due " << FormatRfc3339(*t->due_at) << ")";
-    std::cout << "\n";
-    return true;
-  });
-  std::cout << "  " << open << " open of " << all << "\n";
+  PrintTasks(**store, case_id);
   return 0;
 }
 

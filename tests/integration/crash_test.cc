@@ -52,14 +52,22 @@ std::vector<std::string> Stream() {
 
 // Task ids on the partners' queues; `rolled` counts the panel roll-over tasks
 // (cases with no outcome by the end of their meeting day), which run on timers.
-std::multiset<std::string> TaskIds(const std::string& bootstrap, size_t* rolled = nullptr) {
+// `titles` (if given) gets each task's case and title, to say which differ.
+std::multiset<std::string> TaskIds(const std::string& bootstrap, size_t* rolled = nullptr,
+                                   std::map<std::string, std::string>* titles = nullptr) {
   std::multiset<std::string> ids;
   for (const auto& p : kPartners) {
     for (const auto& t : KcatConsume(bootstrap, "convene.tasks." + p)) {
       rapidjson::Document d;
       d.Parse(t.c_str());
-      ids.insert(std::string(json::GetString(d, "task_id")));
+      std::string id(json::GetString(d, "task_id"));
+      ids.insert(id);
       if (rolled && json::GetString(d, "title").find("Record the outcome") == 0) ++*rolled;
+      if (titles) {
+        (*titles)[id] = std::string(json::GetString(d, "case_id")) + ": " +
+                        std::string(json::GetString(d, "title")) + " [" +
+                        std::string(json::GetString(d, "trigger_event")) + "]";
+      }
     }
   }
   return ids;
@@ -156,8 +164,9 @@ TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
   EXPECT_EQ(kills, 3);
 
   size_t rolled = 0;
-  std::multiset<std::string> a = TaskIds(broker_a.bootstrap(), &rolled);
-  std::multiset<std::string> b = TaskIds(broker_b.bootstrap());
+  std::map<std::string, std::string> titles;
+  std::multiset<std::string> a = TaskIds(broker_a.bootstrap(), &rolled, &titles);
+  std::multiset<std::string> b = TaskIds(broker_b.bootstrap(), nullptr, &titles);
   std::set<std::string> set_a(a.begin(), a.end()), set_b(b.begin(), b.end());
   EXPECT_GT(set_a.size(), 1000u);
   EXPECT_GT(rolled, 100u);  // timers fired across the kills, too
@@ -166,11 +175,13 @@ TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
   std::vector<std::string> missing;
   std::set_difference(set_a.begin(), set_a.end(), set_b.begin(), set_b.end(),
                       std::back_inserter(missing));
-  EXPECT_TRUE(missing.empty()) << missing.size() << " tasks lost";
+  EXPECT_TRUE(missing.empty()) << missing.size() << " tasks lost, e.g. "
+                              << (missing.empty() ? "" : titles[missing[0]]);
   std::vector<std::string> extra;
   std::set_difference(set_b.begin(), set_b.end(), set_a.begin(), set_a.end(),
                       std::back_inserter(extra));
-  EXPECT_TRUE(extra.empty()) << extra.size() << " tasks the uninterrupted run did not make";
+  EXPECT_TRUE(extra.empty()) << extra.size() << " tasks the uninterrupted run did not make, e.g. "
+                            << (extra.empty() ? "" : titles[extra[0]]);
 
   auto timelines_a = Timelines(data_a);
   auto timelines_b = Timelines(data_b);

@@ -13,6 +13,8 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // CONVENE_KEEP_TEST_DIRS=1 keeps them, to look at a failure.
+  if (const char* keep = std::getenv("CONVENE_KEEP_TEST_DIRS"); keep && *keep == '1') return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }
