@@ -146,11 +146,7 @@ void Connector::Reject(const Mapping& mapping, const SourceRecord& record,
   json::Field(w, "file", record.file);
   json::Key(w, "row");
   w.Int64(record.row);
-  if (!text::InvalidUtf8At(record.text)) {
-    json::Field(w, "original", record.text);
-  } else {
-    json::Field(w, "original_base64", text::Base64(record.text));
-  }
+  json::Original(w, record.text);
   json::Field(w, "rejected_at",
               FormatRfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())

@@ -33,6 +33,9 @@ Result<std::unique_ptr<KafkaMessageSink>> KafkaMessageSink::Open(const std::stri
   auto conf = MakeKafkaConf(bootstrap, {{"enable.idempotence", "true"},
                                         {"acks", "all"},
                                         {"linger.ms", "5"},
+                                        // Events may be 1 MiB (SPEC 3); with their key and
+                                        // framing they exceed the client's 1,000,000 default.
+                                        {"message.max.bytes", std::to_string(2 << 20)},
                                         {"topic.metadata.refresh.interval.ms", "2000"}});
   if (!conf.ok()) return conf.status();
   std::unique_ptr<KafkaMessageSink> sink(new KafkaMessageSink());
@@ -57,6 +60,7 @@ Status KafkaMessageSink::Produce(const std::string& topic, std::string_view key,
       const_cast<char*>(payload.data()), payload.size(), key.empty() ? nullptr : key.data(),
       // The token travels as librdkafka's opaque pointer and comes back in dr_cb.
       key.size(), 0, reinterpret_cast<void*>(static_cast<uintptr_t>(token)));  // NOLINT
+  if (e == RdKafka::ERR__QUEUE_FULL) return Status::Error(kQueueFull);
   if (e != RdKafka::ERR_NO_ERROR) return Status::Error(RdKafka::err2str(e));
   return Status::Ok();
 }
@@ -91,7 +95,8 @@ Status ConfirmedProducer::Send(const std::string& topic, std::string_view key,
   while (true) {
     Status s = sink_->Produce(topic, key, payload, sent_);
     if (s.ok()) break;
-    sink_->Poll(std::chrono::milliseconds(50));  // local queue full: let it drain
+    if (!IsQueueFull(s)) return s;  // this message cannot be sent
+    sink_->Poll(std::chrono::milliseconds(50));  // let the queue drain
   }
   ++sent_;
   sink_->Poll(std::chrono::milliseconds(0));
@@ -112,13 +117,18 @@ Status ProduceAll(const std::string& bootstrap, const std::string& topic,
                   const std::vector<std::string>& lines) {
   auto producer = ConfirmedProducer::Open(bootstrap);
   if (!producer.ok()) return producer.status();
-  for (const auto& line : lines) {
+  std::string refused;
+  for (size_t i = 0; i < lines.size(); ++i) {
     rapidjson::Document doc;
-    doc.Parse(line.data(), line.size());
+    doc.Parse(lines[i].data(), lines[i].size());
     std::string key(doc.HasParseError() ? std::string_view() : json::GetString(doc, "id"));
-    (*producer)->Send(topic, key, line);
+    if (Status s = (*producer)->Send(topic, key, lines[i]); !s.ok()) {
+      refused += "\n  line " + std::to_string(i + 1) + ": " + s.message();
+    }
   }
-  return (*producer)->Flush();
+  Status flushed = (*producer)->Flush();
+  if (!refused.empty()) return Status::Error("not sent:" + refused);
+  return flushed;
 }
 
 }  // namespace convene::connectors

@@ -16,6 +16,10 @@
 
 namespace convene::connectors {
 
+// The Status a sink returns when its local queue is full.
+inline const char* const kQueueFull = "the local send queue is full";
+inline bool IsQueueFull(const Status& s) { return !s.ok() && s.message() == kQueueFull; }
+
 class MessageSink {
  public:
   // `token` is what was passed to Produce; status says whether the broker has it.
@@ -23,8 +27,9 @@ class MessageSink {
 
   virtual ~MessageSink() = default;
 
-  // Queues one message. An error means it was not queued (e.g. the local
-  // queue is full); the caller retries later. Never blocks.
+  // Queues one message. An error means it was not queued: if IsQueueFull(),
+  // the caller retries later; any other error (a message too large for the
+  // client) will not go away by retrying the same message. Never blocks.
   virtual Status Produce(const std::string& topic, std::string_view key,
                          std::string_view payload, uint64_t token) = 0;
 

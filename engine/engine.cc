@@ -213,11 +213,7 @@ void Engine::DeadLetter(const connectors::InputRecord& record, const std::string
   json::Key(w, "offset");
   w.Int64(record.offset);
   json::Field(w, "key", record.key);
-  if (!text::InvalidUtf8At(record.payload)) {
-    json::Field(w, "original", record.payload);
-  } else {
-    json::Field(w, "original_base64", text::Base64(record.payload));
-  }
+  json::Original(w, record.payload);
   json::Field(w, "rejected_at", FormatRfc3339(clock_->Now()));
   json::Field(w, "rules_version", rules.version);
   w.EndObject();

@@ -11,6 +11,10 @@
 
 namespace convene::engine {
 
+// A task message larger than this leaves the event out of its context, so that
+// no message can outgrow what a broker accepts (1 MiB by default).
+constexpr size_t kMaxTaskMessage = 256 << 10;
+
 // What a rule's expression sees: the event, the case, and the case's history.
 class Engine::CaseContext : public rules::EvalContext {
  public:
@@ -234,7 +238,23 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
 const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
   batch_->write.Put(store_->handle(Family::kTasks), t.task_id, t.ToRecord());
   batch_->write.Put(store_->handle(Family::kIndexes), CaseTaskKey(t.case_id, t.task_id), "");
-  Outbox(partner.topic, t.task_id, t.ToMessage());
+  std::string message = t.ToMessage();
+  if (message.size() > kMaxTaskMessage) {
+    // An event near the 1 MiB limit can share more than a message should
+    // carry: the task goes out without the event part of its context.
+    rapidjson::Document context;
+    context.Parse(t.context_json.c_str(), t.context_json.size());
+    if (context.IsObject()) {
+      context.RemoveMember("event");
+      std::string note = "the shared event (" + std::to_string(message.size()) +
+                         " bytes as a task) is left out: see the case with convene case";
+      context.AddMember("event_left_out", rapidjson::Value(note.c_str(), context.GetAllocator()),
+                        context.GetAllocator());
+      t.context_json = json::Serialize(context);
+      message = t.ToMessage();
+    }
+  }
+  Outbox(partner.topic, t.task_id, std::move(message));
   ++totals_.tasks;
   std::string id = t.task_id;
   return batch_->tasks.emplace(std::move(id), std::move(t)).first->second;

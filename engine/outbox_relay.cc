@@ -90,7 +90,18 @@ void OutboxRelay::Pump() {
       confirmed_.push_back(seq);
       continue;
     }
-    if (!sink_->Produce(m.topic, m.key, m.payload, seq).ok()) break;  // queue full: later
+    if (Status s = sink_->Produce(m.topic, m.key, m.payload, seq); !s.ok()) {
+      if (connectors::IsQueueFull(s)) break;  // later
+      // Refused outright: the others go on; it is tried again on a later pass.
+      if (refused_.insert(seq).second) {
+        spdlog::error("outbox: message {} to {} refused ({}); the others go on", seq, m.topic,
+                      s.message());
+      }
+      ++failures_;
+      rescan_ = true;
+      cursor_ = std::max(cursor_.load(), seq);
+      continue;
+    }
     in_flight_.insert(seq);
     cursor_ = std::max(cursor_.load(), seq);
     ++queued;

@@ -58,6 +58,7 @@ class OutboxRelay {
   // Relay-thread state.
   std::set<uint64_t> in_flight_;
   std::vector<uint64_t> confirmed_;
+  std::set<uint64_t> refused_;  // refused by the client, logged once each
   std::atomic<uint64_t> cursor_{0};  // highest sequence handed to the sink
   std::atomic<bool> rescan_{false};  // a delivery failed: look again from the start
   std::atomic<size_t> in_flight_count_{0};

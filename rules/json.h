@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "rules/text.h"
+
 namespace convene::json {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
@@ -47,6 +49,23 @@ inline int64_t GetInt(const rapidjson::Value& object, const char* key, int64_t f
   auto it = object.FindMember(key);
   if (it == object.MemberEnd() || !it->value.IsInt64()) return fallback;
   return it->value.GetInt64();
+}
+
+// A rejected input's bytes, as a dead-letter record carries them: `original`
+// (text) or `original_base64` (not UTF-8), at most kMaxOriginal bytes of
+// them; when cut, `original_bytes` gives the whole size.
+inline constexpr size_t kMaxOriginal = 256 << 10;
+inline void Original(Writer& w, std::string_view bytes) {
+  std::string_view kept = bytes.substr(0, kMaxOriginal);
+  if (!text::InvalidUtf8At(kept)) {
+    Field(w, "original", kept);
+  } else {
+    Field(w, "original_base64", text::Base64(kept));
+  }
+  if (kept.size() < bytes.size()) {
+    Key(w, "original_bytes");
+    w.Uint64(bytes.size());
+  }
 }
 
 }  // namespace convene::json

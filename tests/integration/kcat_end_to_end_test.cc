@@ -134,3 +134,70 @@ TEST(KcatEndToEndTest, TasksCarryOnlySharedPathsAndRejectsAreExplained) {
 
 }  // namespace
 }  // namespace convene::testing
+
+namespace convene::testing {
+namespace {
+
+// Inputs near and over SPEC 3's 1 MiB: none may hold up what comes after.
+TEST(KcatEndToEndTest, HugeInputsAreRejectedOrTrimmedAndNothingAfterThemWaits) {
+  TempDir dir;
+  BrokerProcess broker(dir, "broker");
+  ASSERT_TRUE(broker.ok());
+  Process engine({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
+                  broker.bootstrap(), "--data", dir.Sub("data")},
+                 dir.Sub("engine"));
+  const std::string location = R"("location":{"uprn":"100080077777","postcode":"SG2 9ZZ"})";
+  const std::string perp = R"("subjects":[{"id":"person:P-77","role":"perpetrator"}])";
+  std::string over = R"({"id":"police:BIG-1","type":"asb.report","occurred_at":"2026-05-01T10:00:00Z",)"
+                     R"("source":"police",)" + location + R"(,"data":{"incident_ref":"R1","notes":")" +
+                     std::string(1100000, 'x') + R"("}})";
+  // Under 1 MiB, so accepted; police see all of `data`, far more than a task should carry.
+  std::string near = R"({"id":"police:BIG-2","type":"injunction.breach","occurred_at":"2026-05-02T22:30:00Z",)"
+                     R"("source":"police",)" + perp + "," + location + R"(,"data":{"notes":")" +
+                     std::string(1000000, 'y') + R"("}})";
+  std::string after = R"({"id":"police:AFTER-1","type":"injunction.breach","occurred_at":"2026-05-03T22:30:00Z",)"
+                      R"("source":"police",)" + perp + "," + location + R"(,"data":{"notes":"small"}})";
+  // The case the breaches belong to.
+  std::string opens = R"({"id":"police:OPEN-1","type":"asb.report","occurred_at":"2026-04-20T10:00:00Z",)"
+                      R"("source":"police",)" + perp + "," + location +
+                      R"(,"data":{"category":"personal","incident_ref":"R0"}})";
+  dir.Write("events.jsonl", opens + "\n" + over + "\n" + near + "\n" + after + "\n");
+  std::string out;
+  // `convene send` hands all three to the broker (the client allows 2 MiB).
+  EXPECT_EQ(RunToCompletion({CONVENE_BINARY, "send", "--kafka", broker.bootstrap(),
+                             dir.Sub("events.jsonl")},
+                            &out),
+            0)
+      << out;
+  std::vector<std::string> police, dead;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        police = KcatConsume(broker.bootstrap(), "convene.tasks.police");
+        dead = KcatConsume(broker.bootstrap(), "convene.dead-letter");
+        return police.size() >= 2 && !dead.empty();
+      },
+      std::chrono::seconds(60)))
+      << engine.Stderr();
+  rapidjson::Document d;
+  d.Parse(dead[0].c_str());
+  EXPECT_NE(std::string(json::GetString(d, "reason")).find("1 MiB"), std::string::npos);
+  EXPECT_EQ(json::GetInt(d, "original_bytes"), static_cast<int64_t>(over.size()));
+  EXPECT_EQ(json::GetString(d, "original").size(), 256u << 10);
+  bool trimmed = false, small = false;
+  for (const auto& t : police) {
+    EXPECT_LT(t.size(), 256u << 10);
+    d.Parse(t.c_str());
+    const auto& context = d["context"];
+    if (std::string(json::GetString(d, "trigger_event")) == "police:BIG-2") {
+      trimmed = context.HasMember("event_left_out") && !context.HasMember("event");
+    }
+    if (std::string(json::GetString(d, "trigger_event")) == "police:AFTER-1") {
+      small = context.HasMember("event");
+    }
+  }
+  EXPECT_TRUE(trimmed);
+  EXPECT_TRUE(small);
+}
+
+}  // namespace
+}  // namespace convene::testing
