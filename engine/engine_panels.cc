@@ -182,9 +182,10 @@ void Engine::RollOver(std::string_view panel_id, TimeMs meeting, const rules::Ru
       }
       TimeMs next = Seat(*panel, panel->MeetingAfter(meeting), id, rules);
       if (next == 0) {
-        Record(c, "clock/rollover", c->referrals[i].rule, "rollover",
-               "no outcome recorded at " + panel->id + " on " + from + ", and no meeting left",
-               rules);
+        std::string detail =
+            "no outcome recorded at " + panel->id + " on " + from + ", and no meeting left";
+        Record(c, "clock/rollover", c->referrals[i].rule, "rollover", detail, rules);
+        Changed(c, detail);
         continue;
       }
       Referral& r = c->referrals[i];
