@@ -52,6 +52,7 @@ def incident_ref():
 
 
 # ASB hot spots: repeat incidents, several reported to both police and housing.
+spot_reports = {}  # spot -> [(occurred_at, incident_ref)]
 for spot in range(14):
     loc = address(spot)
     perp = {"id": f"person:P-{88000 + spot}", "role": "perpetrator"}
@@ -61,8 +62,9 @@ for spot in range(14):
     for _ in range(reports):
         ref = incident_ref()
         cat = rng.choice(["nuisance", "nuisance", "personal", "environmental"])
-        emit("asb.report", "police", at(day), [perp, reporter], loc,
-             {"category": cat, "incident_ref": ref})
+        ev = emit("asb.report", "police", at(day), [perp, reporter], loc,
+                  {"category": cat, "incident_ref": ref})
+        spot_reports.setdefault(spot, []).append((ev["occurred_at"], ref, loc, perp))
         if rng.random() < 0.5:  # the same incident also reported to the landlord
             emit("asb.report", "housing", at(day + 1), [perp, reporter], loc,
                  {"category": cat, "incident_ref": ref, "tenancy_ref": f"TEN-{40000 + spot}"})
@@ -196,6 +198,38 @@ for e in list(events):
     emit("panel.outcome", "police", stamp(meeting + timedelta(hours=5)),
          data={"panel": "marac", "meeting": meeting.date().isoformat(), "case_id": dv_case[victim],
                "stage": "marac", "actions": actions})
+# The ASB Case Review panel: a hot spot's third incident in six months refers
+# it to the first four-weekly Thursday meeting at least five days on, whose
+# outcome is recorded that afternoon (by address and perpetrator: the outcome
+# names no case number).
+def asb_meeting(t):
+    m = datetime(2026, 1, 8, 14, 0, tzinfo=LONDON)
+    while m.astimezone(timezone.utc) - timedelta(days=5) < t:
+        m += timedelta(days=28)
+    return m
+asb_meetings = set()
+for spot, reports in spot_reports.items():
+    reports.sort()
+    for i, (when, _, loc, perp) in enumerate(reports):
+        t = utc(when)
+        refs = {r for w, r, _, _ in reports[: i + 1] if utc(w) > t - timedelta(days=183)}
+        if len(refs) < 3:
+            continue
+        meeting = asb_meeting(t)
+        if meeting.date().isoformat() < "2026-12-01":
+            asb_meetings.add(meeting)
+            emit("panel.outcome", "community-safety-manager", stamp(meeting + timedelta(hours=2)),
+                 [perp], loc,
+                 {"panel": "asb-case-review", "meeting": meeting.date().isoformat(),
+                  "actions": [{"to": "council-asb", "title": "Write to the applicant with the Case Review's decision and action plan",
+                               "due": "5 working days"},
+                              {"to": "housing", "title": "Tenancy enforcement visit agreed at the Case Review",
+                               "due": "10 working days"}]})
+        break  # referred once
+for meeting in sorted(asb_meetings):
+    emit("panel.held", "community-safety-manager", stamp(meeting + timedelta(hours=1)),
+         data={"panel": "asb-case-review", "meeting": meeting.date().isoformat(),
+               "attendees": ["council-asb", "police", "housing", "community-safety-manager"]})
 members = ["police", "idva", "housing", "childrens-social-care", "adult-social-care", "health", "probation"]
 for k, meeting in enumerate(m for m in sorted(meetings) if m.date().isoformat() < "2026-12-01"):
     present = [m for m in members if not (k == 2 and m == "childrens-social-care")]
