@@ -50,10 +50,13 @@ std::optional<Checkpoint> CheckpointStore::Resume(const std::string& source,
   c.offset = json::GetInt(d, "offset");
   c.line = json::GetInt(d, "line", 1);
   c.head = std::strtoull(std::string(json::GetString(d, "head", "0")).c_str(), nullptr, 16);
+  c.hashed = json::GetInt(d, "hashed");
   std::error_code ec;
   auto size = static_cast<int64_t>(std::filesystem::file_size(file, ec));
   // A different or shorter file under the same name: read it from the start.
-  if (ec || size < c.offset || HeadHash(file, c.offset) != c.head) return std::nullopt;
+  if (ec || size < c.offset || HeadHash(file, c.hashed > 0 ? c.hashed : c.offset) != c.head) {
+    return std::nullopt;
+  }
   return c;
 }
 
@@ -71,6 +74,10 @@ Status CheckpointStore::Save(const std::string& source, const std::string& file,
   w.Int64(c.offset);
   json::Key(w, "line");
   w.Int64(c.line);
+  if (c.hashed > 0) {
+    json::Key(w, "hashed");
+    w.Int64(c.hashed);
+  }
   char head[17];
   std::snprintf(head, sizeof head, "%016llx", static_cast<unsigned long long>(c.head));
   json::Field(w, "head", head);

@@ -20,7 +20,9 @@ namespace convene::connectors {
 struct Checkpoint {
   int64_t offset = 0;  // bytes read (CSV, JSON lines), or the file's size (a JSON array)
   int64_t line = 1;    // the line (or, for a JSON array, the element) to read next
-  uint64_t head = 0;   // hash of the file's first bytes, up to 4 KiB or `offset`
+  uint64_t head = 0;   // hash of the file's first bytes, up to 4 KiB or `hashed`
+  int64_t hashed = 0;  // how far `head` may reach (0: `offset`); a JSON array's closing
+                       // bracket moves as it grows, so its hash stops before it
 };
 
 class CheckpointStore {

@@ -290,7 +290,8 @@ class JsonlSource : public FileSource {
     std::stringstream buffer;
     buffer << in.rdbuf();
     std::string all = buffer.str();
-    if (all.rfind("\xEF\xBB\xBF", 0) == 0) all.erase(0, 3);
+    int64_t bom = all.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
+    all.erase(0, static_cast<size_t>(bom));
     if (std::string bad = NotUtf8(all, "the file"); !bad.empty()) {
       sink->FileFailed(file, bad);
       return Status::Ok();
@@ -322,8 +323,15 @@ class JsonlSource : public FileSource {
       sink->Accept(*mapping_, std::move(r));
     }
     sink->Progress(static_cast<int64_t>(all.size()));
+    // The whole file is read; appending elements moves the closing bracket,
+    // so the checkpoint's hash stops before it.
     std::error_code ec;
-    return Commit(sink, file, static_cast<int64_t>(fs::file_size(file, ec)), n + 1);
+    Checkpoint at;
+    at.offset = static_cast<int64_t>(fs::file_size(file, ec));
+    at.line = n + 1;
+    at.hashed = bom + static_cast<int64_t>(all.rfind(']'));
+    at.head = CheckpointStore::HeadHash(file, at.hashed);
+    return sink->Commit(*mapping_, file, at);
   }
 };
 

@@ -128,6 +128,64 @@ TEST(ConnectTest, AMessyExportSendsEachGoodRowOnceAndExplainsEachBadOne) {
   EXPECT_EQ(ids.count("police:STV/26/009008"), 1u);
 }
 
+TEST(ConnectTest, AWatchedFolderIsReadAsFilesArriveAndGrow) {
+  TempDir dir;
+  BrokerProcess broker(dir, "broker");
+  ASSERT_TRUE(broker.ok());
+  const std::string header =
+      "Form ID,Date Completed,Completed By,Victim Ref,Perpetrator Ref,Child Ref,Postcode,UPRN,"
+      "Total Yes,Professional Judgement High Risk,Police Callouts (12 months)\n";
+  auto form = [](const std::string& id) {
+    return id + ",01/11/2026 10:00,K. Lewis,V-" + id + ",,,SG1 1AA,,5,No,0\n";
+  };
+  dir.Write("in/a.csv", header + form("W1"));
+  Process watcher({CONVENE_BINARY, "connect", "--mapping", kConnectors + "/mappings/dash-forms.yaml",
+                   "--input", dir.Sub("in"), "--watch", "--kafka", broker.bootstrap(), "--state",
+                   dir.Sub("state"), "--config", CONVENE_CONFIG_DIR},
+                  dir.Sub("watch"));
+  auto ids = [&] { return Ids(KcatConsume(broker.bootstrap(), "convene.events")); };
+  ASSERT_TRUE(WaitFor([&] { return ids().size() == 1; }, std::chrono::seconds(20)))
+      << watcher.Stderr();
+  dir.Write("in/b.csv", header + form("W2"));  // a new file
+  ASSERT_TRUE(WaitFor([&] { return ids().size() == 2; }, std::chrono::seconds(20)))
+      << watcher.Stderr();
+  dir.Write("in/b.csv", header + form("W2") + form("W3"));  // it grows
+  ASSERT_TRUE(WaitFor([&] { return ids().size() == 3; }, std::chrono::seconds(20)))
+      << watcher.Stderr();
+  watcher.Signal(SIGINT);
+  EXPECT_EQ(watcher.Wait(std::chrono::seconds(10)), 0);
+  EXPECT_NE(watcher.Stdout().find("3 read, 3 sent, 0 duplicates, 0 rejected"), std::string::npos)
+      << watcher.Stdout();
+  EXPECT_EQ(ids(), (std::multiset<std::string>{"idva:DASH/W1", "idva:DASH/W2", "idva:DASH/W3"}));
+}
+
+TEST(ConnectTest, JsonLinesAndJsonArraysAreReadOnFromTheirCheckpoints) {
+  TempDir dir;
+  BrokerProcess broker(dir, "broker");
+  ASSERT_TRUE(broker.ok());
+  const std::string mapping = kConnectors + "/mappings/housing-asb-cases.yaml";
+  auto report = [](const std::string& id) {
+    return R"({"report_id": ")" + id + R"(", "reported_at": "2026-10-01 09:30", "category": "Noise",)"
+           R"( "property": {"uprn": "100080001234", "postcode": "SG1 1AA"}, "people": []})";
+  };
+  std::string out;
+  dir.Write("r.jsonl", report("J1") + "\r\n\r\n" + report("J2") + "\r\n");
+  EXPECT_EQ(Connect(broker.bootstrap(), dir.Sub("r.jsonl"), dir, &out, mapping), 0) << out;
+  EXPECT_NE(out.find("2 read, 2 sent"), std::string::npos) << out;
+  dir.Write("r.jsonl", report("J1") + "\r\n\r\n" + report("J2") + "\r\n" + report("J3") + "\n");
+  EXPECT_EQ(Connect(broker.bootstrap(), dir.Sub("r.jsonl"), dir, &out, mapping), 0) << out;
+  EXPECT_NE(out.find("1 read, 1 sent"), std::string::npos) << out;
+  // One JSON array, as many systems export: a longer one is read from where it stopped.
+  dir.Write("a.json", "[" + report("A1") + "]");
+  EXPECT_EQ(Connect(broker.bootstrap(), dir.Sub("a.json"), dir, &out, mapping), 0) << out;
+  dir.Write("a.json", "[" + report("A1") + ",\n " + report("A2") + "]");
+  EXPECT_EQ(Connect(broker.bootstrap(), dir.Sub("a.json"), dir, &out, mapping), 0) << out;
+  EXPECT_NE(out.find("1 read, 1 sent"), std::string::npos) << out;
+  EXPECT_EQ(Ids(KcatConsume(broker.bootstrap(), "convene.events")),
+            (std::multiset<std::string>{"housing:J1", "housing:J2", "housing:J3", "housing:A1",
+                                        "housing:A2"}));
+}
+
 TEST(ConnectTest, DryRunPrintsTheEventsAndSendsNothing) {
   TempDir dir;
   std::string out;
