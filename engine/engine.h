@@ -162,10 +162,9 @@ class Engine {
   // room for it; returns that meeting (0: the panel has none left).
   TimeMs Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id,
               const rules::RuleSet& rules);
-  // Arms the roll-over of a meeting at the end of its day.
-  void ArmRollOver(const rules::Panel& panel, TimeMs meeting);
-  // Arms the meeting's agenda, sent to the chair at the cutoff.
-  void ArmAgenda(const rules::Panel& panel, TimeMs meeting, const rules::RuleSet& rules);
+  // Arms a meeting's timer of `clock` ("rollover", "agenda") to fire at `due`.
+  void ArmMeetingTimer(const rules::Panel& panel, TimeMs meeting, std::string_view clock,
+                       char kind, TimeMs due);
   // The agenda: every case on the meeting, as the chair may see it, in one task.
   void EmitAgenda(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules);
   // A task about a meeting rather than a case (its case_id is "panel/date").

@@ -4,6 +4,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -34,42 +35,37 @@ inline std::string IndexKey(char kind, std::string_view type, std::string_view k
   k.append(id);
   return k;
 }
-inline std::string TypeKey(std::string_view type, std::string_view key) {
-  std::string k(type);
-  k.push_back(kSep);
-  k.append(key);
+// Parts joined by kSep.
+inline std::string JoinKey(std::initializer_list<std::string_view> parts) {
+  size_t size = parts.size();
+  for (auto p : parts) size += p.size();
+  std::string k;
+  k.reserve(size);
+  bool first = true;
+  for (auto p : parts) {
+    if (!first) k.push_back(kSep);
+    first = false;
+    k.append(p);
+  }
   return k;
+}
+inline std::string TypeKey(std::string_view type, std::string_view key) {
+  return JoinKey({type, key});
 }
 // "t" entries: case id -> its tasks.
 inline std::string CaseTaskKey(std::string_view case_id, std::string_view task_id) {
-  std::string k = "t";
-  k.push_back(kSep);
-  k.append(case_id).push_back(kSep);
-  k.append(task_id);
-  return k;
+  return JoinKey({"t", case_id, task_id});
 }
 
 // A panel meeting: panel id, then its start (so a panel's meetings sort by time).
 inline std::string AgendaKey(std::string_view panel, TimeMs meeting) {
-  std::string k(panel);
-  k.push_back(kSep);
-  k.append(EncodeU64(static_cast<uint64_t>(meeting)));
-  return k;
+  return JoinKey({panel, EncodeU64(static_cast<uint64_t>(meeting))});
 }
 // "a" entries: a case on a meeting's agenda. "p" entries: the meeting was held.
 inline std::string AgendaIndexKey(std::string_view agenda_key, std::string_view case_id) {
-  std::string k = "a";
-  k.push_back(kSep);
-  k.append(agenda_key).push_back(kSep);
-  k.append(case_id);
-  return k;
+  return JoinKey({"a", agenda_key, case_id});
 }
-inline std::string HeldIndexKey(std::string_view agenda_key) {
-  std::string k = "p";
-  k.push_back(kSep);
-  k.append(agenda_key);
-  return k;
-}
+inline std::string HeldIndexKey(std::string_view agenda_key) { return JoinKey({"p", agenda_key}); }
 
 // "data.incident_ref": a path below "event" as timeline facts name it.
 inline std::string JoinPath(const std::vector<std::string>& path) {

@@ -23,34 +23,20 @@
 
 namespace convene::engine {
 
-void Engine::ArmRollOver(const rules::Panel& panel, TimeMs meeting) {
-  // The same key for every case seated: a case seated on a meeting whose
-  // roll-over already ran (a late event) is rolled at the next event.
+void Engine::ArmMeetingTimer(const rules::Panel& panel, TimeMs meeting, std::string_view clock,
+                             char kind, TimeMs due) {
+  // The same key for every case seated: a case seated after the timer ran (a
+  // late event) brings it back, to run at the next event.
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
-  json::Field(w, "clock", "rollover");
+  json::Field(w, "clock", clock);
   json::Field(w, "panel", panel.id);
   json::Key(w, "meeting");
   w.Int64(meeting);
   w.EndObject();
-  PutTimer(panel.EndOfMeetingDay(meeting), kTimerRollOver, panel.id + "@" + panel.DateOf(meeting),
+  PutTimer(due, kind, panel.id + "@" + panel.DateOf(meeting),
            std::string(buf.GetString(), buf.GetSize()));
-}
-
-void Engine::ArmAgenda(const rules::Panel& panel, TimeMs meeting, const rules::RuleSet& rules) {
-  // At the cutoff the agenda is settled; re-armed (same key) when a case is
-  // seated after that, for an updated agenda.
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::Field(w, "clock", "agenda");
-  json::Field(w, "panel", panel.id);
-  json::Key(w, "meeting");
-  w.Int64(meeting);
-  w.EndObject();
-  PutTimer(panel.cutoff.Before(meeting, rules.calendars), kTimerAgenda,
-           panel.id + "@" + panel.DateOf(meeting), std::string(buf.GetString(), buf.GetSize()));
 }
 
 TimeMs Engine::Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id,
@@ -64,8 +50,11 @@ TimeMs Engine::Seat(const rules::Panel& panel, TimeMs meeting, const std::string
       continue;  // full: the next meeting
     }
     if (it == agendas_.end()) it = agendas_.emplace(key, std::set<std::string>()).first;
-    ArmRollOver(panel, meeting);
-    ArmAgenda(panel, meeting, rules);
+    // Roll-over at the end of the meeting day; the agenda at the cutoff, when
+    // it is settled (again, for an updated agenda, if a case comes after).
+    ArmMeetingTimer(panel, meeting, "rollover", kTimerRollOver, panel.EndOfMeetingDay(meeting));
+    ArmMeetingTimer(panel, meeting, "agenda", kTimerAgenda,
+                    panel.cutoff.Before(meeting, rules.calendars));
     it->second.insert(case_id);
     batch_->write.Put(store_->handle(Family::kIndexes), AgendaIndexKey(key, case_id), "");
     return meeting;

@@ -318,9 +318,7 @@ TEST(ConnectTest, TheShippedExportsBecomeCasesAndTasksWithNoRejects) {
   TempDir dir;
   BrokerProcess broker(dir, "broker");
   ASSERT_TRUE(broker.ok());
-  Process engine({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
-                  broker.bootstrap(), "--data", dir.Sub("data")},
-                 dir.Sub("engine"));
+  Process engine(EngineCommand(broker.bootstrap(), dir.Sub("data")), dir.Sub("engine"));
   for (const char* name : {"police-incidents.csv", "housing-asb-cases.json", "dash-forms.csv"}) {
     std::string stem(name);
     stem = stem.substr(0, stem.find('.'));

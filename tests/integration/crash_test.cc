@@ -117,8 +117,9 @@ bool CaughtUp(const std::string& data, int64_t end) {
 // `convene run` against `bootstrap` with state in `data`, in small batches so
 // that kills land between them.
 std::vector<std::string> RunCommand(const std::string& bootstrap, const std::string& data) {
-  return {CONVENE_BINARY, "run",  "--config",     CONVENE_CONFIG_DIR, "--kafka", bootstrap,
-          "--data",       data,   "--batch-size", "100"};
+  std::vector<std::string> command = EngineCommand(bootstrap, data);
+  command.insert(command.end(), {"--batch-size", "100"});
+  return command;
 }
 
 // Runs the engine until everything up to `end` is applied and delivered, then

@@ -43,9 +43,7 @@ TEST(KcatEndToEndTest, TasksCarryOnlySharedPathsAndRejectsAreExplained) {
   TempDir dir;
   BrokerProcess broker(dir, "broker");
   ASSERT_TRUE(broker.ok());
-  Process engine({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
-                  broker.bootstrap(), "--data", dir.Sub("data")},
-                 dir.Sub("engine"));
+  Process engine(EngineCommand(broker.bootstrap(), dir.Sub("data")), dir.Sub("engine"));
 
   std::vector<std::string> lines = {
       Keyed("police:E1", Asb("police:E1", "2026-05-01T10:00:00Z", "R1")),
@@ -132,20 +130,12 @@ TEST(KcatEndToEndTest, TasksCarryOnlySharedPathsAndRejectsAreExplained) {
   EXPECT_NE(out.find("asb-case-review-threshold"), std::string::npos) << out;
 }
 
-}  // namespace
-}  // namespace convene::testing
-
-namespace convene::testing {
-namespace {
-
 // Inputs near and over SPEC 3's 1 MiB: none may hold up what comes after.
 TEST(KcatEndToEndTest, HugeInputsAreRejectedOrTrimmedAndNothingAfterThemWaits) {
   TempDir dir;
   BrokerProcess broker(dir, "broker");
   ASSERT_TRUE(broker.ok());
-  Process engine({CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka",
-                  broker.bootstrap(), "--data", dir.Sub("data")},
-                 dir.Sub("engine"));
+  Process engine(EngineCommand(broker.bootstrap(), dir.Sub("data")), dir.Sub("engine"));
   const std::string location = R"("location":{"uprn":"100080077777","postcode":"SG2 9ZZ"})";
   const std::string perp = R"("subjects":[{"id":"person:P-77","role":"perpetrator"}])";
   std::string over = R"({"id":"police:BIG-1","type":"asb.report","occurred_at":"2026-05-01T10:00:00Z",)"

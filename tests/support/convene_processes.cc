@@ -18,6 +18,11 @@ BrokerProcess::BrokerProcess(const TempDir& dir, const std::string& name) {
   bootstrap_ = text;
 }
 
+std::vector<std::string> EngineCommand(const std::string& bootstrap, const std::string& data_dir) {
+  return {CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka", bootstrap,
+          "--data", data_dir};
+}
+
 std::vector<std::string> KcatConsume(const std::string& bootstrap, const std::string& topic) {
   std::string out;
   int status = RunToCompletion({"kcat", "-C", "-b", bootstrap, "-t", topic, "-e", "-q", "-u",
