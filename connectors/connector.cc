@@ -152,12 +152,20 @@ void Connector::Reject(const Mapping& mapping, const SourceRecord& record,
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count()));
   w.EndObject();
-  out_->Send(options_.topic_prefix + "dead-letter", where,
-             std::string(buf.GetString(), buf.GetSize()));
+  Status sent = out_->Send(options_.topic_prefix + "dead-letter", where,
+                           std::string(buf.GetString(), buf.GetSize()));
+  if (!sent.ok() && dead_letter_failed_.ok()) {
+    // The row is now neither an event nor a dead letter: the checkpoint must
+    // not pass it, so that the next run reads it again.
+    dead_letter_failed_ = Status::Error(where + ": its dead letter could not be sent (" +
+                                        sent.message() + "); the checkpoint stays before it");
+    FileFailed(record.file, dead_letter_failed_.message());
+  }
 }
 
 Status Connector::Commit(const Mapping& mapping, const std::string& file, const Checkpoint& at) {
   if (Status s = out_->Flush(); !s.ok()) return s;
+  if (!dead_letter_failed_.ok()) return dead_letter_failed_;
   if (!options_.checkpoints) return Status::Ok();
   return options_.checkpoints->Save(mapping.source, file, at);
 }

@@ -72,6 +72,8 @@ class Connector : public RecordSink {
 
  private:
   void Reject(const Mapping& mapping, const SourceRecord& record, const std::string& reason);
+  // Not OK once a dead letter could not be sent: nothing is committed after it.
+  Status dead_letter_failed_;
   void EndProgress();
 
   EventOutput* out_;

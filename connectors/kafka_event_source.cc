@@ -13,8 +13,25 @@ class KafkaEventSource::Rebalance : public RdKafka::RebalanceCb {
   Rebalance(StartOffsetLookup lookup, std::atomic<bool>* assigned)
       : lookup_(std::move(lookup)), assigned_(assigned) {}
 
+  // Called on librdkafka's poll, inside consume(): nothing may escape into
+  // the C library. A failure leaves the partitions unassigned, so nothing is
+  // read from a wrong position; the loop sees Ready() false and waits.
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
+    try {
+      Handle(consumer, err, partitions);
+    } catch (const std::exception& e) {
+      spdlog::error("intake: rebalance failed: {}", e.what());
+      assigned_->store(false);
+    } catch (...) {
+      spdlog::error("intake: rebalance failed");
+      assigned_->store(false);
+    }
+  }
+
+ private:
+  void Handle(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+              std::vector<RdKafka::TopicPartition*>& partitions) {
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (auto* tp : partitions) {
         auto stored = lookup_(tp->topic(), tp->partition());
@@ -33,7 +50,6 @@ class KafkaEventSource::Rebalance : public RdKafka::RebalanceCb {
     }
   }
 
- private:
   StartOffsetLookup lookup_;
   std::atomic<bool>* assigned_;
 };

@@ -5,9 +5,10 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
+
+#include <re2/re2.h>
 
 #include "rules/event.h"
 #include "rules/json.h"
@@ -381,8 +382,8 @@ Result<std::string> Postcode(const std::string& raw) {
   for (char c : raw) {
     if (!std::isspace(static_cast<unsigned char>(c))) s.push_back(static_cast<char>(std::toupper(c)));
   }
-  static const std::regex kShape("^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$");
-  if (!std::regex_match(s, kShape)) {
+  static const RE2 kShape("[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}");
+  if (!RE2::FullMatch(s, kShape)) {
     return Status::Error("'" + raw + "' is not a full UK postcode (e.g. SG1 1AA)");
   }
   return s.substr(0, s.size() - 3) + " " + s.substr(s.size() - 3);

@@ -17,6 +17,13 @@ std::string OffsetKey(const std::string& topic, int32_t partition) {
   return topic + kSep + std::to_string(partition);
 }
 
+// "24h", "90m", "30s": how --max-future was written, for the rejection reason.
+std::string FormatSpan(TimeMs ms) {
+  if (ms % kMsPerHour == 0) return std::to_string(ms / kMsPerHour) + "h";
+  if (ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+  return std::to_string(ms / kMsPerSecond) + "s";
+}
+
 
 }  // namespace
 
@@ -146,6 +153,15 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
     return;
   }
   std::shared_ptr<const rules::Event> event = std::move(*parsed);
+  if (TimeMs limit = clock_->Now() + options_.max_future_ms; event->occurred_at() > limit) {
+    DeadLetter(record,
+               "field 'occurred_at' (" + FormatRfc3339(event->occurred_at()) +
+                   ") is more than " + FormatSpan(options_.max_future_ms) +
+                   " ahead of the engine's clock (" + FormatRfc3339(clock_->Now()) +
+                   "): check the sending system's clock, or --max-future",
+               rules);
+    return;
+  }
   if (AlreadyApplied(event->id())) {
     ++totals_.duplicates;
     return;

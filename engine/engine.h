@@ -45,6 +45,9 @@ struct EngineOptions {
   // batch, never one per event.
   bool sync = true;
   size_t event_cache_size = 20000;
+  // An event whose occurred_at is further ahead of the wall clock than this is
+  // rejected (SPEC 3): no single event may move event time into the future.
+  TimeMs max_future_ms = 24LL * 3600 * 1000;
 };
 
 // What happened, cumulatively.

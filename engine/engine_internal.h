@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "engine/engine.h"
+#include "rules/text.h"
 
 namespace convene::engine {
 
@@ -67,15 +68,7 @@ inline std::string AgendaIndexKey(std::string_view agenda_key, std::string_view 
 }
 inline std::string HeldIndexKey(std::string_view agenda_key) { return JoinKey({"p", agenda_key}); }
 
-// "data.incident_ref": a path below "event" as timeline facts name it.
-inline std::string JoinPath(const std::vector<std::string>& path) {
-  std::string s;
-  for (const auto& p : path) {
-    if (!s.empty()) s.push_back('.');
-    s.append(p);
-  }
-  return s;
-}
+using text::JoinPath;
 
 // What one batch has changed so far, before it is written.
 struct Engine::BatchState {

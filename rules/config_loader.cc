@@ -1,6 +1,8 @@
 #include "rules/config_loader.h"
 
 #include "rules/yaml_reporter.h"
+#include "rules/share.h"
+#include "rules/text.h"
 
 #include <date/tz.h>
 #include <yaml-cpp/yaml.h>
@@ -57,6 +59,7 @@ class Loader : public YamlReporter {
     LoadCaseTypes();
     LoadPanels();
     LoadRules();
+    CheckCaseFieldPlaceholders();
     if (!errors_.empty()) {
       // Reading order: by file, then by position within it.
       std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
@@ -618,6 +621,7 @@ class Loader : public YamlReporter {
             continue;
           }
           action.fields.emplace_back(f.first.Scalar(), f.second.Scalar());
+          set_fields_.insert(f.first.Scalar());
         }
       } else if (kind == "refer") {
         action.kind = Action::Kind::kRefer;
@@ -667,6 +671,7 @@ class Loader : public YamlReporter {
               (t["title"].Tag() == "!" ? 1 : 0) + col - 1);
       } else {
         task->title = std::move(*parsed);
+        CheckTitle(t["title"], (t["title"].Tag() == "!" ? 1 : 0), *task);
       }
     }
     if (t["due"]) task->due = DurationOf(t["due"], "due");
@@ -687,12 +692,117 @@ class Loader : public YamlReporter {
       if (s["on_breach"]) {
         std::vector<std::string> breach_roots = roots;
         breach_roots.push_back("task");
+        // {{task.title}} in an escalation carries this task's title to its
+        // partner: what that title shows must be theirs to see too.
+        const TaskSpec* outer = breached_;
+        breached_ = task;
         sla->on_breach = Actions(s["on_breach"], nullptr, breach_roots);
+        breached_ = outer;
       }
       task->sla = std::move(sla);
     }
     return errors_.size() == before;
   }
+
+  // ---- what a title may show --------------------------------------------
+  // Every placeholder of `task`'s title must name a path the language knows
+  // and, for each partner the task goes to, one that partner's `share`
+  // allows (SPEC 4): a title is part of the message the partner reads.
+  void CheckTitle(const YAML::Node& at, int offset, const TaskSpec& task) {
+    for (const auto& part : task.title.parts()) {
+      if (part.path.empty()) continue;
+      const std::vector<std::string>& path = part.path;
+      std::string text = text::JoinPath(path);
+      int column = offset + part.column - 1;
+      if (path[0] == "event") {
+        static const std::vector<std::string> kEventFields = {
+            "id", "type", "occurred_at", "source", "subjects", "location", "data"};
+        if (std::find(kEventFields.begin(), kEventFields.end(), path[1]) == kEventFields.end()) {
+          std::string hint = DidYouMean(path[1], kEventFields);
+          Error(at, "title: unknown placeholder '{{" + text + "}}': an event has " +
+                        Quoted(kEventFields) + (hint.empty() ? "" : " (did you mean 'event." +
+                                                               hint + "'?)"),
+                column);
+          continue;
+        }
+      } else if (path[0] == "case") {
+        if (path.size() != 2) {
+          Error(at, "title: unknown placeholder '{{" + text + "}}': a case's fields have no parts",
+                column);
+          continue;
+        }
+        if (std::find(kCaseFields.begin(), kCaseFields.end(), path[1]) == kCaseFields.end()) {
+          // A field a `set` action writes; known only once every rule is read.
+          case_field_uses_.push_back({at, file_, column, text});
+        }
+      } else if (path[0] == "task") {
+        static const std::vector<std::string> kTaskFields = {"id", "title", "partner", "priority",
+                                                             "due_at"};
+        if (path.size() != 2 ||
+            std::find(kTaskFields.begin(), kTaskFields.end(), path[1]) == kTaskFields.end()) {
+          Error(at, "title: unknown placeholder '{{" + text + "}}': the task overdue has " +
+                        Quoted(kTaskFields),
+                column);
+          continue;
+        }
+        if (path[1] == "title" && breached_) {
+          for (const auto& inner : breached_->title.parts()) {
+            if (!inner.path.empty()) CheckShared(at, column, task, inner.path,
+                                                  " (through {{task.title}})");
+          }
+        }
+        continue;
+      } else if (path[0] == "rule") {
+        if (path.size() != 2 || (path[1] != "id" && path[1] != "title")) {
+          Error(at, "title: unknown placeholder '{{" + text + "}}': a rule has id and title",
+                column);
+        }
+        continue;
+      }
+      CheckShared(at, column, task, path, "");
+    }
+  }
+
+  void CheckShared(const YAML::Node& at, int column, const TaskSpec& task,
+                   const std::vector<std::string>& path, const std::string& how) {
+    if (path[0] != "event" && path[0] != "case") return;
+    for (const auto& to : task.to) {
+      const Partner* partner = set_->FindPartner(to);
+      if (partner && !Shares(*partner, path)) {
+        Error(at, "title: '{{" + text::JoinPath(path) + "}}'" + how + " would show " + to +
+                      " what its share in partners.yaml withholds: take it out of the title, "
+                      "or add " + text::JoinPath(path) + " to " + to + "'s share",
+              column);
+      }
+    }
+  }
+
+  void CheckCaseFieldPlaceholders() {
+    std::vector<std::string> known = kCaseFields;
+    known.insert(known.end(), set_fields_.begin(), set_fields_.end());
+    for (const auto& use : case_field_uses_) {
+      std::string field = use.path.substr(5);
+      if (set_fields_.count(field)) continue;
+      std::string hint = DidYouMean(field, known);
+      file_ = use.file;
+      Error(use.at, "title: unknown placeholder '{{" + use.path + "}}': a case has " +
+                        Quoted(known) + (hint.empty() ? "" : " (did you mean 'case." + hint +
+                                                         "'?)"),
+            use.column);
+    }
+  }
+
+  static inline const std::vector<std::string> kCaseFields = {
+      "id", "type", "stage", "status", "opened_at", "flags", "subjects"};
+  struct CaseFieldUse {
+    YAML::Node at;
+    std::string file;
+    int column;
+    std::string path;
+  };
+  std::vector<CaseFieldUse> case_field_uses_;
+  std::set<std::string> set_fields_;  // every field a `set` action writes
+  const TaskSpec* breached_ = nullptr;
 
   fs::path dir_;
   LoadOptions options_;

@@ -67,6 +67,13 @@ Result<std::shared_ptr<const Event>> ParseEvent(
     return Status::Error("field 'occurred_at' is not an RFC 3339 timestamp with an offset "
                          "(e.g. 2026-03-01T14:05:00Z): '" + occurred + "'");
   }
+  // Before 1900 is a typing or conversion error (a two-digit year, a zero
+  // date), never a record a partnership holds; it would also open windows
+  // and idle clocks that span every case.
+  static const TimeMs kEarliest = *ParseRfc3339("1900-01-01T00:00:00Z");
+  if (*t < kEarliest) {
+    return Status::Error("field 'occurred_at' is before 1900: '" + occurred + "'");
+  }
   event->occurred_at_ = *t;
   if (Status s = RequireString(doc, "source", &event->source_); !s.ok()) return s;
   if (!is_partner(event->source_)) {

@@ -7,6 +7,8 @@
 #include <set>
 #include <variant>
 
+#include <re2/re2.h>
+
 namespace convene::rules {
 
 struct Expr {
@@ -21,13 +23,23 @@ struct Expr {
   TypeFilter types;
   Duration window;
   std::string case_type;
-  std::shared_ptr<const std::regex> regex;
+  std::shared_ptr<const RE2> regex;
   // What the expression is known to yield before any event is seen: a
   // literal's or a function's type; unknown (empty) for paths.
   std::string static_type;
 };
 
 namespace {
+
+// A rule's regular expression, compiled by RE2: matching is linear in the
+// text whatever the pattern, so no event can stall the engine on it (SPEC 6).
+// Memory for the compiled program is bounded; errors are reported, not logged.
+std::shared_ptr<const RE2> CompileRegex(const std::string& pattern) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(8 << 20);
+  return std::make_shared<const RE2>(pattern, options);
+}
 
 struct Token {
   enum class Kind { kEnd, kIdent, kNumber, kString, kOp, kKeyword };
@@ -458,11 +470,18 @@ class Parser {
       if (arg.kind != Expr::Kind::kLiteral || !arg.literal.is_string()) {
         Fail(at, "matches needs a quoted regular expression as its second argument");
       }
-      try {
-        e.regex = std::make_shared<const std::regex>(arg.literal.as_string(),
-                                                     std::regex::ECMAScript);
-      } catch (const std::regex_error& err) {
-        Fail(at, std::string("bad regular expression: ") + err.what());
+      {
+        e.regex = CompileRegex(arg.literal.as_string());
+        if (!e.regex->ok()) {
+          // RE2 names the fragment it could not read; point at it when the
+          // pattern is written without escapes (the usual case).
+          size_t pos = arg.literal.as_string().find(e.regex->error_arg());
+          if (!e.regex->error_arg().empty() && pos != std::string::npos && pos > 0) {
+            at.column = arg.column + 1 + static_cast<int>(pos);
+          }
+          Fail(at, "bad regular expression: " + e.regex->error() +
+                       " (RE2 syntax: no backreferences or lookaround)");
+        }
       }
     } else if (f == "days_since") {
       CheckArity(e, 1, "days_since(time)");
@@ -582,7 +601,7 @@ Value Eval(const Expr& e, const EvalContext& ctx) {
   if (f == "matches") {
     Value a = Eval(*e.children[0], ctx);
     if (!a.is_string()) return Value(false);
-    return Value(std::regex_search(a.as_string(), *e.regex));
+    return Value(RE2::PartialMatch(a.as_string(), *e.regex));
   }
   if (f == "days_since") {
     Value a = Eval(*e.children[0], ctx);

@@ -56,6 +56,11 @@ rapidjson::Value ToJson(const Value& v, rapidjson::Document::AllocatorType& a) {
 
 }  // namespace
 
+bool Shares(const Partner& partner, const std::vector<std::string>& path) {
+  if (path.size() == 2 && path[0] == "case" && (path[1] == "id" || path[1] == "type")) return true;
+  return Shared(partner, path);
+}
+
 SharedContext BuildContext(const Partner& partner, const Event& event, const CaseView& c) {
   SharedContext out;
   rapidjson::Document doc(rapidjson::kObjectType);

@@ -17,6 +17,10 @@ struct SharedContext {
   std::vector<std::string> withheld;  // paths present but not shared, e.g. "event.data.dash_answers"
 };
 
+// True when `path` (with its root, e.g. {"event","data","age"}) lies within
+// what `partner` shares. A task always carries its case's id and type.
+bool Shares(const Partner& partner, const std::vector<std::string>& path);
+
 SharedContext BuildContext(const Partner& partner, const Event& event, const CaseView& c);
 
 }  // namespace convene::rules

@@ -71,4 +71,13 @@ std::string Base64(std::string_view in) {
   return out;
 }
 
+std::string JoinPath(const std::vector<std::string>& path) {
+  std::string s;
+  for (const auto& p : path) {
+    if (!s.empty()) s.push_back('.');
+    s.append(p);
+  }
+  return s;
+}
+
 }  // namespace convene::text

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace convene::text {
 
@@ -16,5 +17,8 @@ std::string Windows1252ToUtf8(std::string_view text);
 
 // Standard Base64 with padding.
 std::string Base64(std::string_view in);
+
+// "data.incident_ref": a path's segments joined by dots, as people write it.
+std::string JoinPath(const std::vector<std::string>& path);
 
 }  // namespace convene::text

@@ -30,6 +30,7 @@ Result<TitleTemplate> TitleTemplate::Parse(std::string_view text,
       inner.remove_suffix(1);
     }
     Part part;
+    part.column = static_cast<int>(open) + 1;
     size_t start = 0;
     while (true) {
       size_t dot = inner.find('.', start);

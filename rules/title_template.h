@@ -18,6 +18,7 @@ class TitleTemplate {
   struct Part {
     std::string literal;            // text, when path is empty
     std::vector<std::string> path;  // a placeholder, with its root ("case", "event", "task")
+    int column = 0;                 // 1-based, of the placeholder's "{{" in the text
   };
   using Resolver = std::function<Value(const std::vector<std::string>& path)>;
 
@@ -29,6 +30,7 @@ class TitleTemplate {
 
   std::string Render(const Resolver& resolve) const;
   const std::string& text() const { return text_; }
+  const std::vector<Part>& parts() const { return parts_; }
 
  private:
   std::string text_;

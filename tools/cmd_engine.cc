@@ -11,6 +11,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/kafka_message_sink.h"
+#include "rules/duration.h"
 #include "connectors/topic_reader.h"
 #include "rules/json.h"
 #include "tools/commands.h"
@@ -119,6 +120,14 @@ int RunCommand(const RunOptions& options) {
   ho.topic_prefix = options.topic_prefix;
   ho.sync = options.sync;
   ho.batch_size = options.batch_size;
+  auto max_future = rules::ParseDuration(options.max_future);
+  if (!max_future.ok() || max_future->kind != rules::Duration::Kind::kFixed ||
+      max_future->amount <= 0) {
+    std::cerr << "--max-future: '" << options.max_future
+              << "' is not a fixed duration such as 24h, 90m or 2d\n";
+    return 2;
+  }
+  ho.max_future_ms = max_future->amount;
   ho.watch_config = options.config_dir;
   auto host = EngineHost::Start(ho, rules);
   if (!host.ok()) {
@@ -276,6 +285,9 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
   ho.data_dir = data;
   ho.bootstrap = (*broker)->bootstrap();
   ho.topic_prefix = prefix;
+  // The shipped samples are a calendar year (2026) that runs to its last
+  // fortnight; until that year is past, the demo accepts them.
+  ho.max_future_ms = 31 * kMsPerDay;
   auto host = EngineHost::Start(ho, rules);
   if (!host.ok()) {
     std::cerr << host.status().message() << "\n";

@@ -32,6 +32,7 @@ struct RunOptions {
   std::string address_file;  // where to write the embedded broker's address
   bool sync = true;
   size_t batch_size = 5000;  // most events applied in one atomic write
+  std::string max_future = "24h";  // how far ahead of the wall clock an event may be
 };
 
 int RunCommand(const RunOptions& options);

@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--batch-size", run.batch_size, "most events applied in one atomic write")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  run_cmd->add_option("--max-future", run.max_future,
+                      "reject events further ahead of this machine's clock (e.g. 24h, 90m)")
+      ->capture_default_str();
 
   std::string broker_config, broker_address_file, broker_prefix = "convene.";
   auto* broker_cmd = app.add_subcommand("broker", "Run only the embedded Kafka-protocol broker");

@@ -19,6 +19,7 @@ Result<std::unique_ptr<EngineHost>> EngineHost::Start(const Options& options,
   engine::EngineOptions eo;
   eo.topic_prefix = options.topic_prefix;
   eo.sync = options.sync;
+  eo.max_future_ms = options.max_future_ms;
   auto engine = engine::Engine::Open(host->store_.get(), std::move(rules), &host->clock_, eo);
   if (!engine.ok()) return engine.status();
   host->engine_ = std::move(*engine);

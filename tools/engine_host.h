@@ -29,6 +29,8 @@ class EngineHost {
     std::string topic_prefix = "convene.";
     bool sync = true;
     size_t batch_size = 5000;
+    // Events further ahead of the wall clock than this are rejected.
+    TimeMs max_future_ms = 24 * kMsPerHour;
     // Watch this config folder and apply valid changes live (empty: don't).
     std::string watch_config;
   };

@@ -67,7 +67,7 @@ constexpr const char* kRules = R"yaml(rules:
     cooldown: 30d
     then:
       - flag: noise
-      - task: {to: police, title: "Noise at {{event.location.postcode}}"}
+      - task: {to: police, title: "Noise reported"}
   - id: repeat-hate
     on: [crime.report]
     case: hate
@@ -235,6 +235,39 @@ TEST_F(EngineTest, RejectedInputGoesToDeadLetterAndTheRestIsApplied) {
   EXPECT_EQ(json::GetString(d, "topic"), "convene.events");
   EXPECT_EQ(Case("asb-000001")->timeline.size(), 2u);
   EXPECT_EQ(engine_->StoredOffset("convene.events", 0), 3);
+}
+
+TEST_F(EngineTest, AnEventFarInTheFutureIsRejectedAndClosesNoCase) {
+  Apply({Asb("e1", "2026-11-20T10:00:00Z", "100", "A")});
+  // Were event time moved to 9999, every open case would close as idle.
+  Apply({Asb("e2", "9999-12-31T00:00:00Z", "200", "B"),
+         Asb("e3", "2026-11-27T09:00:01Z", "300", "C")});  // a day ahead and a second
+  ASSERT_TRUE(engine_->FireDueTimers().ok());
+  auto dead = Outbox("convene.dead-letter");
+  ASSERT_EQ(dead.size(), 2u);
+  for (const auto& m : dead) {
+    rapidjson::Document d;
+    d.Parse(m.payload.c_str());
+    EXPECT_NE(std::string(json::GetString(d, "reason")).find("more than 24h ahead"),
+              std::string::npos)
+        << json::GetString(d, "reason");
+  }
+  EXPECT_EQ(Case("asb-000001")->view.status, "open");
+  EXPECT_FALSE(Case("asb-000002"));
+  // An event within the day ahead (a clock a little fast) is accepted.
+  Apply({Asb("e4", "2026-11-27T08:59:59Z", "100", "D")});
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 2u);
+  EXPECT_EQ(engine_->totals().rejected, 2u);
+}
+
+TEST_F(EngineTest, AnEventBefore1900IsRejected) {
+  Apply({Asb("e1", "0001-01-01T00:00:00Z", "100", "A")});
+  auto dead = Outbox("convene.dead-letter");
+  ASSERT_EQ(dead.size(), 1u);
+  rapidjson::Document d;
+  d.Parse(dead[0].payload.c_str());
+  EXPECT_NE(std::string(json::GetString(d, "reason")).find("before 1900"), std::string::npos);
+  EXPECT_FALSE(Case("asb-000001"));
 }
 
 TEST_F(EngineTest, RecordsTheBrokerNoLongerHadAreCountedAsLost) {

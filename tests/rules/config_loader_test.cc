@@ -80,6 +80,58 @@ TEST_F(ConfigLoaderTest, LoadsARuleWithDefaults) {
   EXPECT_EQ(set->FindPartner("housing")->topic, "convene.tasks.housing");
 }
 
+TEST_F(ConfigLoaderTest, ATitleShowingWhatAPartnerMayNotSeeIsRefused) {
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r1
+    on: [asb.report]
+    case: asb
+    then:
+      - task:
+          to: housing
+          title: "Reporter {{event.subjects.reporter}} age {{event.data.age}} at {{event.location.postcode}}"
+          sla:
+            acknowledge: 2d
+            on_breach:
+              - task: {to: council-asb, title: "Overdue: {{task.title}}"}
+)");
+  std::vector<std::string> text;
+  for (const auto& e : Errors()) text.push_back(e.ToString());
+  ASSERT_EQ(text.size(), 5u) << ::testing::PrintToString(text);
+  EXPECT_EQ(text[0], "rules/asb.yaml:8:28: title: '{{event.subjects.reporter}}' would show housing "
+                     "what its share in partners.yaml withholds: take it out of the title, or add "
+                     "event.subjects.reporter to housing's share");
+  EXPECT_EQ(text[1].substr(0, 52), "rules/asb.yaml:8:60: title: '{{event.data.age}}' wou");
+  // The escalation's {{task.title}} would carry all three to council-asb,
+  // whose share is the case alone.
+  for (int i = 2; i < 5; ++i) {
+    EXPECT_NE(text[i].find("rules/asb.yaml:12:58:"), std::string::npos) << text[i];
+    EXPECT_NE(text[i].find("(through {{task.title}}) would show council-asb"), std::string::npos);
+  }
+}
+
+TEST_F(ConfigLoaderTest, AnUnknownPlaceholderIsAnErrorWithTheNearestField) {
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r1
+    on: [asb.report]
+    case: asb
+    then:
+      - set: {risk: high}
+      - task: {to: housing, title: "{{case.idd}} {{case.risk}} {{event.locaton.ward}} {{rule.name}}"}
+)");
+  std::vector<std::string> text;
+  for (const auto& e : Errors()) text.push_back(e.ToString());
+  ASSERT_EQ(text.size(), 3u) << ::testing::PrintToString(text);
+  // In reading order; case.risk is written by the rule's `set`.
+  EXPECT_NE(text[0].find("rules/asb.yaml:7:37: title: unknown placeholder '{{case.idd}}'"),
+            std::string::npos) << text[0];
+  EXPECT_NE(text[0].find("did you mean 'case.id'?"), std::string::npos);
+  EXPECT_NE(text[1].find("7:64: title: unknown placeholder '{{event.locaton.ward}}'"),
+            std::string::npos) << text[1];
+  EXPECT_NE(text[1].find("did you mean 'event.location'?"), std::string::npos);
+  EXPECT_NE(text[2].find("7:87: title: unknown placeholder '{{rule.name}}'"), std::string::npos)
+      << text[2];
+}
+
 TEST_F(ConfigLoaderTest, TheVersionChangesWithTheContent) {
   auto a = Loaded();
   dir_.Write("partners.yaml", std::string(kPartners) + "# a comment\n");

@@ -147,6 +147,24 @@ TEST_F(ExpressionTest, ExistsContainsMatchesDaysSince) {
   EXPECT_EQ(Eval("days_since(case.opened_at)"), Value(int64_t{31}));
 }
 
+TEST_F(ExpressionTest, RegularExpressionsRunInLinearTimeAndIgnoreCaseWorks) {
+  // Catastrophic backtracking for a backtracking matcher (and, at this length,
+  // a stack overflow): RE2 answers at once.
+  ctx_.paths["event.data.x"] = Value(std::string(200000, 'a') + "!");
+  EXPECT_FALSE(Holds("matches(event.data.x, '(a+)+$')"));
+  EXPECT_TRUE(Holds("matches(event.data.x, '(a+)+!$')"));
+  ctx_.paths["event.data.note"] = Value(std::string("KNIFE seen near school"));
+  EXPECT_TRUE(Holds("matches(event.data.note, '(?i)^knife')"));
+  EXPECT_FALSE(Holds("matches(event.data.note, '^knife')"));
+}
+
+TEST_F(ExpressionTest, ARegexRE2CannotRunIsAnErrorAtItsColumn) {
+  ExpressionError e = Error("matches(event.data.x, 'a(b)\\\\1')");
+  EXPECT_EQ(e.column, 28) << e.message;
+  EXPECT_NE(e.message.find("bad regular expression"), std::string::npos);
+  EXPECT_EQ(Error("matches(event.data.x, 'x(?=y)')").column, 25);
+}
+
 TEST_F(ExpressionTest, ErrorsNameTheColumn) {
   EXPECT_EQ(Error("case.stage = 'x'").column, 12);
   EXPECT_NE(Error("case.stage = 'x'").message.find("=="), std::string::npos);
