@@ -3,6 +3,11 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include <fstream>
+#include <string>
+
+#include "engine/store_keys.h"
+
 namespace convene::engine {
 namespace {
 
@@ -28,19 +33,33 @@ rocksdb::ColumnFamilyOptions FamilyOptions() {
   return o;
 }
 
+// Beside the database: the sequence number of the last write confirmed as
+// durable. A log that recovers to less has lost a write that tasks, offsets
+// and deliveries were already built on.
+constexpr const char* kCommittedFile = "COMMITTED";
+
 }  // namespace
 
 Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& dir,
-                                                   bool read_only) {
+                                                   const OpenOptions& open) {
+  const bool read_only = open.read_only;
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.max_background_jobs = 2;
+  // Refuse a store whose files do not fit together rather than open part of it.
+  options.paranoid_checks = true;
+  // Replay the log up to the first record that does not check: a torn last
+  // record (the write a crash interrupted, never confirmed) is dropped; a log
+  // damaged before a confirmed write is caught by the COMMITTED check.
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  if (open.env) options.env = open.env;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name : kFamilyNames) families.emplace_back(name, FamilyOptions());
   std::unique_ptr<CaseStore> store(new CaseStore());
+  store->dir_ = dir;
   rocksdb::DB* db = nullptr;
-  if (!read_only) {
+  if (!read_only && !open.env) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status::Error("cannot create " + dir.string() + ": " + ec.message());
@@ -52,7 +71,44 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
   if (!s.ok()) return Status::Error("cannot open the store in " + dir.string() + ": " +
                                     s.ToString());
   store->db_.reset(db);
+  if (!read_only) {
+    if (Status s = store->CheckIntegrity(); !s.ok()) {
+      return Status::Error("the store in " + dir.string() + " failed its checks: " + s.message());
+    }
+  }
   return store;
+}
+
+Status CaseStore::CheckIntegrity() {
+  rocksdb::Status s = db_->VerifyChecksum();
+  if (!s.ok()) return Status::Error(s.ToString());
+  rocksdb::Env* env = db_->GetEnv();
+  std::string path = (dir_ / kCommittedFile).string();
+  if (env->FileExists(path).IsNotFound()) return Status::Ok();  // never written
+  std::string committed;
+  rocksdb::Status r = rocksdb::ReadFileToString(env, path, &committed);
+  if (r.ok() && committed.empty()) return Status::Ok();  // its first write was cut short
+  if (!r.ok()) return Status::Error("cannot read " + std::string(kCommittedFile) + ": " + r.ToString());
+  uint64_t confirmed = std::strtoull(committed.c_str(), nullptr, 10);
+  uint64_t recovered = db_->GetLatestSequenceNumber();
+  if (recovered < confirmed) {
+    return Status::Error("its log ends at write " + std::to_string(recovered) + " but write " +
+                         std::to_string(confirmed) +
+                         " was confirmed as durable: the write-ahead log is damaged or "
+                         "truncated. convene will not start on a store that has lost committed "
+                         "batches; restore the folder from a backup");
+  }
+  return Status::Ok();
+}
+
+Status CaseStore::RecordCommitted() {
+  rocksdb::Env* env = db_->GetEnv();
+  std::string value = std::to_string(db_->GetLatestSequenceNumber()) + "\n";
+  std::string tmp = (dir_ / (std::string(kCommittedFile) + ".tmp")).string();
+  rocksdb::Status s = rocksdb::WriteStringToFile(env, value, tmp, /*should_sync=*/false);
+  if (s.ok()) s = env->RenameFile(tmp, (dir_ / kCommittedFile).string());
+  if (!s.ok()) return Status::Error("store: cannot record the committed write: " + s.ToString());
+  return Status::Ok();
 }
 
 CaseStore::~CaseStore() {
@@ -72,21 +128,54 @@ Result<std::optional<std::string>> CaseStore::Get(Family family, std::string_vie
 Status CaseStore::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions options;
   options.sync = sync;
+  std::lock_guard<std::mutex> lock(write_mu_);
   rocksdb::Status s = db_->Write(options, batch);
   if (!s.ok()) return Status::Error("store write: " + s.ToString());
+  // Writes are serialised here, so the latest sequence is this write's (or,
+  // unsynced, an earlier one's that this sync made durable too).
+  if (sync) return RecordCommitted();
   return Status::Ok();
 }
 
-void CaseStore::ScanFrom(
-    Family family, std::string_view start, std::string_view prefix,
-    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+Status CaseStore::ScanFrom(Family family, std::string_view start, std::string_view prefix,
+                           const ScanFn& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(family)));
   for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();
-    if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+    if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) return Status::Ok();
     rocksdb::Slice v = it->value();
-    if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
+    if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) {
+      return Status::Ok();
+    }
   }
+  // Invalid either at the end or because a read failed: only status() tells.
+  if (!it->status().ok()) return Status::Error("store scan: " + it->status().ToString());
+  return Status::Ok();
+}
+
+Status CaseStore::TasksOf(std::string_view owner,
+                          const std::function<bool(std::string_view)>& fn) const {
+  std::string prefix = CaseTaskKey(owner, "");
+  return Scan(Family::kIndexes, prefix, [&](std::string_view key, std::string_view) {
+    return fn(key.substr(prefix.size()));
+  });
+}
+
+Result<std::optional<int64_t>> CaseStore::Offset(std::string_view topic, int32_t partition) const {
+  auto v = Get(Family::kOffsets, OffsetKey(topic, partition));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<int64_t>();
+  return std::optional<int64_t>(static_cast<int64_t>(DecodeU64(**v)));
+}
+
+Result<bool> CaseStore::OutboxHasAny(uint64_t from) const {
+  bool any = false;
+  Status s = ScanFrom(Family::kOutbox, EncodeU64(from), "", [&](std::string_view, std::string_view) {
+    any = true;
+    return false;
+  });
+  if (!s.ok()) return s;
+  return any;
 }
 
 std::string EncodeU64(uint64_t v) {

@@ -4,9 +4,15 @@
 // outbox and the consumer offsets), written once with sync, so a crash at
 // any instant leaves either all of a batch or none of it.
 //
-// Thread-safety: all methods are safe to call from several threads (RocksDB
-// is); the engine thread writes batches while the outbox relay deletes
-// delivered messages.
+// Storage never lies (SPEC 6): every read and scan returns a Status, so "not
+// there" and "could not be read" are different answers; checksums are
+// verified on every read and, for the whole store, when it is opened for
+// writing; and a store whose log has lost a write it once confirmed as
+// durable is refused (see Open).
+//
+// Thread-safety: all methods are safe to call from several threads; the
+// engine thread writes batches while the outbox relay deletes delivered
+// messages (writes are serialised, so each durable write's sequence is known).
 #pragma once
 
 #include <rocksdb/db.h>
@@ -15,6 +21,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,27 +45,54 @@ constexpr int kFamilyCount = 8;
 
 class CaseStore {
  public:
-  // Opens or creates the database in `dir`.
+  struct OpenOptions {
+    bool read_only = false;
+    // Files through this Env (tests: an in-memory, fault-injecting one).
+    // Not owned; must outlive the store. nullptr: the real file system.
+    rocksdb::Env* env = nullptr;
+  };
+  // Opens or creates the database in `dir`. A store opened for writing is
+  // checked first: every file's checksums, and that its log still holds the
+  // last write it confirmed as durable (the sequence number kept beside it
+  // in COMMITTED). Either failing is a Corruption error naming the cause.
   static Result<std::unique_ptr<CaseStore>> Open(const std::filesystem::path& dir,
-                                                 bool read_only = false);
+                                                 const OpenOptions& options);
+  static Result<std::unique_ptr<CaseStore>> Open(const std::filesystem::path& dir,
+                                                 bool read_only = false) {
+    OpenOptions o;
+    o.read_only = read_only;
+    return Open(dir, o);
+  }
   ~CaseStore();
 
   // The value at `key`, nullopt when absent.
   Result<std::optional<std::string>> Get(Family family, std::string_view key) const;
 
-  // Applies `batch` atomically. `sync` makes it durable before returning.
+  // Applies `batch` atomically. `sync` makes it durable before returning, and
+  // records its sequence as confirmed (COMMITTED).
   Status Write(rocksdb::WriteBatch* batch, bool sync = true);
 
+  using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
   // Calls `fn` for each entry whose key starts with `prefix`, in key order,
-  // until it returns false.
-  void Scan(Family family, std::string_view prefix,
-            const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
-    ScanFrom(family, prefix, prefix, fn);
+  // until it returns false. Not OK when the scan could not read to its end:
+  // what `fn` saw is then not the whole answer.
+  Status Scan(Family family, std::string_view prefix, const ScanFn& fn) const {
+    return ScanFrom(family, prefix, prefix, fn);
   }
   // As Scan, starting at `start` (>= prefix). Starting past keys known to be
   // deleted matters: RocksDB walks over deleted keys until they are compacted.
-  void ScanFrom(Family family, std::string_view start, std::string_view prefix,
-                const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  Status ScanFrom(Family family, std::string_view start, std::string_view prefix,
+                  const ScanFn& fn) const;
+
+  // Typed reads of what the engine keeps, for the commands and the tests;
+  // the keys they read are built in store_keys.h.
+  // The ids of the tasks `owner` (a case, or a meeting "marac/2026-03-17")
+  // holds, in id order, until `fn` returns false.
+  Status TasksOf(std::string_view owner, const std::function<bool(std::string_view)>& fn) const;
+  // The stored next offset of a partition; nullopt if never read.
+  Result<std::optional<int64_t>> Offset(std::string_view topic, int32_t partition) const;
+  // True when the outbox holds a message at or after `from`.
+  Result<bool> OutboxHasAny(uint64_t from = 0) const;
 
   rocksdb::ColumnFamilyHandle* handle(Family family) const {
     return handles_[static_cast<int>(family)];
@@ -67,6 +101,11 @@ class CaseStore {
 
  private:
   CaseStore() = default;
+  Status CheckIntegrity();
+  Status RecordCommitted();
+
+  std::filesystem::path dir_;
+  std::mutex write_mu_;  // a synced write and the sequence it reached, together
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };

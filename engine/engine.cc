@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "engine/engine_internal.h"
 #include "rules/json.h"
 #include "rules/text.h"
@@ -12,10 +14,6 @@ namespace {
 constexpr std::string_view kOutboxSeqKey = "outbox_seq";
 constexpr std::string_view kEventTimeKey = "event_time";
 constexpr std::string_view kCaseSeqPrefix = "case_seq/";
-
-std::string OffsetKey(const std::string& topic, int32_t partition) {
-  return topic + kSep + std::to_string(partition);
-}
 
 // "24h", "90m", "30s": how --max-future was written, for the rejection reason.
 std::string FormatSpan(TimeMs ms) {
@@ -46,15 +44,24 @@ Result<std::unique_ptr<Engine>> Engine::Open(CaseStore* store,
 }
 
 Status Engine::Recover() {
-  store_->Scan(Family::kOffsets, "", [&](std::string_view k, std::string_view v) {
+  std::string bad_key;
+  Status s = store_->Scan(Family::kOffsets, "", [&](std::string_view k, std::string_view v) {
     size_t sep = k.rfind(kSep);
     if (sep != std::string_view::npos) {
-      offsets_[{std::string(k.substr(0, sep)), std::stoi(std::string(k.substr(sep + 1)))}] =
-          static_cast<int64_t>(DecodeU64(v));
+      int32_t partition = 0;
+      std::string_view digits = k.substr(sep + 1);
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), partition);
+      if (ec != std::errc() || end != digits.data() + digits.size()) {
+        bad_key = std::string(k);
+        return false;
+      }
+      offsets_[{std::string(k.substr(0, sep)), partition}] = static_cast<int64_t>(DecodeU64(v));
     }
     return true;
   });
-  store_->Scan(Family::kMeta, "", [&](std::string_view k, std::string_view v) {
+  if (!s.ok()) return s;
+  if (!bad_key.empty()) return Status::Error("store: an offset key is damaged: " + bad_key);
+  s = store_->Scan(Family::kMeta, "", [&](std::string_view k, std::string_view v) {
     if (k == kOutboxSeqKey) {
       outbox_seq_ = DecodeU64(v);
     } else if (k == kEventTimeKey) {
@@ -64,13 +71,15 @@ Status Engine::Recover() {
     }
     return true;
   });
-  store_->Scan(Family::kTimers, "", [&](std::string_view k, std::string_view v) {
+  if (!s.ok()) return s;
+  s = store_->Scan(Family::kTimers, "", [&](std::string_view k, std::string_view v) {
     timers_.emplace(k, v);
     return true;
   });
+  if (!s.ok()) return s;
   // Index entries: kind, type, key, case id separated by kSep.
   size_t entries = 0;
-  store_->Scan(Family::kIndexes, "", [&](std::string_view k, std::string_view) {
+  s = store_->Scan(Family::kIndexes, "", [&](std::string_view k, std::string_view) {
     if (k.size() > 2 && k[0] == 'a') {
       size_t id_sep = k.rfind(kSep);
       agendas_[std::string(k.substr(2, id_sep - 2))].emplace(k.substr(id_sep + 1));
@@ -84,6 +93,7 @@ Status Engine::Recover() {
     ++entries;
     return true;
   });
+  if (!s.ok()) return s;
   committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
   spdlog::debug("store: {} partitions positioned, {} index entries, outbox at {}", offsets_.size(),
                entries, outbox_seq_);
@@ -118,15 +128,16 @@ void Engine::SetRules(std::shared_ptr<const rules::RuleSet> rules) {
 }
 
 Status Engine::ProcessBatch(const std::vector<connectors::InputRecord>& records) {
+  if (!store_error_.ok()) return store_error_;
   if (records.empty()) return Status::Ok();
   // One rule set for the whole batch: a reload takes effect at the next one.
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
   batch_ = std::make_unique<BatchState>(records.size());
-  for (const auto& r : records) ProcessRecord(r, *rules);
-  FinishBatch(*rules);
-  Status s = store_->Write(&batch_->write, options_.sync);
-  batch_.reset();
-  if (!s.ok()) return s;
+  for (const auto& r : records) {
+    ProcessRecord(r, *rules);
+    if (!store_error_.ok()) break;
+  }
+  if (Status s = CommitBatch(*rules); !s.ok()) return s;
   ++totals_.batches;
   std::lock_guard<std::mutex> lock(progress_mu_);
   committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
@@ -211,9 +222,27 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
 bool Engine::AlreadyApplied(const std::string& event_id) {
   if (batch_->events.count(event_id)) return true;
   auto stored = store_->Get(Family::kEvents, event_id);
-  // A read error is treated as "not applied": the batch write that follows
-  // will fail too, and the engine stops before any double application.
-  return stored.ok() && stored->has_value();
+  if (!stored.ok()) {
+    StoreFailed(stored.status(), "event " + event_id);
+    return true;  // the batch is abandoned; apply nothing on a guess
+  }
+  return stored->has_value();
+}
+
+Status Engine::CommitBatch(const rules::RuleSet& rules) {
+  if (store_error_.ok()) FinishBatch(rules);
+  // A read that failed leaves the batch built on a wrong answer: none of it
+  // is written, and memory no longer matches the store, so this engine stops.
+  Status s = store_error_.ok() ? store_->Write(&batch_->write, options_.sync) : store_error_;
+  batch_.reset();
+  if (!s.ok()) store_error_ = s;
+  return s;
+}
+
+void Engine::StoreFailed(const Status& s, const std::string& what) {
+  if (!store_error_.ok()) return;
+  store_error_ = Status::Error("reading " + what + ": " + s.message());
+  spdlog::critical("store: {}; nothing of this batch is applied", store_error_.message());
 }
 
 void Engine::DeadLetter(const connectors::InputRecord& record, const std::string& reason,
@@ -250,9 +279,17 @@ std::shared_ptr<const rules::Event> Engine::LoadEvent(const std::string& id) {
   }
   if (auto it = event_cache_.find(id); it != event_cache_.end()) return it->second;
   auto stored = store_->Get(Family::kEvents, id);
-  if (!stored.ok() || !stored->has_value()) return nullptr;
+  if (!stored.ok()) {
+    StoreFailed(stored.status(), "event " + id);
+    return nullptr;
+  }
+  if (!stored->has_value()) return nullptr;
   auto parsed = rules::ParseEvent(**stored, [](std::string_view) { return true; });
-  if (!parsed.ok()) return nullptr;
+  if (!parsed.ok()) {
+    // It was valid when it was stored: the stored bytes are damaged.
+    StoreFailed(Status::Error("corrupt record: " + parsed.status().message()), "event " + id);
+    return nullptr;
+  }
   if (event_cache_order_.size() >= options_.event_cache_size) {
     event_cache_.erase(event_cache_order_.front());
     event_cache_order_.pop_front();

@@ -198,6 +198,13 @@ class Engine {
   void UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules);
 
   CaseStore* store_;
+  // A read that failed (or found a damaged record): the batch being built is
+  // abandoned and every later call returns this.
+  void StoreFailed(const Status& s, const std::string& what);
+  // Finishes and writes the batch being built, unless a read failed.
+  Status CommitBatch(const rules::RuleSet& rules);
+  Status store_error_;
+
   const Clock* clock_;
   EngineOptions options_;
   std::string events_topic_;

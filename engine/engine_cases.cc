@@ -40,10 +40,14 @@ class EventOnlyContext : public rules::EvalContext {
 CaseRecord* Engine::GetCase(const std::string& id) {
   if (auto it = cases_.find(id); it != cases_.end()) return &it->second;
   auto stored = store_->Get(Family::kCases, id);
-  if (!stored.ok() || !stored->has_value()) return nullptr;
+  if (!stored.ok()) {
+    StoreFailed(stored.status(), "case " + id);
+    return nullptr;
+  }
+  if (!stored->has_value()) return nullptr;
   auto parsed = CaseRecord::Parse(**stored);
   if (!parsed.ok()) {
-    spdlog::error("case {}: {}", id, parsed.status().message());
+    StoreFailed(Status::Error("corrupt record: " + parsed.status().message()), "case " + id);
     return nullptr;
   }
   return &cases_.emplace(id, std::move(*parsed)).first->second;

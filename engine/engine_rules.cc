@@ -263,9 +263,16 @@ const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
 std::optional<Task> Engine::FindTask(const std::string& task_id) {
   if (auto it = batch_->tasks.find(task_id); it != batch_->tasks.end()) return it->second;
   auto stored = store_->Get(Family::kTasks, task_id);
-  if (!stored.ok() || !stored->has_value()) return std::nullopt;
+  if (!stored.ok()) {
+    StoreFailed(stored.status(), "task " + task_id);
+    return std::nullopt;
+  }
+  if (!stored->has_value()) return std::nullopt;
   auto task = Task::FromRecord(**stored);
-  if (!task.ok()) return std::nullopt;
+  if (!task.ok()) {
+    StoreFailed(Status::Error("corrupt record: " + task.status().message()), "task " + task_id);
+    return std::nullopt;
+  }
   return std::move(*task);
 }
 

@@ -86,6 +86,7 @@ void Engine::FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules) {
 }
 
 Result<size_t> Engine::FireDueTimers(size_t max) {
+  if (!store_error_.ok()) return store_error_;
   std::vector<TimerEntry> due;
   CollectDue('w', clock_->Now(), max, &due);
   CollectDue('e', event_time_, max, &due);
@@ -93,10 +94,7 @@ Result<size_t> Engine::FireDueTimers(size_t max) {
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
   batch_ = std::make_unique<BatchState>(due.size());
   FireAll(due, *rules);
-  FinishBatch(*rules);
-  Status s = store_->Write(&batch_->write, options_.sync);
-  batch_.reset();
-  if (!s.ok()) return s;
+  if (Status s = CommitBatch(*rules); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(progress_mu_);
   committed_totals_ = totals_;
   return due.size();

@@ -38,6 +38,7 @@ void EventTimeRun::MoveClockTo(TimeMs t) {
   engine_->AdvanceEventTime(clock_.Now());
   while (true) {
     auto fired = engine_->FireDueTimers();
+    if (!fired.ok() && status_.ok()) status_ = fired.status();
     if (!fired.ok() || *fired == 0) break;
   }
   Drain();
@@ -54,17 +55,19 @@ Result<bool> EventTimeRun::Apply(const std::string& payload) {
       MoveClockTo(*t);
     }
   }
+  if (!status_.ok()) return status_;
   uint64_t accepted = engine_->totals().accepted;
   Status s = engine_->ProcessBatch({{engine_->events_topic(), 0, offset_++, id, payload}});
   if (!s.ok()) return s;
   Drain();
+  if (!status_.ok()) return status_;
   return engine_->totals().accepted > accepted;
 }
 
 // Nothing is published: the outbox is read from where the last drain stopped,
 // and left as it is (it is a scratch store).
 void EventTimeRun::Drain() {
-  store_->ScanFrom(Family::kOutbox, drained_to_, "", [&](std::string_view key, std::string_view value) {
+  Status s = store_->ScanFrom(Family::kOutbox, drained_to_, "", [&](std::string_view key, std::string_view value) {
     drained_to_ = EncodeU64(DecodeU64(key) + 1);
     OutboxMessage m;
     if (OutboxMessage::Decode(value, &m)) {
@@ -82,6 +85,7 @@ void EventTimeRun::Drain() {
     }
     return true;
   });
+  if (!s.ok() && status_.ok()) status_ = s;
 }
 
 }  // namespace convene::engine

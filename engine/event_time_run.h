@@ -30,8 +30,10 @@ class EventTimeRun {
                                                     const std::filesystem::path& dir);
   ~EventTimeRun();
 
-  // Moves both clocks to `t` (never back) and fires what falls due.
+  // Moves both clocks to `t` (never back) and fires what falls due. A store
+  // failure on the way is kept: status() and the next Apply return it.
   void MoveClockTo(TimeMs t);
+  const Status& status() const { return status_; }
   // Applies one message; an event's occurred_at first moves the clocks.
   // Returns whether it was accepted (not rejected, not a duplicate).
   Result<bool> Apply(const std::string& payload);
@@ -56,6 +58,7 @@ class EventTimeRun {
   int dead_letters_ = 0;
   int64_t offset_ = 0;
   std::string drained_to_;  // outbox key after the last one drained
+  Status status_;           // the first store failure, if any
 };
 
 }  // namespace convene::engine

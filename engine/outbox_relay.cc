@@ -31,13 +31,12 @@ bool OutboxRelay::Idle() const {
   if (in_flight_count_.load() != 0 || rescan_.load()) return false;
   // Everything up to the cursor is delivered (a failure would have set
   // rescan_); is there anything after it?
-  bool more = false;
-  std::string after = EncodeU64(cursor_.load() + 1);
-  store_->ScanFrom(Family::kOutbox, after, "", [&](std::string_view, std::string_view) {
-    more = true;
-    return false;
-  });
-  return !more;
+  auto more = store_->OutboxHasAny(cursor_.load() + 1);
+  if (!more.ok()) {
+    spdlog::error("relay: {}", more.status().message());
+    return false;  // what cannot be read is not known to be delivered
+  }
+  return !*more;
 }
 
 bool OutboxRelay::WaitIdle(std::chrono::milliseconds timeout) {

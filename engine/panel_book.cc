@@ -85,13 +85,12 @@ std::string LocalDateTime(const rules::Panel& panel, TimeMs t) {
   return s;
 }
 
-std::map<TimeMs, MeetingRecord> ReadMeetings(const CaseStore& store, std::string_view panel) {
+Result<std::map<TimeMs, MeetingRecord>> ReadMeetings(const CaseStore& store,
+                                                     std::string_view panel) {
   std::map<TimeMs, MeetingRecord> meetings;
   auto read = [&](char kind) {
-    std::string prefix(1, kind);
-    prefix.push_back(kSep);
-    prefix.append(panel).push_back(kSep);
-    store.Scan(Family::kIndexes, prefix, [&](std::string_view k, std::string_view v) {
+    std::string prefix = MeetingIndexPrefix(kind, panel);
+    return store.Scan(Family::kIndexes, prefix, [&](std::string_view k, std::string_view v) {
       std::string_view rest = k.substr(prefix.size());
       if (rest.size() < 8) return true;
       TimeMs start = static_cast<TimeMs>(DecodeU64(rest.substr(0, 8)));
@@ -105,8 +104,8 @@ std::map<TimeMs, MeetingRecord> ReadMeetings(const CaseStore& store, std::string
       return true;
     });
   };
-  read('a');
-  read('p');
+  if (Status s = read('a'); !s.ok()) return s;
+  if (Status s = read('p'); !s.ok()) return s;
   return meetings;
 }
 
@@ -215,17 +214,21 @@ std::string FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
       }
     }
     // The members' research for this referral.
-    std::string prefix = std::string("t") + kSep + c.view.id + kSep;
     std::vector<std::string> research;
-    store.Scan(Family::kIndexes, prefix, [&](std::string_view k, std::string_view) {
-      auto rec = store.Get(Family::kTasks, k.substr(prefix.size()));
-      if (!rec.ok() || !rec->has_value()) return true;
+    Status scanned = store.TasksOf(c.view.id, [&](std::string_view task_id) {
+      auto rec = store.Get(Family::kTasks, task_id);
+      if (!rec.ok()) {
+        research.push_back("(" + rec.status().message() + ")");
+        return false;
+      }
+      if (!rec->has_value()) return true;
       auto t = Task::FromRecord(**rec);
       if (t.ok() && t->kind == "research" && t->trigger_event == r.event_id) {
         research.push_back(t->partner + " " + t->status);
       }
       return true;
     });
+    if (!scanned.ok()) research.push_back("(" + scanned.message() + ")");
     std::sort(research.begin(), research.end());
     if (!research.empty()) {
       out << "   Research:";

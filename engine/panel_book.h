@@ -20,7 +20,9 @@ struct MeetingRecord {
 };
 
 // Every meeting of `panel` that has an agenda or was held, by start time.
-std::map<TimeMs, MeetingRecord> ReadMeetings(const CaseStore& store, std::string_view panel);
+// Not OK when the store could not be read.
+Result<std::map<TimeMs, MeetingRecord>> ReadMeetings(const CaseStore& store,
+                                                     std::string_view panel);
 
 // Case counts of a meeting, as `convene panel list` shows them.
 struct MeetingCounts {

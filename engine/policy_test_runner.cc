@@ -70,6 +70,10 @@ class TestRun {
       if (Status s = Step(step); !s.ok()) result.failures.push_back(s.message());
     }
     Check(&result);
+    if (!run_->status().ok()) result.failures.push_back(run_->status().message());
+    if (!scan_error_.ok()) {
+      result.failures.push_back("the run's store could not be read: " + scan_error_.message());
+    }
     run_.reset();
     result.passed = result.failures.empty();
     return result;
@@ -126,11 +130,20 @@ class TestRun {
     return Status::Ok();
   }
 
+  // Every case of the run, until `fn` returns false; a failed scan is a
+  // failure of the test, never a shorter answer.
+  void ScanCases(const std::function<bool(std::string_view)>& fn) {
+    Status s = run_->store()->Scan(Family::kCases, "", [&](std::string_view, std::string_view v) {
+      return fn(v);
+    });
+    if (!s.ok() && scan_error_.ok()) scan_error_ = s;
+  }
+
   // The case the last accepted event joined.
   std::optional<CaseRecord> LastCase() {
     for (auto it = last_events_.rbegin(); it != last_events_.rend(); ++it) {
       std::optional<CaseRecord> found;
-      run_->store()->Scan(Family::kCases, "", [&](std::string_view, std::string_view v) {
+      ScanCases([&](std::string_view v) {
         auto c = CaseRecord::Parse(v);
         if (!c.ok()) return true;
         for (const auto& e : c->timeline) {
@@ -185,7 +198,7 @@ class TestRun {
     }
     if (x.referrals) {
       std::vector<Referral> made;
-      run_->store()->Scan(Family::kCases, "", [&](std::string_view, std::string_view v) {
+      ScanCases([&](std::string_view v) {
         auto c = CaseRecord::Parse(v);
         if (c.ok()) made.insert(made.end(), c->referrals.begin(), c->referrals.end());
         return true;
@@ -252,6 +265,7 @@ class TestRun {
   const rules::PolicyTest& test_;
   std::filesystem::path dir_;
   std::unique_ptr<EventTimeRun> run_;
+  Status scan_error_;
   std::vector<std::string> last_events_;
 };
 

@@ -30,11 +30,13 @@ Result<RunResult> RunOnce(std::shared_ptr<const rules::RuleSet> rules,
   }
   RunResult result;
   result.tasks = (*run)->tasks();
-  (*run)->store()->Scan(Family::kCases, "", [&](std::string_view k, std::string_view v) {
+  Status s = (*run)->store()->Scan(Family::kCases, "", [&](std::string_view k, std::string_view v) {
     auto c = CaseRecord::Parse(v);
     if (c.ok()) result.stages[std::string(k)] = c->view.stage;
     return true;
   });
+  if (!s.ok()) return s;
+  if (!(*run)->status().ok()) return (*run)->status();
   return result;
 }
 

@@ -47,15 +47,22 @@ namespace {
 
 // The tasks of a case (or of a panel meeting, "marac/2026-03-17"), with their
 // status; returns how many there are.
-size_t PrintTasks(const engine::CaseStore& store, const std::string& case_id) {
-  std::string prefix = std::string("t") + '\x1f' + case_id + '\x1f';
+Result<size_t> PrintTasks(const engine::CaseStore& store, const std::string& case_id) {
   size_t open = 0, all = 0;
-  store.Scan(engine::Family::kIndexes, prefix, [&](std::string_view key, std::string_view) {
-    std::string task_id(key.substr(prefix.size()));
+  Status failed;
+  Status scanned = store.TasksOf(case_id, [&](std::string_view id) {
+    std::string task_id(id);
     auto rec = store.Get(engine::Family::kTasks, task_id);
-    if (!rec.ok() || !rec->has_value()) return true;
+    if (!rec.ok()) {
+      failed = rec.status();
+      return false;
+    }
+    if (!rec->has_value()) return true;
     auto t = engine::Task::FromRecord(**rec);
-    if (!t.ok()) return true;
+    if (!t.ok()) {
+      failed = Status::Error("task " + task_id + ": corrupt record: " + t.status().message());
+      return false;
+    }
     ++all;
     if (t->status == "open" || t->status == "acknowledged") ++open;
     std::cout << "  " << t->task_id << "  " << t->status << "  " << t->partner << "  ["
@@ -65,6 +72,8 @@ size_t PrintTasks(const engine::CaseStore& store, const std::string& case_id) {
     return true;
   });
   if (all > 0) std::cout << "  " << open << " open of " << all << "\n";
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
   return all;
 }
 
@@ -77,17 +86,28 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
     return 1;
   }
   auto stored = (*store)->Get(engine::Family::kCases, case_id);
-  if (!stored.ok() || !stored->has_value()) {
+  if (!stored.ok()) {
+    std::cerr << "cannot read case '" << case_id << "': " << stored.status().message() << "\n";
+    return 1;
+  }
+  if (!stored->has_value()) {
     // A panel meeting owns the tasks that are not about one case.
     bool has_tasks = false;
-    (*store)->Scan(engine::Family::kIndexes, std::string("t") + '\x1f' + case_id + '\x1f',
-                   [&](std::string_view, std::string_view) {
-                     has_tasks = true;
-                     return false;  // one is enough
-                   });
+    Status s = (*store)->TasksOf(case_id, [&](std::string_view) {
+      has_tasks = true;
+      return false;  // one is enough
+    });
+    if (!s.ok()) {
+      std::cerr << s.message() << "\n";
+      return 1;
+    }
     if (has_tasks) {
       std::cout << "Panel meeting " << case_id << ": tasks\n";
-      PrintTasks(**store, case_id);
+      auto printed = PrintTasks(**store, case_id);
+      if (!printed.ok()) {
+        std::cerr << printed.status().message() << "\n";
+        return 1;
+      }
       return 0;
     }
     std::cerr << "no case '" << case_id << "' in " << data_dir << "\n";
@@ -122,7 +142,10 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
               << ")\n";
   }
   std::cout << "\nTasks\n";
-  PrintTasks(**store, case_id);
+  if (auto printed = PrintTasks(**store, case_id); !printed.ok()) {
+    std::cerr << printed.status().message() << "\n";
+    return 1;
+  }
   return 0;
 }
 

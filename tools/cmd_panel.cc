@@ -51,7 +51,12 @@ int PanelListCommand(const std::string& config_dir, const std::string& data_dir,
   }
   if (rules->panels.empty()) std::cout << "No panels in " << config_dir << "/panels.yaml\n";
   for (const auto& panel : rules->panels) {
-    auto meetings = engine::ReadMeetings(*store, panel.id);
+    auto read = engine::ReadMeetings(*store, panel.id);
+    if (!read.ok()) {
+      std::cerr << read.status().message() << "\n";
+      return 1;
+    }
+    const auto& meetings = *read;
     std::cout << panel.title << " (" << panel.id << "), chaired by " << panel.chair << "\n";
     // Upcoming meetings, and any earlier one still holding cases with no outcome.
     std::vector<TimeMs> shown;
@@ -101,7 +106,12 @@ int PanelAgendaCommand(const std::string& config_dir, const std::string& data_di
   }
   auto store = OpenData(data_dir);
   if (!store) return 1;
-  auto meetings = engine::ReadMeetings(*store, panel->id);
+  auto read = engine::ReadMeetings(*store, panel->id);
+  if (!read.ok()) {
+    std::cerr << read.status().message() << "\n";
+    return 1;
+  }
+  const auto& meetings = *read;
   engine::MeetingRecord chosen;
   if (!meeting_date.empty()) {
     auto day = ParseDate(meeting_date);

@@ -70,11 +70,11 @@ std::set<std::string> TaskIdsOf(const std::vector<std::string>& lines, size_t ba
     if (reopen_every > 0 && ++batches % reopen_every == 0) open();
   }
   std::set<std::string> ids;
-  (*store)->Scan(Family::kOutbox, "", [&](std::string_view, std::string_view v) {
+  EXPECT_TRUE((*store)->Scan(Family::kOutbox, "", [&](std::string_view, std::string_view v) {
     OutboxMessage m;
     if (OutboxMessage::Decode(v, &m) && m.topic.rfind("convene.tasks.", 0) == 0) ids.insert(m.key);
     return true;
-  });
+  }).ok());
   engine.reset();
   return ids;
 }

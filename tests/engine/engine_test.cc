@@ -4,6 +4,7 @@
 
 #include "rules/config_loader.h"
 #include "rules/json.h"
+#include "tests/support/fault_injection_env.h"
 #include "tests/support/temp_dir.h"
 
 namespace convene::engine {
@@ -111,7 +112,9 @@ class EngineTest : public ::testing::Test {
   void OpenEngine() {
     engine_.reset();
     store_.reset();
-    auto store = CaseStore::Open(data_.path());
+    CaseStore::OpenOptions options;
+    options.env = env_;
+    auto store = CaseStore::Open(data_.path(), options);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
     auto engine = Engine::Open(store_.get(), rules_, &clock_, EngineOptions());
@@ -141,12 +144,12 @@ class EngineTest : public ::testing::Test {
 
   std::vector<OutboxMessage> Outbox(const std::string& topic) {
     std::vector<OutboxMessage> out;
-    store_->Scan(Family::kOutbox, "", [&](std::string_view, std::string_view v) {
+    EXPECT_TRUE(store_->Scan(Family::kOutbox, "", [&](std::string_view, std::string_view v) {
       OutboxMessage m;
       EXPECT_TRUE(OutboxMessage::Decode(v, &m));
       if (m.topic == topic) out.push_back(m);
       return true;
-    });
+    }).ok());
     return out;
   }
 
@@ -160,6 +163,9 @@ class EngineTest : public ::testing::Test {
   testing::TempDir config_;
   testing::TempDir data_;
   ManualClock clock_{*ParseRfc3339("2026-11-26T09:00:00Z")};
+  rocksdb::Env* env_ = nullptr;  // the real file system
+  // Outlives the store opened on it.
+  std::unique_ptr<testing::FaultInjectionEnv> faults_;
   std::shared_ptr<const rules::RuleSet> rules_;
   std::unique_ptr<CaseStore> store_;
   std::unique_ptr<Engine> engine_;
@@ -268,6 +274,37 @@ TEST_F(EngineTest, AnEventBefore1900IsRejected) {
   d.Parse(dead[0].payload.c_str());
   EXPECT_NE(std::string(json::GetString(d, "reason")).find("before 1900"), std::string::npos);
   EXPECT_FALSE(Case("asb-000001"));
+}
+
+// A read that fails is never taken for "not there": were it, the event below
+// would open a second case for an address that already has one.
+TEST_F(EngineTest, AFailedReadStopsTheBatchAndAppliesNothingOfIt) {
+  faults_ = std::make_unique<testing::FaultInjectionEnv>();
+  testing::FaultInjectionEnv& faults = *faults_;
+  env_ = faults.env();
+  OpenEngine();
+  Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A", "person:P1")});
+  ASSERT_TRUE(store_->db()->Flush(rocksdb::FlushOptions()).ok());
+  OpenEngine();  // nothing cached: the case must be read from its table file
+  faults.FailReads(true);
+  std::vector<connectors::InputRecord> batch = {
+      {"convene.events", 0, next_offset_++, "", Asb("e2", "2026-01-06T10:00:00Z", "100", "B")},
+      {"convene.events", 0, next_offset_++, "", Asb("e3", "2026-01-06T11:00:00Z", "300", "C")}};
+  Status s = engine_->ProcessBatch(batch);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("injected read failure"), std::string::npos) << s.message();
+  EXPECT_GT(faults.failed_reads(), 0);
+  // The engine is stopped: it answers nothing more on a store it cannot trust.
+  EXPECT_FALSE(engine_->ProcessBatch(batch).ok());
+  faults.FailReads(false);
+  OpenEngine();
+  EXPECT_EQ(engine_->StoredOffset("convene.events", 0), 1);
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 1u);
+  EXPECT_FALSE(Case("asb-000002"));
+  // Read again from the stored offset, the same events apply as they should.
+  ASSERT_TRUE(engine_->ProcessBatch(batch).ok());
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 2u);
+  EXPECT_EQ(Case("asb-000002")->timeline.size(), 1u);
 }
 
 TEST_F(EngineTest, RecordsTheBrokerNoLongerHadAreCountedAsLost) {

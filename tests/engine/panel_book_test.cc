@@ -32,7 +32,7 @@ class PanelBookTest : public ::testing::Test {
     ASSERT_TRUE(ok.ok() && *ok) << id;
   }
   std::string Agenda(const char* date) {
-    auto meetings = ReadMeetings(*run_->store(), "marac");
+    auto meetings = *ReadMeetings(*run_->store(), "marac");
     auto it = meetings.find(marac_->MeetingAt(*ParseDate(date) / kMsPerDay));
     if (it == meetings.end()) return "(no meeting " + std::string(date) + ")";
     return FormatAgenda(*run_->store(), *rules_, *marac_, it->second);
@@ -76,7 +76,7 @@ TEST_F(PanelBookTest, ARolledCaseShowsWhereItCameFromAndWhereItWent) {
   EXPECT_NE(next.find("Rolled from 2026-03-17 unheard (1 time)"), std::string::npos) << next;
   EXPECT_NE(next.find("Outcome: not yet recorded"), std::string::npos);
   MeetingCounts n = CountMeeting(*run_->store(), *marac_,
-                                 ReadMeetings(*run_->store(), "marac").rbegin()->second);
+                                 ReadMeetings(*run_->store(), "marac")->rbegin()->second);
   EXPECT_EQ(n.cases, 1);
   EXPECT_EQ(n.rolled_in, 1);
   EXPECT_EQ(n.heard, 0);

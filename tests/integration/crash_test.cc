@@ -95,7 +95,7 @@ std::map<std::string, std::vector<std::string>> Timelines(const std::string& dat
   auto store = engine::CaseStore::Open(data_dir, true);
   EXPECT_TRUE(store.ok());
   if (!store.ok()) return out;
-  (*store)->Scan(engine::Family::kCases, "", [&](std::string_view k, std::string_view v) {
+  EXPECT_TRUE((*store)->Scan(engine::Family::kCases, "", [&](std::string_view k, std::string_view v) {
     auto c = engine::CaseRecord::Parse(v);
     EXPECT_TRUE(c.ok());
     std::set<std::string> seen;
@@ -105,7 +105,7 @@ std::map<std::string, std::vector<std::string>> Timelines(const std::string& dat
       ids.push_back(e.event_id);
     }
     return true;
-  });
+  }).ok());
   return out;
 }
 

@@ -48,14 +48,10 @@ Progress ReadProgress(const std::string& data_dir) {
   Progress p;
   auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
   if (!store.ok()) return p;
-  std::string key = std::string("convene.events") + '\x1f' + "0";
-  auto v = (*store)->Get(engine::Family::kOffsets, key);
-  if (v.ok() && v->has_value()) p.next_offset = static_cast<int64_t>(engine::DecodeU64(**v));
-  p.outbox_empty = true;
-  (*store)->Scan(engine::Family::kOutbox, "", [&](std::string_view, std::string_view) {
-    p.outbox_empty = false;
-    return false;
-  });
+  auto offset = (*store)->Offset("convene.events", 0);
+  if (offset.ok() && offset->has_value()) p.next_offset = **offset;
+  auto any = (*store)->OutboxHasAny();
+  p.outbox_empty = any.ok() && !*any;
   return p;
 }
 
