@@ -70,8 +70,11 @@ class Print : public EventOutput {
 
 }  // namespace
 
-Result<std::unique_ptr<EventOutput>> KafkaOutput(const std::string& bootstrap) {
-  auto p = ConfirmedProducer::Open(bootstrap);
+Result<std::unique_ptr<EventOutput>> KafkaOutput(const std::string& bootstrap,
+                                                 const std::string& events_topic) {
+  ConfirmedProducer::Options options;
+  options.events_topic = events_topic;
+  auto p = ConfirmedProducer::Open(bootstrap, options);
   if (!p.ok()) return p.status();
   return std::unique_ptr<EventOutput>(new Kafka(std::move(*p)));
 }

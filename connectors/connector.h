@@ -30,8 +30,11 @@ class EventOutput {
   virtual Status Flush() = 0;
 };
 
-// To Kafka, confirmed.
-Result<std::unique_ptr<EventOutput>> KafkaOutput(const std::string& bootstrap);
+// To Kafka, confirmed; on the embedded broker, Flush also waits for the engine
+// to apply what was sent to `events_topic`, so a checkpoint is written only
+// for events the engine has (SPEC 6).
+Result<std::unique_ptr<EventOutput>> KafkaOutput(const std::string& bootstrap,
+                                                 const std::string& events_topic);
 // --dry-run: events to `events` one JSON per line, dead letters to `rejects`.
 std::unique_ptr<EventOutput> PrintOutput(std::ostream& events, std::ostream& rejects,
                                          const std::string& events_topic);

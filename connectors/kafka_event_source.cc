@@ -78,6 +78,13 @@ Result<std::unique_ptr<KafkaEventSource>> KafkaEventSource::Open(const std::stri
   }
   source->consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
   if (!source->consumer_) return Status::Error("kafka consumer: " + err);
+  // Which broker this is decides whether the stored offsets mean anything here.
+  source->cluster_id_ = source->consumer_->clusterid(10000);
+  if (source->cluster_id_.empty()) {
+    return Status::Error("kafka: no answer from " + bootstrap +
+                         " within 10 s (its cluster id is needed to know whether the stored "
+                         "offsets are this broker's)");
+  }
   RdKafka::ErrorCode e = source->consumer_->subscribe({topic});
   if (e != RdKafka::ERR_NO_ERROR) {
     return Status::Error("kafka subscribe to " + topic + ": " + RdKafka::err2str(e));

@@ -29,6 +29,8 @@ class KafkaEventSource : public EventSource {
               std::chrono::milliseconds timeout) override;
   void Acknowledge(const OffsetMap& next_offsets) override;
   bool Ready() const override { return assigned_.load(); }
+  // The broker's cluster id, learnt when the source opened.
+  const std::string& cluster_id() const { return cluster_id_; }
 
  private:
   class Rebalance;
@@ -37,6 +39,7 @@ class KafkaEventSource : public EventSource {
   std::unique_ptr<Rebalance> rebalance_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::atomic<bool> assigned_{false};
+  std::string cluster_id_;
 };
 
 }  // namespace convene::connectors

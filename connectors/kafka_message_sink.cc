@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "connectors/kafka_config.h"
 #include "rules/json.h"
@@ -13,10 +15,12 @@ namespace convene::connectors {
 // poll()/flush(); must not throw.
 class KafkaMessageSink::Reports : public RdKafka::DeliveryReportCb {
  public:
-  explicit Reports(DeliveryCallback cb) : cb_(std::move(cb)) {}
+  Reports(DeliveryCallback cb, OffsetCallback on_offset)
+      : cb_(std::move(cb)), on_offset_(std::move(on_offset)) {}
   void dr_cb(RdKafka::Message& m) override {
     uint64_t token = reinterpret_cast<uintptr_t>(m.msg_opaque());
     try {
+      if (on_offset_ && m.err() == RdKafka::ERR_NO_ERROR) on_offset_(token, m.partition(), m.offset());
       cb_(token, m.err() == RdKafka::ERR_NO_ERROR ? Status::Ok()
                                                   : Status::Error(m.errstr()));
     } catch (const std::exception& e) {
@@ -26,10 +30,12 @@ class KafkaMessageSink::Reports : public RdKafka::DeliveryReportCb {
 
  private:
   DeliveryCallback cb_;
+  OffsetCallback on_offset_;
 };
 
 Result<std::unique_ptr<KafkaMessageSink>> KafkaMessageSink::Open(const std::string& bootstrap,
-                                                                DeliveryCallback on_delivery) {
+                                                                DeliveryCallback on_delivery,
+                                                                OffsetCallback on_offset) {
   auto conf = MakeKafkaConf(bootstrap, {{"enable.idempotence", "true"},
                                         {"acks", "all"},
                                         {"linger.ms", "5"},
@@ -39,7 +45,7 @@ Result<std::unique_ptr<KafkaMessageSink>> KafkaMessageSink::Open(const std::stri
                                         {"topic.metadata.refresh.interval.ms", "2000"}});
   if (!conf.ok()) return conf.status();
   std::unique_ptr<KafkaMessageSink> sink(new KafkaMessageSink());
-  sink->reports_ = std::make_unique<Reports>(std::move(on_delivery));
+  sink->reports_ = std::make_unique<Reports>(std::move(on_delivery), std::move(on_offset));
   std::string err;
   if ((*conf)->set("dr_cb", sink->reports_.get(), err) != RdKafka::Conf::CONF_OK) {
     return Status::Error("kafka: " + err);
@@ -75,31 +81,117 @@ Status KafkaMessageSink::Flush(std::chrono::milliseconds timeout) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<ConfirmedProducer>> ConfirmedProducer::Open(const std::string& bootstrap) {
+namespace {
+// What a record costs in the broker's log beyond its key and value (record
+// and batch headers), so that many small events are not undercounted.
+constexpr size_t kRecordOverhead = 80;
+}  // namespace
+
+Result<std::unique_ptr<ConfirmedProducer>> ConfirmedProducer::Open(const std::string& bootstrap,
+                                                                   const Options& options) {
   std::unique_ptr<ConfirmedProducer> p(new ConfirmedProducer());
+  p->options_ = options;
   ConfirmedProducer* self = p.get();
-  auto sink = KafkaMessageSink::Open(bootstrap, [self](uint64_t, const Status& s) {
-    if (s.ok()) {
-      ++self->delivered_;
-    } else if (self->first_error_.empty()) {
-      self->first_error_ = s.message();
-    }
-  });
+  auto find = [self](uint64_t token) {
+    return std::lower_bound(self->unapplied_.begin(), self->unapplied_.end(), token,
+                            [](const Unapplied& u, uint64_t t) { return u.token < t; });
+  };
+  auto sink = KafkaMessageSink::Open(
+      bootstrap,
+      [self, find](uint64_t token, const Status& s) {
+        if (s.ok()) {
+          ++self->delivered_;
+          return;
+        }
+        if (self->first_error_.empty()) self->first_error_ = s.message();
+        // Not on the broker, so not the engine's to apply.
+        if (auto it = find(token); it != self->unapplied_.end() && it->token == token) {
+          self->unapplied_bytes_ -= it->bytes;
+          self->unapplied_.erase(it);
+        }
+      },
+      [self, find](uint64_t token, int32_t partition, int64_t offset) {
+        if (auto it = find(token); it != self->unapplied_.end() && it->token == token) {
+          it->partition = partition;
+          it->offset = offset;
+        }
+      });
   if (!sink.ok()) return sink.status();
   p->sink_ = std::move(*sink);
+  if (!options.events_topic.empty()) {
+    auto lag = EngineLag::Open(bootstrap, options.events_topic);
+    if (!lag.ok()) return lag.status();
+    if ((*lag)->embedded()) p->lag_ = std::move(*lag);
+  }
   return p;
 }
 
 Status ConfirmedProducer::Send(const std::string& topic, std::string_view key,
                                std::string_view payload) {
+  const bool watched = lag_ && topic == options_.events_topic;
+  const size_t bytes = key.size() + payload.size() + kRecordOverhead;
+  if (watched && unapplied_bytes_ > 0 && unapplied_bytes_ + bytes > kEmbeddedBudget) {
+    if (Status s = WaitForEngine(bytes < kEmbeddedBudget ? kEmbeddedBudget - bytes : 0); !s.ok()) {
+      return s;
+    }
+  }
   while (true) {
     Status s = sink_->Produce(topic, key, payload, sent_);
     if (s.ok()) break;
     if (!IsQueueFull(s)) return s;  // this message cannot be sent
     sink_->Poll(std::chrono::milliseconds(50));  // let the queue drain
   }
+  if (watched) {
+    unapplied_.push_back({sent_, bytes});
+    unapplied_bytes_ += bytes;
+  }
   ++sent_;
   sink_->Poll(std::chrono::milliseconds(0));
+  return Status::Ok();
+}
+
+Status ConfirmedProducer::WaitForEngine(size_t budget) {
+  using Clock = std::chrono::steady_clock;
+  auto last_progress = Clock::now();
+  auto last_report = Clock::now();
+  while (unapplied_bytes_ > budget) {
+    sink_->Poll(std::chrono::milliseconds(50));
+    std::vector<int32_t> partitions;
+    for (const auto& u : unapplied_) {
+      if (u.partition >= 0 &&
+          std::find(partitions.begin(), partitions.end(), u.partition) == partitions.end()) {
+        partitions.push_back(u.partition);
+      }
+    }
+    bool progressed = false;
+    if (!partitions.empty()) {
+      auto applied = lag_->Applied(partitions);
+      if (!applied.ok()) return applied.status();
+      while (!unapplied_.empty() && unapplied_.front().partition >= 0 &&
+             unapplied_.front().offset < (*applied)[unapplied_.front().partition]) {
+        unapplied_bytes_ -= unapplied_.front().bytes;
+        unapplied_.pop_front();
+        progressed = true;
+      }
+    }
+    auto now = Clock::now();
+    if (progressed) {
+      last_progress = now;
+    } else if (now - last_progress > options_.stall_timeout) {
+      return Status::Error(
+          std::to_string(unapplied_.size()) + " events sent to the embedded broker are not " +
+          "applied, and the engine has applied none for " +
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options_.stall_timeout)
+                             .count()) +
+          " s: is convene run reading " + options_.events_topic + " on this broker?");
+    }
+    if (now - last_report > std::chrono::seconds(5)) {
+      spdlog::info("waiting for the engine: {} events sent and not yet applied",
+                   unapplied_.size());
+      last_report = now;
+    }
+    if (!progressed) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   return Status::Ok();
 }
 
@@ -110,12 +202,16 @@ Status ConfirmedProducer::Flush() {
                          " messages delivered" +
                          (first_error_.empty() ? std::string() : ": " + first_error_));
   }
+  // On the embedded broker an event counts as sent once the engine has it.
+  if (lag_) return WaitForEngine(0);
   return Status::Ok();
 }
 
 Status ProduceAll(const std::string& bootstrap, const std::string& topic,
                   const std::vector<std::string>& lines) {
-  auto producer = ConfirmedProducer::Open(bootstrap);
+  ConfirmedProducer::Options options;
+  options.events_topic = topic;
+  auto producer = ConfirmedProducer::Open(bootstrap, options);
   if (!producer.ok()) return producer.status();
   std::string refused;
   for (size_t i = 0; i < lines.size(); ++i) {

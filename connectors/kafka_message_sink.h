@@ -4,17 +4,24 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "connectors/engine_lag.h"
 #include "connectors/message_sink.h"
 
 namespace convene::connectors {
 
 class KafkaMessageSink : public MessageSink {
  public:
+  // Where a delivered message landed, for producers that track it.
+  using OffsetCallback = std::function<void(uint64_t token, int32_t partition, int64_t offset)>;
   static Result<std::unique_ptr<KafkaMessageSink>> Open(const std::string& bootstrap,
-                                                        DeliveryCallback on_delivery);
+                                                        DeliveryCallback on_delivery,
+                                                        OffsetCallback on_offset = nullptr);
   ~KafkaMessageSink() override;
 
   Status Produce(const std::string& topic, std::string_view key, std::string_view payload,
@@ -32,25 +39,63 @@ class KafkaMessageSink : public MessageSink {
 
 // Sends messages and confirms them: Flush() succeeds only when the broker has
 // every message sent so far. For producers that send, then must know (the
-// connectors, `convene send`). Thread-compatible.
+// connectors, `convene send`).
+//
+// In front of the embedded broker (SPEC 6) it also waits for the engine on
+// `events_topic`: Send holds back while what it sent there and the engine
+// has not applied would put the broker's small log at risk (kEmbeddedBudget),
+// and Flush returns only once the engine has applied all of it. Against a
+// real cluster, whose retention is days, neither waits. Thread-compatible.
 class ConfirmedProducer {
  public:
-  static Result<std::unique_ptr<ConfirmedProducer>> Open(const std::string& bootstrap);
-  // Queues one message (waiting while the local queue is full).
+  // Unapplied bytes this producer may have on the embedded broker's events
+  // topic: well under the ~5 MiB a partition keeps, leaving room for others.
+  static constexpr size_t kEmbeddedBudget = 2 << 20;
+  struct Options {
+    std::string events_topic = "convene.events";
+    // Flush fails when the engine applies nothing for this long.
+    std::chrono::milliseconds stall_timeout = std::chrono::minutes(2);
+  };
+  static Result<std::unique_ptr<ConfirmedProducer>> Open(const std::string& bootstrap,
+                                                         const Options& options);
+  static Result<std::unique_ptr<ConfirmedProducer>> Open(const std::string& bootstrap) {
+    return Open(bootstrap, Options());
+  }
+  // Queues one message (waiting while the local queue is full, or, on the
+  // embedded broker, while the engine is too far behind).
   Status Send(const std::string& topic, std::string_view key, std::string_view payload);
-  // Waits for every message sent so far; an error if any was not delivered.
+  // Waits for every message sent so far; an error if any was not delivered
+  // (or, on the embedded broker, not applied by the engine in time).
   Status Flush();
+  // True when the broker is the embedded one.
+  bool embedded() const { return lag_ != nullptr; }
 
  private:
+  // A message on the events topic the engine has not been seen to apply.
+  struct Unapplied {
+    uint64_t token;
+    size_t bytes;
+    int32_t partition = -1;  // until delivered
+    int64_t offset = -1;
+  };
   ConfirmedProducer() = default;
+  // Waits until no more than `budget` unapplied bytes remain.
+  Status WaitForEngine(size_t budget);
+
+  Options options_;
   std::unique_ptr<KafkaMessageSink> sink_;
+  std::unique_ptr<EngineLag> lag_;  // null: not the embedded broker
+  std::deque<Unapplied> unapplied_;
+  size_t unapplied_bytes_ = 0;
   uint64_t sent_ = 0;
   uint64_t delivered_ = 0;
   std::string first_error_;
 };
 
 // Produces `lines` to `topic` (key: the event id when a line is a JSON event
-// with one), waiting for every delivery. For `convene send` and tests.
+// with one), waiting for every delivery — and, on the embedded broker when
+// `topic` is the events topic, for the engine to apply them. For `convene
+// send` and tests.
 Status ProduceAll(const std::string& bootstrap, const std::string& topic,
                   const std::vector<std::string>& lines);
 

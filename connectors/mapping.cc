@@ -1,6 +1,11 @@
 #include "connectors/mapping.h"
 
+// date::parse sets its seconds only on success; inlined, g++ 12 cannot see
+// that and warns from inside date.h.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <date/tz.h>
+#pragma GCC diagnostic pop
 
 #include <algorithm>
 #include <charconv>

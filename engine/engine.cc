@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::string_view kOutboxSeqKey = "outbox_seq";
 constexpr std::string_view kEventTimeKey = "event_time";
+constexpr std::string_view kBrokerKey = "broker_cluster";
 constexpr std::string_view kCaseSeqPrefix = "case_seq/";
 
 // "24h", "90m", "30s": how --max-future was written, for the rejection reason.
@@ -98,6 +99,52 @@ Status Engine::Recover() {
   spdlog::debug("store: {} partitions positioned, {} index entries, outbox at {}", offsets_.size(),
                entries, outbox_seq_);
   return Status::Ok();
+}
+
+Result<size_t> Engine::AdoptBroker(const std::string& cluster_id, bool fresh) {
+  if (!store_error_.ok()) return store_error_;
+  auto stored = store_->Get(Family::kMeta, kBrokerKey);
+  if (!stored.ok()) return stored.status();
+  const std::string previous = stored->value_or("");
+  if (previous == cluster_id && !fresh) return size_t{0};
+  std::shared_ptr<const rules::RuleSet> rules = this->rules();
+  batch_ = std::make_unique<BatchState>(0);
+  size_t republished = 0;
+  bool known_before = stored->has_value() || !offsets_.empty();
+  if (known_before) {
+    for (const auto& [tp, offset] : offsets_) {
+      batch_->write.Delete(store_->handle(Family::kOffsets), OffsetKey(tp.first, tp.second));
+    }
+    if (!offsets_.empty()) {
+      spdlog::warn("intake: the broker (cluster {}) is not the one the stored offsets came from "
+                   "({}): reading {} from its beginning; events already applied are skipped",
+                   cluster_id, previous.empty() ? "unrecorded" : previous, events_topic_);
+    }
+    offsets_.clear();
+    Status s = store_->Scan(Family::kTasks, "", [&](std::string_view, std::string_view v) {
+      auto t = Task::FromRecord(v);
+      if (!t.ok()) {
+        StoreFailed(Status::Error("corrupt record: " + t.status().message()), "a task");
+        return false;
+      }
+      if (t->status != "open" && t->status != "acknowledged") return true;
+      const rules::Partner* partner = rules->FindPartner(t->partner);
+      if (!partner) return true;  // a partner no longer configured has no queue
+      Outbox(partner->topic, t->task_id, t->ToMessage());
+      ++republished;
+      return true;
+    });
+    if (!s.ok()) StoreFailed(s, "the tasks");
+    if (republished > 0) {
+      spdlog::warn("relay: {} open tasks published again: their queues were on the old broker",
+                   republished);
+    }
+  }
+  batch_->write.Put(store_->handle(Family::kMeta), kBrokerKey, cluster_id);
+  if (Status s = CommitBatch(*rules); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(progress_mu_);
+  committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
+  return republished;
 }
 
 std::optional<int64_t> Engine::StoredOffset(const std::string& topic, int32_t partition) const {

@@ -83,6 +83,15 @@ class Engine {
   // is otherwise the latest occurred_at applied; idle clocks run on it.
   void AdvanceEventTime(TimeMs t);
 
+  // Before the first batch: the broker the engine reads from is `cluster_id`
+  // (`fresh`: known to be new, as an embedded broker is at every start). If
+  // the stored offsets came from another broker they mean nothing here: they
+  // are dropped, so the topic is read from its beginning (event-id de-dup
+  // makes that safe), and every task still open is published again, since
+  // the queues it was on went with the old broker (SPEC 6). Returns how many
+  // tasks were published again.
+  Result<size_t> AdoptBroker(const std::string& cluster_id, bool fresh);
+
   // The next offset to read for a partition, as stored; nullopt if never read.
   std::optional<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
   // What is durably applied: only batches already written count. Any thread.

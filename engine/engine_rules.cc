@@ -236,7 +236,6 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
 }
 
 const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
-  batch_->write.Put(store_->handle(Family::kTasks), t.task_id, t.ToRecord());
   batch_->write.Put(store_->handle(Family::kIndexes), CaseTaskKey(t.case_id, t.task_id), "");
   std::string message = t.ToMessage();
   if (message.size() > kMaxTaskMessage) {
@@ -254,6 +253,9 @@ const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
       message = t.ToMessage();
     }
   }
+  // The record keeps the context as published, to publish it again if the
+  // broker loses the message.
+  batch_->write.Put(store_->handle(Family::kTasks), t.task_id, t.ToRecord());
   Outbox(partner.topic, t.task_id, std::move(message));
   ++totals_.tasks;
   std::string id = t.task_id;

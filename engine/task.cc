@@ -46,6 +46,8 @@ std::string Task::ToRecord() const {
   json::Writer w(buf);
   w.StartObject();
   WriteFields(w, *this);
+  json::Key(w, "context");
+  w.RawValue(context_json.data(), context_json.size(), rapidjson::kObjectType);
   json::Field(w, "status", status);
   json::Key(w, "withheld");
   w.StartArray();
@@ -73,6 +75,7 @@ Result<Task> Task::FromRecord(std::string_view text) {
   t.created_at = ParseRfc3339(json::GetString(d, "created_at")).value_or(0);
   t.trigger_event = json::GetString(d, "trigger_event");
   t.status = json::GetString(d, "status", "open");
+  if (d.HasMember("context") && d["context"].IsObject()) t.context_json = json::Serialize(d["context"]);
   if (d.HasMember("withheld") && d["withheld"].IsArray()) {
     for (const auto& p : d["withheld"].GetArray()) t.withheld.emplace_back(p.GetString());
   }

@@ -25,17 +25,17 @@ struct Task {
   std::optional<TimeMs> due_at;
   TimeMs created_at = 0;
   std::string trigger_event;
-  std::string context_json = "{}";  // not in the stored record
+  std::string context_json = "{}";
   // Kept by the engine, not published:
   std::vector<std::string> withheld;
   std::string status = "open";  // open | acknowledged | completed | declined
 
   // The SPEC 5 message a partner receives.
   std::string ToMessage() const;
-  // The stored record: the message fields without the context, plus status and
-  // the withheld paths. The context is not kept twice: it is in the published
-  // message, and can be rebuilt from the stored event, the partner's share and
-  // the rules version.
+  // The stored record: the message fields with the context as published, plus
+  // status and the withheld paths. The context is kept because a broker may
+  // lose the message (the embedded one is new at every start): an open task is
+  // then published again exactly as it was.
   std::string ToRecord() const;
   static Result<Task> FromRecord(std::string_view json);
 };

@@ -116,6 +116,7 @@ int RunCommand(const RunOptions& options) {
   }
   EngineHost::Options ho;
   ho.data_dir = options.data_dir;
+  ho.fresh_broker = broker != nullptr;
   ho.bootstrap = bootstrap;
   ho.topic_prefix = options.topic_prefix;
   ho.sync = options.sync;
@@ -145,9 +146,15 @@ int RunCommand(const RunOptions& options) {
   const engine::EngineTotals t = (*host)->engine()->totals();
   spdlog::info("stopped: {} events accepted, {} rejected, {} duplicates, {} tasks", t.accepted,
                t.rejected, t.duplicates, t.tasks);
-  if (t.lost > 0) spdlog::error("{} records were lost to the broker's retention", t.lost);
   if (!s.ok()) {
     std::cerr << s.message() << "\n";
+    return 1;
+  }
+  if (t.lost > 0) {
+    // Logged as it happened too; the exit status tells whoever runs convene.
+    std::cerr << t.lost << " records were gone from the broker before convene read them "
+              << "(a gap in the offsets of " << (*host)->engine()->events_topic()
+              << "): check the topic's retention\n";
     return 1;
   }
   return 0;
@@ -201,7 +208,7 @@ Result<int64_t> ConnectSampleExports(const std::string& connectors_dir, const st
     if (e.path().extension() == ".yaml") mappings.push_back(e.path());
   }
   std::sort(mappings.begin(), mappings.end());
-  auto out = connectors::KafkaOutput(bootstrap);
+  auto out = connectors::KafkaOutput(bootstrap, prefix + "events");
   if (!out.ok()) return out.status();
   connectors::CheckpointStore checkpoints(fs::path(data) / "connect-state");
   int64_t sent = 0;
@@ -285,6 +292,7 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
   ho.data_dir = data;
   ho.bootstrap = (*broker)->bootstrap();
   ho.topic_prefix = prefix;
+  ho.fresh_broker = true;
   // The shipped samples are a calendar year (2026) that runs to its last
   // fortnight; until that year is past, the demo accepts them.
   ho.max_future_ms = 31 * kMsPerDay;

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "connectors/kafka_config.h"
 #include "connectors/kafka_message_sink.h"
 #include "engine/engine_loop.h"
 #include "rules/config_loader.h"
@@ -29,10 +30,13 @@ Result<std::unique_ptr<EngineHost>> EngineHost::Start(const Options& options,
   host->relay_->Start(std::move(*sink));
   engine::Engine* e = host->engine_.get();
   auto source = connectors::KafkaEventSource::Open(
-      options.bootstrap, e->events_topic(), "convene-engine",
+      options.bootstrap, e->events_topic(), connectors::kEngineGroup,
       [e](const std::string& topic, int32_t partition) { return e->StoredOffset(topic, partition); });
   if (!source.ok()) return source.status();
   host->source_ = std::move(*source);
+  auto republished = e->AdoptBroker(host->source_->cluster_id(), options.fresh_broker);
+  if (!republished.ok()) return republished.status();
+  if (*republished > 0) host->relay_->Wake();
   if (!options.watch_config.empty()) {
     rules::LoadOptions lo;
     lo.topic_prefix = options.topic_prefix;

@@ -31,6 +31,9 @@ class EngineHost {
     size_t batch_size = 5000;
     // Events further ahead of the wall clock than this are rejected.
     TimeMs max_future_ms = 24 * kMsPerHour;
+    // The broker was started by this process (embedded): new, whatever the
+    // store says.
+    bool fresh_broker = false;
     // Watch this config folder and apply valid changes live (empty: don't).
     std::string watch_config;
   };

@@ -40,6 +40,8 @@ TEST(ConnectTest, AMessyExportSendsEachGoodRowOnceAndExplainsEachBadOne) {
   TempDir dir;
   BrokerProcess broker(dir, "broker");
   ASSERT_TRUE(broker.ok());
+  // On the embedded broker, connect counts an event sent once the engine has it.
+  Process engine(EngineCommand(broker.bootstrap(), dir.Sub("data")), dir.Sub("engine"));
   // The shipped export (BOM, CRLF, quoted commas and line breaks) with bad rows
   // put in after its first ten records and at the end.
   std::vector<std::string> lines;
@@ -132,6 +134,8 @@ TEST(ConnectTest, AWatchedFolderIsReadAsFilesArriveAndGrow) {
   TempDir dir;
   BrokerProcess broker(dir, "broker");
   ASSERT_TRUE(broker.ok());
+  // On the embedded broker, connect counts an event sent once the engine has it.
+  Process engine(EngineCommand(broker.bootstrap(), dir.Sub("data")), dir.Sub("engine"));
   const std::string header =
       "Form ID,Date Completed,Completed By,Victim Ref,Perpetrator Ref,Child Ref,Postcode,UPRN,"
       "Total Yes,Professional Judgement High Risk,Police Callouts (12 months)\n";
@@ -163,6 +167,8 @@ TEST(ConnectTest, JsonLinesAndJsonArraysAreReadOnFromTheirCheckpoints) {
   TempDir dir;
   BrokerProcess broker(dir, "broker");
   ASSERT_TRUE(broker.ok());
+  // On the embedded broker, connect counts an event sent once the engine has it.
+  Process engine(EngineCommand(broker.bootstrap(), dir.Sub("data")), dir.Sub("engine"));
   const std::string mapping = kConnectors + "/mappings/housing-asb-cases.yaml";
   auto report = [](const std::string& id) {
     return R"({"report_id": ")" + id + R"(", "reported_at": "2026-10-01 09:30", "category": "Noise",)"
@@ -249,6 +255,8 @@ TEST(ConnectTest, TheHttpSourceTakesEventsWithItsTokenAndRefusesWithout) {
   TempDir dir;
   BrokerProcess broker(dir, "broker");
   ASSERT_TRUE(broker.ok());
+  // On the embedded broker, connect counts an event sent once the engine has it.
+  Process engine(EngineCommand(broker.bootstrap(), dir.Sub("data")), dir.Sub("engine"));
   dir.Write("http.yaml", R"(source: housing
 type: http
 http: {path: /events/housing, token_env: CONVENE_TEST_HOUSING_TOKEN}

@@ -1,5 +1,7 @@
 #include "tests/support/convene_processes.h"
 
+#include <csignal>
+#include <filesystem>
 #include <fstream>
 
 #include "engine/case_store.h"
@@ -16,6 +18,26 @@ BrokerProcess::BrokerProcess(const TempDir& dir, const std::string& name) {
   std::string text = ReadFile(address_file);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   bootstrap_ = text;
+}
+
+EmbeddedEngineProcess::EmbeddedEngineProcess(const TempDir& dir, const std::string& name,
+                                             const std::string& data_dir,
+                                             const std::vector<std::string>& extra) {
+  std::string address_file = dir.Sub(name + ".address");
+  std::filesystem::remove(address_file);
+  std::vector<std::string> argv = {CONVENE_BINARY, "run",          "--config",   CONVENE_CONFIG_DIR,
+                                   "--data",       data_dir,       "--address-file", address_file};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  process_ = std::make_unique<Process>(argv, dir.Sub(name));
+  WaitFor([&] { return std::filesystem::exists(address_file); }, std::chrono::seconds(20));
+  std::string text = ReadFile(address_file);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  bootstrap_ = text;
+}
+
+int EmbeddedEngineProcess::Stop() {
+  process_->Signal(SIGTERM);
+  return process_->Wait(std::chrono::seconds(60));
 }
 
 std::vector<std::string> EngineCommand(const std::string& bootstrap, const std::string& data_dir) {

@@ -23,6 +23,22 @@ class BrokerProcess {
   std::string bootstrap_;
 };
 
+// `convene run` with its own embedded broker (no --kafka), as a user starts it.
+class EmbeddedEngineProcess {
+ public:
+  EmbeddedEngineProcess(const TempDir& dir, const std::string& name, const std::string& data_dir,
+                        const std::vector<std::string>& extra = {});
+  const std::string& bootstrap() const { return bootstrap_; }
+  bool ok() const { return !bootstrap_.empty(); }
+  Process& process() { return *process_; }
+  // SIGTERM, then the exit status (-1000 if it did not stop in time).
+  int Stop();
+
+ private:
+  std::unique_ptr<Process> process_;
+  std::string bootstrap_;
+};
+
 // `convene run` on the shipped config against `bootstrap`, state in `data_dir`.
 std::vector<std::string> EngineCommand(const std::string& bootstrap, const std::string& data_dir);
 

@@ -1,0 +1,112 @@
+// The embedded broker loses nothing (SPEC 6), seen as a user sees it: the
+// real program with its own embedded broker, `convene send`, and kcat.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "rules/json.h"
+#include "tests/support/convene_processes.h"
+
+namespace convene::testing {
+namespace {
+
+// `n` valid ASB reports, a few hundred bytes each, from `first` on.
+void WriteEvents(const std::string& file, int first, int n) {
+  std::ofstream out(file);
+  for (int i = first; i < first + n; ++i) {
+    char when[32];
+    // Ten minutes apart from 1 March 2026: months in the past, no case idles out.
+    int64_t t = 1772323200 + int64_t{i} * 600;
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&tt));
+    out << R"({"id":"police:EMB-)" << i << R"(","type":"asb.report","occurred_at":")" << when
+        << R"(","source":"police","subjects":[{"id":"person:P-)" << (i % 5000)
+        << R"(","role":"perpetrator"}],"location":{"uprn":")" << (100000000 + i % 700)
+        << R"(","postcode":"SG1 1AA","ward":"Bedwell"},"data":{"category":"nuisance",)"
+        << R"("incident_ref":"INC-)" << i << R"(","notes":")" << std::string(150, 'n')
+        << "\"}}\n";
+  }
+}
+
+int Accepted(const std::string& log) {
+  size_t at = log.rfind("stopped: ");
+  return at == std::string::npos ? -1 : std::atoi(log.c_str() + at + 9);
+}
+
+std::set<std::string> TaskIds(const std::string& bootstrap, const std::string& topic) {
+  std::set<std::string> ids;
+  for (const auto& m : KcatConsume(bootstrap, topic)) {
+    rapidjson::Document d;
+    d.Parse(m.c_str());
+    if (d.IsObject()) ids.emplace(json::GetString(d, "task_id"));
+  }
+  return ids;
+}
+
+// 24,000 events are about 10 MB: twice what the embedded broker keeps of a
+// partition. Sent faster than the engine applies them, the oldest would be
+// deleted unread; `convene send` waits instead, and says "sent" only once the
+// engine has applied every one.
+TEST(EmbeddedBrokerTest, EveryEventSentIsAppliedThoughTheyAreTwiceWhatTheBrokerKeeps) {
+  TempDir dir;
+  WriteEvents(dir.Sub("events.jsonl"), 0, 24000);
+  ASSERT_GT(std::filesystem::file_size(dir.Sub("events.jsonl")), 9u << 20);
+  EmbeddedEngineProcess engine(dir, "engine", dir.Sub("data"));
+  ASSERT_TRUE(engine.ok());
+  std::string out;
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "send", "--kafka", engine.bootstrap(),
+                             dir.Sub("events.jsonl")},
+                            &out, std::chrono::seconds(240)),
+            0)
+      << out;
+  ASSERT_EQ(engine.Stop(), 0) << engine.process().Stderr();
+  // "sent" came after the engine had applied everything: nothing to wait for.
+  std::string log = engine.process().Stdout() + engine.process().Stderr();
+  EXPECT_EQ(Accepted(log), 24000) << log.substr(log.size() > 2000 ? log.size() - 2000 : 0);
+  EXPECT_EQ(log.find("were gone from the broker"), std::string::npos);
+  EXPECT_EQ(ReadProgress(dir.Sub("data")).next_offset, 24000);
+}
+
+// An embedded broker is new at every start. The engine must not take its
+// stored offset 2,000 for a position on the new broker (the first 2,000 new
+// events would be skipped), and the tasks still open must be on the new
+// broker's queues, since the old queues went with the old broker.
+TEST(EmbeddedBrokerTest, ARestartReadsTheNewBrokerFromItsBeginningAndPublishesOpenTasksAgain) {
+  TempDir dir;
+  WriteEvents(dir.Sub("first.jsonl"), 0, 2000);
+  WriteEvents(dir.Sub("second.jsonl"), 2000, 3000);
+  std::set<std::string> before;
+  {
+    EmbeddedEngineProcess engine(dir, "engine1", dir.Sub("data"));
+    ASSERT_TRUE(engine.ok());
+    ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "send", "--kafka", engine.bootstrap(),
+                               dir.Sub("first.jsonl")},
+                              nullptr, std::chrono::seconds(120)),
+              0);
+    ASSERT_TRUE(WaitFor([&] { return ReadProgress(dir.Sub("data")).outbox_empty; },
+                        std::chrono::seconds(30)));
+    before = TaskIds(engine.bootstrap(), "convene.tasks.council-asb");
+    ASSERT_FALSE(before.empty());
+    ASSERT_EQ(engine.Stop(), 0);
+  }
+  EmbeddedEngineProcess engine(dir, "engine2", dir.Sub("data"));
+  ASSERT_TRUE(engine.ok());
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "send", "--kafka", engine.bootstrap(),
+                             dir.Sub("second.jsonl")},
+                            nullptr, std::chrono::seconds(120)),
+            0);
+  ASSERT_TRUE(WaitFor([&] { return ReadProgress(dir.Sub("data")).outbox_empty; },
+                      std::chrono::seconds(30)));
+  std::set<std::string> after = TaskIds(engine.bootstrap(), "convene.tasks.council-asb");
+  ASSERT_EQ(engine.Stop(), 0);
+  std::string log = engine.process().Stdout() + engine.process().Stderr();
+  EXPECT_EQ(Accepted(log), 3000) << log;
+  EXPECT_NE(log.find("is not the one the stored offsets came from"), std::string::npos);
+  // No case idles out or is closed in these months: every task is still open.
+  for (const auto& id : before) EXPECT_TRUE(after.count(id)) << id << " was not published again";
+  EXPECT_GT(after.size(), before.size());
+}
+
+}  // namespace
+}  // namespace convene::testing
