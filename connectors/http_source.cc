@@ -3,8 +3,9 @@
 // record, a JSON array of them, or JSON lines. Every record is mapped,
 // checked and sent like a file's; the answer comes only once the broker has
 // the events, and lists what was rejected and why. Loopback only: a TLS proxy
-// in front is the way to accept events from other machines.
-#include <httplib.h>
+// in front is the way to accept events from other machines. The listener
+// bounds head and body time and body size and checks the token before the
+// body is read (connectors/http_listener.h).
 #include <rapidjson/error/en.h>
 #include <spdlog/spdlog.h>
 
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "connectors/http_listener.h"
 #include "connectors/source.h"
 #include "rules/json.h"
 #include "rules/text.h"
@@ -29,12 +31,6 @@ bool SameSecret(std::string_view a, std::string_view b) {
 }
 
 std::string JsonAnswer(const rapidjson::Value& v) { return json::Serialize(v) + "\n"; }
-
-std::string ErrorAnswer(const std::string& message) {
-  rapidjson::Document d(rapidjson::kObjectType);
-  d.AddMember("error", rapidjson::Value(message.c_str(), d.GetAllocator()), d.GetAllocator());
-  return JsonAnswer(d);
-}
 
 // The records of a request body: one object, an array, or JSON lines.
 std::vector<SourceRecord> Records(const std::string& body, const std::string& peer) {
@@ -98,30 +94,31 @@ class HttpSource : public RecordSource {
         port_(port) {}
 
   Status Run(RecordSink* sink, const std::atomic<bool>& stop) override {
-    httplib::Server server;
-    server.set_payload_max_length(64 << 20);
     std::mutex mu;  // one request at a time through the sink
+    std::vector<HttpListener::Route> routes;
     for (size_t i = 0; i < mappings_.size(); ++i) {
       const Mapping* m = mappings_[i].get();
       const std::string expected = "Bearer " + tokens_[i];
-      server.Post(m->http_path, [&, m, expected](const httplib::Request& req,
-                                                 httplib::Response& res) {
-        if (!SameSecret(req.get_header_value("Authorization"), expected)) {
-          res.status = 401;
-          res.set_header("WWW-Authenticate", "Bearer");
-          res.set_content(ErrorAnswer("this path needs its source's token: Authorization: Bearer "
-                                      "TOKEN"),
-                          "application/json");
-          spdlog::warn("http: refused a request to {} from {} without its token", m->http_path,
-                       req.remote_addr);
-          return;
-        }
+      HttpListener::Route route;
+      route.method = "POST";
+      route.path = m->http_path;
+      route.authorize = [m, expected](const HttpRequest& req) -> std::optional<HttpResponse> {
+        if (SameSecret(req.Header("authorization"), expected)) return std::nullopt;
+        spdlog::warn("http: refused a request to {} from {} without its token", m->http_path,
+                     req.peer);
+        HttpResponse r;
+        r.status = 401;
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        r.body = JsonError("this path needs its source's token: Authorization: Bearer TOKEN");
+        return r;
+      };
+      route.handle = [&mu, sink, m](const HttpRequest& req) {
         std::lock_guard<std::mutex> lock(mu);
         rapidjson::Document answer(rapidjson::kObjectType);
         auto& a = answer.GetAllocator();
         rapidjson::Value rejected(rapidjson::kArrayType);
         int64_t received = 0, sent = 0, duplicates = 0;
-        for (auto& r : Records(req.body, req.remote_addr)) {
+        for (auto& r : Records(req.body, req.peer)) {
           ++received;
           int64_t row = r.row;
           Outcome o = sink->Accept(*m, std::move(r));
@@ -134,10 +131,11 @@ class HttpSource : public RecordSource {
             rejected.PushBack(std::move(item), a);
           }
         }
+        HttpResponse res;
         if (Status s = sink->Flush(); !s.ok()) {
           res.status = 503;
-          res.set_content(ErrorAnswer("not sent, try again: " + s.message()), "application/json");
-          return;
+          res.body = JsonError("not sent, try again: " + s.message());
+          return res;
         }
         answer.AddMember("received", received, a);
         answer.AddMember("sent", sent, a);
@@ -145,20 +143,18 @@ class HttpSource : public RecordSource {
         bool any_rejected = !rejected.Empty();
         answer.AddMember("rejected", std::move(rejected), a);
         res.status = any_rejected ? 422 : 200;
-        res.set_content(JsonAnswer(answer), "application/json");
-      });
+        res.body = JsonAnswer(answer);
+        return res;
+      };
+      routes.push_back(std::move(route));
     }
-    int port = port_ == 0 ? server.bind_to_any_port(host_) : port_;
-    if (port_ != 0 && !server.bind_to_port(host_, port_)) port = -1;
-    if (port <= 0) return Status::Error("cannot listen on " + host_ + ":" + std::to_string(port_));
+    auto listener = HttpListener::Start(host_, port_, std::move(routes), HttpListener::Limits());
+    if (!listener.ok()) return listener.status();
     for (const auto& m : mappings_) {
-      std::cout << "listening on http://" << host_ << ":" << port << m->http_path << " for "
-                << m->source << std::endl;
+      std::cout << "listening on http://" << host_ << ":" << (*listener)->port() << m->http_path
+                << " for " << m->source << std::endl;
     }
-    std::thread serving([&server] { server.listen_after_bind(); });
     while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    server.stop();
-    serving.join();
     return Status::Ok();
   }
 

@@ -27,7 +27,7 @@ SourceRecord Row(const std::string& file, int64_t row, std::string error = "") {
   r.text = "row " + std::to_string(row);
   r.fields.SetObject();
   auto& a = r.fields.GetAllocator();
-  r.fields.AddMember("Ref", rapidjson::Value(("R" + std::to_string(row)).c_str(), a), a);
+  r.fields.AddMember("Ref", rapidjson::Value(std::string("R").append(std::to_string(row)).c_str(), a), a);
   r.error = std::move(error);
   return r;
 }

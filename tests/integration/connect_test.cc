@@ -5,9 +5,17 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <map>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "rules/json.h"
 #include "tests/support/convene_processes.h"
@@ -182,9 +190,9 @@ TEST(ConnectTest, JsonLinesAndJsonArraysAreReadOnFromTheirCheckpoints) {
   EXPECT_EQ(Connect(broker.bootstrap(), dir.Sub("r.jsonl"), dir, &out, mapping), 0) << out;
   EXPECT_NE(out.find("1 read, 1 sent"), std::string::npos) << out;
   // One JSON array, as many systems export: a longer one is read from where it stopped.
-  dir.Write("a.json", "[" + report("A1") + "]");
+  dir.Write("a.json", std::string("[") + report("A1") + "]");
   EXPECT_EQ(Connect(broker.bootstrap(), dir.Sub("a.json"), dir, &out, mapping), 0) << out;
-  dir.Write("a.json", "[" + report("A1") + ",\n " + report("A2") + "]");
+  dir.Write("a.json", std::string("[") + report("A1") + ",\n " + report("A2") + "]");
   EXPECT_EQ(Connect(broker.bootstrap(), dir.Sub("a.json"), dir, &out, mapping), 0) << out;
   EXPECT_NE(out.find("1 read, 1 sent"), std::string::npos) << out;
   EXPECT_EQ(Ids(KcatConsume(broker.bootstrap(), "convene.events")),
@@ -251,12 +259,11 @@ fields:
   EXPECT_EQ(out.find("address"), std::string::npos) << out;
 }
 
-TEST(ConnectTest, TheHttpSourceTakesEventsWithItsTokenAndRefusesWithout) {
-  TempDir dir;
-  BrokerProcess broker(dir, "broker");
-  ASSERT_TRUE(broker.ok());
-  // On the embedded broker, connect counts an event sent once the engine has it.
-  Process engine(EngineCommand(broker.bootstrap(), dir.Sub("data")), dir.Sub("engine"));
+// `convene connect` with an http mapping for housing, listening on a free
+// port of loopback; `url` is where it listens. The token is in the environment.
+constexpr const char* kHousingToken = "a-long-enough-token-for-housing";
+std::unique_ptr<Process> StartHttpConnect(const TempDir& dir, const std::string& bootstrap,
+                                          std::string* url) {
   dir.Write("http.yaml", R"(source: housing
 type: http
 http: {path: /events/housing, token_env: CONVENE_TEST_HOUSING_TOKEN}
@@ -268,27 +275,40 @@ fields:
   data.incident_ref: report_id
   data.category: {from: category, map: {Noise: nuisance}, otherwise: reject}
 )");
-  const std::string token = "a-long-enough-token-for-housing";
-  setenv("CONVENE_TEST_HOUSING_TOKEN", token.c_str(), 1);
-  Process server({CONVENE_BINARY, "connect", "--mapping", dir.Sub("http.yaml"), "--listen",
-                  "127.0.0.1:0", "--kafka", broker.bootstrap(), "--config", CONVENE_CONFIG_DIR},
-                 dir.Sub("http"));
-  std::string url;
-  ASSERT_TRUE(WaitFor(
+  setenv("CONVENE_TEST_HOUSING_TOKEN", kHousingToken, 1);
+  auto server = std::make_unique<Process>(
+      std::vector<std::string>{CONVENE_BINARY, "connect", "--mapping", dir.Sub("http.yaml"),
+                               "--listen", "127.0.0.1:0", "--kafka", bootstrap, "--config",
+                               CONVENE_CONFIG_DIR},
+      dir.Sub("http"));
+  WaitFor(
       [&] {
         std::smatch m;
-        std::string s = server.Stdout();
+        std::string s = server->Stdout();
         if (!std::regex_search(s, m, std::regex("listening on (http://\\S+)"))) return false;
-        url = m[1];
+        *url = m[1];
         return true;
       },
-      std::chrono::seconds(10)))
-      << server.Stderr();
+      std::chrono::seconds(10));
+  return server;
+}
+
+TEST(ConnectTest, TheHttpSourceTakesEventsWithItsTokenAndRefusesWithout) {
+  TempDir dir;
+  BrokerProcess broker(dir, "broker");
+  ASSERT_TRUE(broker.ok());
+  // On the embedded broker, connect counts an event sent once the engine has it.
+  Process engine(EngineCommand(broker.bootstrap(), dir.Sub("data")), dir.Sub("engine"));
+  std::string url;
+  auto server_process = StartHttpConnect(dir, broker.bootstrap(), &url);
+  Process& server = *server_process;
+  ASSERT_FALSE(url.empty()) << server.Stderr();
+  const std::string token = kHousingToken;
   auto post = [&](const std::vector<std::string>& headers, const std::string& body) {
     dir.Write("body.json", body);
     std::vector<std::string> argv = {"curl", "-s", "-o", dir.Sub("answer.json"), "-w",
                                      "%{http_code}", "-X", "POST", "--data-binary",
-                                     "@" + dir.Sub("body.json")};
+                                     std::string("@").append(dir.Sub("body.json"))};
     for (const auto& h : headers) {
       argv.push_back("-H");
       argv.push_back(h);
@@ -319,6 +339,128 @@ fields:
   EXPECT_EQ(ids, (std::multiset<std::string>{"housing:H-1", "housing:H-2", "housing:H-5"}));
   server.Signal(SIGINT);
   EXPECT_EQ(server.Wait(std::chrono::seconds(10)), 3);  // some were rejected
+}
+
+// A client of the listener at `port`, on a raw socket: to send as slowly, or
+// as little, as an attacker would.
+class RawClient {
+ public:
+  explicit RawClient(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~RawClient() { close(fd_); }
+  bool connected() const { return connected_; }
+  bool Send(const std::string& s) { return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) > 0; }
+  // What the server sent until it closed or `timeout` passed.
+  std::string Read(std::chrono::milliseconds timeout) {
+    std::string out;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      char buf[4096];
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  bool closed_ = false;
+};
+
+TEST(ConnectTest, TheHttpListenerCannotBeHeldUpBySlowOrHostileClients) {
+  TempDir dir;
+  BrokerProcess broker(dir, "broker");
+  ASSERT_TRUE(broker.ok());
+  Process engine(EngineCommand(broker.bootstrap(), dir.Sub("data")), dir.Sub("engine"));
+  std::string url;
+  auto server = StartHttpConnect(dir, broker.bootstrap(), &url);
+  ASSERT_FALSE(url.empty()) << server->Stderr();
+  const int port = std::atoi(url.c_str() + url.rfind(':') + 1);
+  // 200 clients trickling a request head, a header line a second.
+  std::atomic<bool> stop{false};
+  std::atomic<int> cut_off{0};
+  std::vector<std::thread> slow;
+  for (int i = 0; i < 200; ++i) {
+    slow.emplace_back([&, i] {
+      RawClient c(port);
+      if (!c.connected()) return;
+      c.Send("POST /events/housing HTTP/1.1\r\nHost: x\r\n");
+      for (int line = 0; !stop && line < 30; ++line) {
+        if (!c.Send("X-Slow-" + std::to_string(i) + ": " + std::to_string(line) + "\r\n")) break;
+        c.Read(std::chrono::milliseconds(1000));
+        if (c.closed()) {
+          ++cut_off;
+          return;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // A real request is answered while they hang on.
+  const std::string body =
+      R"({"report_id": "S-1", "reported_at": "2026-10-01 09:30", "property": {"uprn": "100080004512"}, "category": "Noise"})";
+  dir.Write("body.json", body);
+  std::string code;
+  auto started = std::chrono::steady_clock::now();
+  RunToCompletion({"curl", "-s", "-o", dir.Sub("answer.json"), "-w", "%{http_code}", "-X", "POST",
+                   "-H", std::string("Authorization: Bearer ") + kHousingToken, "--data-binary",
+                   std::string("@").append(dir.Sub("body.json")), url},
+                  &code, std::chrono::seconds(30));
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(code, "200") << ReadFile(dir.Sub("answer.json"));
+  // Generous for a loaded CI machine; it takes milliseconds.
+  EXPECT_LT(seconds, 3.0) << "a real request waited behind the slow clients";
+  // The slow heads are cut off at the header limit (5 s), not after 30 lines.
+  ASSERT_TRUE(WaitFor([&] { return cut_off.load() == 200; }, std::chrono::seconds(20)))
+      << cut_off.load() << " of 200 slow clients were cut off";
+  stop = true;
+  for (auto& t : slow) t.join();
+
+  // A wrong token is answered from the headers: the 10 MB body is never sent.
+  {
+    RawClient c(port);
+    ASSERT_TRUE(c.connected());
+    c.Send("POST /events/housing HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
+           "Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n");
+    std::string answer = c.Read(std::chrono::seconds(3));
+    EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 401") << answer;
+  }
+  // A body over the limit is refused before it is read, with the limit named.
+  {
+    RawClient c(port);
+    ASSERT_TRUE(c.connected());
+    c.Send(std::string("POST /events/housing HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") +
+           kHousingToken + "\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n\r\n");
+    std::string answer = c.Read(std::chrono::seconds(3));
+    EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 413") << answer;
+    EXPECT_NE(answer.find("over this listener's limit of 16 MiB"), std::string::npos) << answer;
+  }
+  // A body that stops arriving is cut off too.
+  {
+    RawClient c(port);
+    ASSERT_TRUE(c.connected());
+    c.Send(std::string("POST /events/housing HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") +
+           kHousingToken + "\r\nContent-Length: 1000\r\n\r\n{\"report_id\":");
+    c.Read(std::chrono::seconds(15));
+    EXPECT_TRUE(c.closed()) << "a body that never came held its connection for 15 s";
+  }
+  server->Signal(SIGINT);
+  EXPECT_EQ(server->Wait(std::chrono::seconds(10)), 0) << server->Stderr();
 }
 
 // The shipped exports through `convene run`: the cases and tasks they should make.
