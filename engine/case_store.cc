@@ -18,7 +18,8 @@ const char* kFamilyNames[kFamilyCount] = {"default",  // rocksdb::kDefaultColumn
                                           "tasks",
                                           "outbox",
                                           "offsets",
-                                          "timers"};
+                                          "timers",
+                                          "audit"};
 
 rocksdb::ColumnFamilyOptions FamilyOptions() {
   rocksdb::ColumnFamilyOptions o;

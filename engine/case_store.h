@@ -40,8 +40,9 @@ enum class Family {
   kOutbox,   // sequence -> message waiting for delivery
   kOffsets,  // topic/partition -> next offset to read
   kTimers,   // due time + id -> timer (deadlines)
+  kAudit,    // sequence -> audit entry, hash-chained (audit_trail.h)
 };
-constexpr int kFamilyCount = 8;
+constexpr int kFamilyCount = 9;
 
 class CaseStore {
  public:

@@ -14,6 +14,7 @@ namespace {
 constexpr std::string_view kOutboxSeqKey = "outbox_seq";
 constexpr std::string_view kEventTimeKey = "event_time";
 constexpr std::string_view kBrokerKey = "broker_cluster";
+constexpr std::string_view kAuditedRulesKey = "audited_rules";
 constexpr std::string_view kCaseSeqPrefix = "case_seq/";
 
 // "24h", "90m", "30s": how --max-future was written, for the rejection reason.
@@ -65,6 +66,8 @@ Status Engine::Recover() {
   s = store_->Scan(Family::kMeta, "", [&](std::string_view k, std::string_view v) {
     if (k == kOutboxSeqKey) {
       outbox_seq_ = DecodeU64(v);
+    } else if (k == kAuditedRulesKey) {
+      audited_rules_ = std::string(v);
     } else if (k == kEventTimeKey) {
       event_time_ = static_cast<TimeMs>(DecodeU64(v));
     } else if (k.substr(0, kCaseSeqPrefix.size()) == kCaseSeqPrefix) {
@@ -95,6 +98,7 @@ Status Engine::Recover() {
     return true;
   });
   if (!s.ok()) return s;
+  if (Status a = audit_.Recover(*store_); !a.ok()) return a;
   committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
   spdlog::debug("store: {} partitions positioned, {} index entries, outbox at {}", offsets_.size(),
                entries, outbox_seq_);
@@ -108,7 +112,7 @@ Result<size_t> Engine::AdoptBroker(const std::string& cluster_id, bool fresh) {
   const std::string previous = stored->value_or("");
   if (previous == cluster_id && !fresh) return size_t{0};
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
-  batch_ = std::make_unique<BatchState>(0);
+  BeginBatch(0, *rules);
   size_t republished = 0;
   bool known_before = stored->has_value() || !offsets_.empty();
   if (known_before) {
@@ -136,6 +140,12 @@ Result<size_t> Engine::AdoptBroker(const std::string& cluster_id, bool fresh) {
     });
     if (!s.ok()) StoreFailed(s, "the tasks");
     if (republished > 0) {
+      audit_.Append(*store_, &batch_->write, "republished", clock_->Now(), [&](json::Writer& w) {
+        json::Field(w, "cluster", cluster_id);
+        json::Field(w, "previous_cluster", previous);
+        json::Key(w, "tasks");
+        w.Uint64(republished);
+      });
       spdlog::warn("relay: {} open tasks published again: their queues were on the old broker",
                    republished);
     }
@@ -179,7 +189,7 @@ Status Engine::ProcessBatch(const std::vector<connectors::InputRecord>& records)
   if (records.empty()) return Status::Ok();
   // One rule set for the whole batch: a reload takes effect at the next one.
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
-  batch_ = std::make_unique<BatchState>(records.size());
+  BeginBatch(records.size(), *rules);
   for (const auto& r : records) {
     ProcessRecord(r, *rules);
     if (!store_error_.ok()) break;
@@ -274,6 +284,20 @@ bool Engine::AlreadyApplied(const std::string& event_id) {
     return true;  // the batch is abandoned; apply nothing on a guess
   }
   return stored->has_value();
+}
+
+void Engine::BeginBatch(size_t size, const rules::RuleSet& rules) {
+  batch_ = std::make_unique<BatchState>(size);
+  if (rules.version != audited_rules_) {
+    // The first batch a rule set decides is where its change took effect.
+    audit_.Append(*store_, &batch_->write, "rules", clock_->Now(), [&](json::Writer& w) {
+      json::Field(w, "from", audited_rules_);
+      json::Field(w, "to", rules.version);
+      json::Field(w, "directory", rules.directory);
+    });
+    audited_rules_ = rules.version;
+    batch_->write.Put(store_->handle(Family::kMeta), kAuditedRulesKey, audited_rules_);
+  }
 }
 
 Status Engine::CommitBatch(const rules::RuleSet& rules) {

@@ -30,6 +30,7 @@
 
 #include "connectors/event_source.h"
 #include "connectors/record.h"
+#include "engine/audit_trail.h"
 #include "engine/case_record.h"
 #include "engine/case_store.h"
 #include "engine/clock.h"
@@ -210,9 +211,14 @@ class Engine {
   // A read that failed (or found a damaged record): the batch being built is
   // abandoned and every later call returns this.
   void StoreFailed(const Status& s, const std::string& what);
+  // Starts a batch decided by `rules` (recording on the audit trail a rule
+  // set that decides its first).
+  void BeginBatch(size_t size, const rules::RuleSet& rules);
   // Finishes and writes the batch being built, unless a read failed.
   Status CommitBatch(const rules::RuleSet& rules);
   Status store_error_;
+  AuditTrail audit_;
+  std::string audited_rules_;  // the rules version the trail last recorded
 
   const Clock* clock_;
   EngineOptions options_;

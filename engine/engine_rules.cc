@@ -253,6 +253,26 @@ const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
       message = t.ToMessage();
     }
   }
+  audit_.Append(*store_, &batch_->write, "task", clock_->Now(), [&](json::Writer& w) {
+    json::Field(w, "task_id", t.task_id);
+    json::Field(w, "case_id", t.case_id);
+    json::Field(w, "partner", t.partner);
+    json::Field(w, "kind", t.kind);
+    json::Field(w, "rule", t.rule);
+    json::Field(w, "rules_version", t.rules_version);
+    json::Field(w, "title", t.title);
+    json::Field(w, "trigger_event", t.trigger_event);
+  });
+  if (!t.withheld.empty()) {
+    audit_.Append(*store_, &batch_->write, "withheld", clock_->Now(), [&](json::Writer& w) {
+      json::Field(w, "task_id", t.task_id);
+      json::Field(w, "partner", t.partner);
+      json::Key(w, "paths");
+      w.StartArray();
+      for (const auto& p : t.withheld) json::String(w, p);
+      w.EndArray();
+    });
+  }
   // The record keeps the context as published, to publish it again if the
   // broker loses the message.
   batch_->write.Put(store_->handle(Family::kTasks), t.task_id, t.ToRecord());

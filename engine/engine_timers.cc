@@ -92,7 +92,7 @@ Result<size_t> Engine::FireDueTimers(size_t max) {
   CollectDue('e', event_time_, max, &due);
   if (due.empty()) return size_t{0};
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
-  batch_ = std::make_unique<BatchState>(due.size());
+  BeginBatch(due.size(), *rules);
   FireAll(due, *rules);
   if (Status s = CommitBatch(*rules); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(progress_mu_);

@@ -95,6 +95,10 @@ class Loader : public YamlReporter {
                                      const std::string& not_a_list) {
     auto root = Open(file, true);
     if (!root) return std::nullopt;
+    if (!root->IsMap()) {
+      Error(*root, file + " holds '" + key + ":' and a list under it, not a single value");
+      return std::nullopt;
+    }
     CheckKeys(*root, {key}, file);
     YAML::Node list = (*root)[key];
     if (!list || !list.IsSequence()) {
@@ -684,7 +688,9 @@ class Loader : public YamlReporter {
         task->priority = *p;
       }
     }
-    if (const YAML::Node& s = t["sla"]) {
+    if (const YAML::Node& s = t["sla"]; s && !s.IsMap()) {
+      Error(s, "sla takes {acknowledge, complete, on_breach}, e.g. 'sla: {acknowledge: 2d}'");
+    } else if (s) {
       CheckKeys(s, {"acknowledge", "complete", "on_breach"}, "an sla");
       auto sla = std::make_shared<Sla>();
       if (s["acknowledge"]) sla->acknowledge = DurationOf(s["acknowledge"], "acknowledge");
@@ -867,7 +873,15 @@ const CaseType* RuleSet::FindCaseType(std::string_view id) const {
 }
 
 LoadResult LoadRuleSet(const std::filesystem::path& dir, const LoadOptions& options) {
-  return Loader(dir, options).Load();
+  // The loader checks each node's shape before it reads it; should yaml-cpp
+  // still throw, the configuration is refused, never the process ended
+  // (a running engine reloads through here).
+  try {
+    return Loader(dir, options).Load();
+  } catch (const YAML::Exception& e) {
+    return std::vector<ConfigError>{
+        {"", e.mark.line + 1, e.mark.column + 1, std::string("cannot read: ") + e.what()}};
+  }
 }
 
 }  // namespace convene::rules

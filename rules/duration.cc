@@ -65,6 +65,21 @@ Result<Duration> ParseDuration(std::string_view input) {
                          "6mo, 1y or '10 working days'");
   }
   std::string_view unit = Trim(std::string_view(end, text.data() + text.size() - end));
+  // No legal clock or window runs for a century; past it, arithmetic on
+  // times would overflow.
+  constexpr int64_t kMaxYears = 100;
+  const int64_t per_year = unit == "h"                  ? 366 * 24
+                           : unit == "m" || unit == "min" ? 366 * 24 * 60
+                           : unit == "s"                  ? 366 * 24 * 3600
+                           : unit == "d"                  ? 366
+                           : unit == "w"                  ? 53
+                           : unit == "mo"                 ? 12
+                           : unit == "y"                  ? 1
+                                                          : 262;  // working days
+  if (n > kMaxYears * per_year) {
+    return Status::Error("'" + d.text + "' is over 100 years: no clock or window in convene is "
+                         "that long");
+  }
   if (unit == "h") {
     d.amount = n * kMsPerHour;
   } else if (unit == "m" || unit == "min") {

@@ -135,7 +135,17 @@ class Parser {
  public:
   explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
 
+  // What a rule's condition may hold: far more than any policy needs, and
+  // little enough that parsing, checking and evaluating (all recursive)
+  // stay well inside the stack, whatever a file holds.
+  static constexpr size_t kMaxTokens = 1000;
+  static constexpr int kMaxNesting = 64;
+
   std::unique_ptr<Expr> ParseAll() {
+    if (tokens_.size() > kMaxTokens + 1) {  // the end is a token too
+      Fail(tokens_[kMaxTokens], "the expression has over " + std::to_string(kMaxTokens) +
+                                    " parts: split it into several rules");
+    }
     auto e = ParseOr();
     if (Peek().kind != Token::Kind::kEnd) {
       Fail(Peek(), "unexpected '" + Peek().text + "': expected 'and', 'or' or the end");
@@ -190,8 +200,23 @@ class Parser {
     }
     return left;
   }
+  // Counts one level of nesting while alive.
+  class Nested {
+   public:
+    Nested(Parser* p, const Token& at) : p_(p) {
+      if (++p_->depth_ > kMaxNesting) {
+        p_->Fail(at, "nested more than " + std::to_string(kMaxNesting) + " levels deep");
+      }
+    }
+    ~Nested() { --p_->depth_; }
+
+   private:
+    Parser* p_;
+  };
+
   std::unique_ptr<Expr> ParseNot() {
     if (IsKeyword("not")) {
+      Nested level(this, Peek());
       auto e = std::make_unique<Expr>();
       e->kind = Expr::Kind::kNot;
       e->column = Next().column;
@@ -253,12 +278,14 @@ class Parser {
         return e;
       case Token::Kind::kOp:
         if (t.text == "(") {
+          Nested level(this, t);
           ++pos_;
           auto inner = ParseOr();
           Expect(")");
           return inner;
         }
         if (t.text == "[") {
+          Nested level(this, t);
           ++pos_;
           e->kind = Expr::Kind::kList;
           if (!IsOp("]")) {
@@ -277,6 +304,7 @@ class Parser {
     }
     std::string name = Next().text;
     if (IsOp("(")) {
+      Nested level(this, Peek());
       ++pos_;
       e->kind = Expr::Kind::kCall;
       e->op = name;
@@ -493,6 +521,7 @@ class Parser {
     }
   }
 
+  int depth_ = 0;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
 };

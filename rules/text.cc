@@ -8,8 +8,11 @@
 namespace convene::text {
 
 std::optional<size_t> InvalidUtf8At(std::string_view s) {
-  // Validate walks one code point at a time over a stream that stops at NUL.
+  // Validate walks one code point at a time over a stream that stops at NUL;
+  // it reads a lead byte's continuation bytes before it checks them, so a
+  // text cut after a lead byte needs NULs to read past its end.
   std::string copy(s);
+  copy.append(4, '\0');
   rapidjson::StringStream in(copy.c_str());
   rapidjson::StringBuffer ignored;
   size_t consumed = 0;

@@ -42,6 +42,10 @@ void YamlReporter::CheckKeys(const YAML::Node& map, const std::vector<std::strin
 
 std::optional<std::string> YamlReporter::Scalar(const YAML::Node& map, const char* key,
                                                 bool required, const std::string& what) {
+  if (!map.IsMap()) {
+    Error(map, what + " is {" + key + ": ...}, not a single value or a list");
+    return std::nullopt;
+  }
   YAML::Node n = map[key];
   if (!n) {
     if (required) Error(map, what + " needs '" + key + "'");

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "connectors/topic_reader.h"
+#include "engine/audit_trail.h"
 #include "engine/case_record.h"
 #include "engine/case_store.h"
 #include "engine/policy_test_runner.h"
@@ -146,6 +147,31 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
     std::cerr << printed.status().message() << "\n";
     return 1;
   }
+  return 0;
+}
+
+int AuditVerifyCommand(const std::string& data_dir) {
+  if (!std::filesystem::exists(data_dir)) {
+    std::cerr << data_dir << ": no such state folder\n";
+    return 1;
+  }
+  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
+  if (!store.ok()) {
+    std::cerr << store.status().message() << "\n";
+    return 1;
+  }
+  auto verified = engine::AuditTrail::Verify(**store);
+  if (!verified.ok()) {
+    std::cerr << "audit trail of " << data_dir << ": " << verified.status().message() << "\n";
+    return 1;
+  }
+  if (!verified->broken.empty()) {
+    std::cout << "audit trail of " << data_dir << ": BROKEN at " << verified->broken << " ("
+              << verified->entries << " entries before it hold)\n";
+    return 1;
+  }
+  std::cout << "audit trail of " << data_dir << ": " << verified->entries
+            << " entries, the chain holds; head " << verified->head << "\n";
   return 0;
 }
 

@@ -48,6 +48,9 @@ int SendCommand(const std::string& kafka, const std::string& file, const std::st
 int TasksCommand(const std::string& kafka, const std::string& partner,
                  const std::string& config_dir, const std::string& topic_prefix);
 int CaseCommand(const std::string& data_dir, const std::string& case_id);
+// Exit status 0: the chain holds; 1: it is broken (the first entry that does
+// not fit is named) or the store cannot be read.
+int AuditVerifyCommand(const std::string& data_dir);
 // Upcoming meetings of every panel with their case counts, from `from`
 // (YYYY-MM-DD; empty: today), `count` per panel.
 int PanelListCommand(const std::string& config_dir, const std::string& data_dir,

@@ -71,6 +71,12 @@ int main(int argc, char** argv) {
   case_cmd->add_option("--data", data_dir, "state folder (default: ./convene-data, else the demo's)");
   case_cmd->add_option("id", case_id, "case id, e.g. asb-000001")->required();
 
+  std::string audit_data;
+  auto* audit_cmd = app.add_subcommand("audit", "The audit trail");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify = audit_cmd->add_subcommand("verify", "Check the audit trail's hash chain");
+  audit_verify->add_option("--data", audit_data, "state folder")->required();
+
   convene::tools::ConnectOptions connect;
   connect.config_dir = convene::tools::DefaultConfigDir();
   auto* connect_cmd = app.add_subcommand(
@@ -152,6 +158,7 @@ int main(int argc, char** argv) {
     return convene::tools::TasksCommand(kafka, partner, tasks_config, tasks_prefix);
   }
   if (*case_cmd) return convene::tools::CaseCommand(data_dir, case_id);
+  if (*audit_verify) return convene::tools::AuditVerifyCommand(audit_data);
   if (*connect_cmd) return convene::tools::ConnectCommand(connect);
   if (*panel_list_cmd) {
     return convene::tools::PanelListCommand(panel_config, panel_data, panel_from, panel_count);

@@ -307,6 +307,50 @@ TEST_F(EngineTest, AFailedReadStopsTheBatchAndAppliesNothingOfIt) {
   EXPECT_EQ(Case("asb-000002")->timeline.size(), 1u);
 }
 
+TEST_F(EngineTest, TheAuditTrailChainsEveryTaskWithheldFieldAndRuleSetAndShowsTampering) {
+  Apply({Asb("e1", "2026-03-01T10:00:00Z", "100", "A", "person:P1", "noise")});
+  Apply({Asb("e2", "2026-03-02T10:00:00Z", "100", "B", "person:P1", "noise")});
+  std::vector<std::string> kinds;
+  ASSERT_TRUE(store_->Scan(Family::kAudit, "", [&](std::string_view, std::string_view v) {
+    rapidjson::Document d;
+    d.Parse(v.data(), v.rfind('\n'));
+    kinds.emplace_back(json::GetString(d, "kind"));
+    return true;
+  }).ok());
+  ASSERT_GE(kinds.size(), 3u);
+  EXPECT_EQ(kinds[0], "rules");  // the rule set that made the first decision
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "task"), kinds.end());
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "withheld"), kinds.end());
+  auto ok = AuditTrail::Verify(*store_);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->broken, "");
+  EXPECT_EQ(ok->entries, kinds.size());
+  // The chain goes on across a restart.
+  OpenEngine();
+  Apply({Asb("e3", "2026-03-03T10:00:00Z", "100", "C", "person:P1", "noise")});
+  EXPECT_GT(AuditTrail::Verify(*store_)->entries, kinds.size());
+  EXPECT_EQ(AuditTrail::Verify(*store_)->broken, "");
+
+  // Someone edits entry 2 in place: its hash no longer fits.
+  auto second = store_->Get(Family::kAudit, EncodeU64(2));
+  ASSERT_TRUE(second.ok() && second->has_value());
+  std::string edited = **second;
+  edited.replace(edited.find("\"at\":\"") + 6, 4, "2001");
+  rocksdb::WriteBatch b;
+  b.Put(store_->handle(Family::kAudit), EncodeU64(2), edited);
+  ASSERT_TRUE(store_->Write(&b).ok());
+  auto broken = AuditTrail::Verify(*store_);
+  ASSERT_TRUE(broken.ok());
+  EXPECT_EQ(broken->entries, 1u);
+  EXPECT_EQ(broken->broken.substr(0, 19), "entry 2 was changed") << broken->broken;
+  // Put back, then take entry 3 out: the gap is named.
+  rocksdb::WriteBatch restore;
+  restore.Put(store_->handle(Family::kAudit), EncodeU64(2), **second);
+  restore.Delete(store_->handle(Family::kAudit), EncodeU64(3));
+  ASSERT_TRUE(store_->Write(&restore).ok());
+  EXPECT_EQ(AuditTrail::Verify(*store_)->broken.substr(0, 18), "entry 3 is missing");
+}
+
 TEST_F(EngineTest, RecordsTheBrokerNoLongerHadAreCountedAsLost) {
   next_offset_ = 7;  // offsets 0..6 were deleted by retention before the engine read them
   Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A")});

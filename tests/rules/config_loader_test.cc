@@ -132,6 +132,30 @@ TEST_F(ConfigLoaderTest, AnUnknownPlaceholderIsAnErrorWithTheNearestField) {
       << text[2];
 }
 
+// Found by fuzzing: yaml-cpp throws when a plain value is read as a map, and a
+// running engine reloads through this loader.
+TEST_F(ConfigLoaderTest, AFileOrSectionOfTheWrongShapeIsAnErrorNotACrash) {
+  dir_.Write("rules/asb.yaml", "rules\n");
+  dir_.Write("rules/b.yaml", R"(rules:
+  - id: r1
+    on: [asb.report]
+    case: asb
+    then:
+      - task: {to: housing, title: "x", sla: 2d}
+)");
+  dir_.Write("panels.yaml", "just text\n");
+  std::vector<std::string> text;
+  for (const auto& e : Errors()) text.push_back(e.ToString());
+  ASSERT_EQ(text.size(), 3u) << ::testing::PrintToString(text);
+  EXPECT_NE(text[0].find("panels.yaml:1:1: panels.yaml holds 'panels:'"), std::string::npos)
+      << text[0];
+  EXPECT_NE(text[1].find("rules/asb.yaml:1:1: rules/asb.yaml holds 'rules:'"), std::string::npos)
+      << text[1];
+  EXPECT_NE(text[2].find("rules/b.yaml:6:46: sla takes {acknowledge, complete, on_breach}"),
+            std::string::npos)
+      << text[2];
+}
+
 TEST_F(ConfigLoaderTest, TheVersionChangesWithTheContent) {
   auto a = Loaded();
   dir_.Write("partners.yaml", std::string(kPartners) + "# a comment\n");

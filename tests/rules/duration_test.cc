@@ -49,6 +49,18 @@ TEST_F(DurationTest, RejectsNonsenseWithAHint) {
             std::string::npos);
 }
 
+// Found by fuzzing: the amounts were multiplied (and negated) without bound.
+TEST_F(DurationTest, ADurationOverACenturyIsRefusedNotOverflowed) {
+  for (const char* text : {"9999999999999h", "999999999999999999y", "536870912y", "1201mo",
+                           "30000 working days"}) {
+    auto d = ParseDuration(text);
+    ASSERT_FALSE(d.ok()) << text;
+    EXPECT_NE(d.status().message().find("over 100 years"), std::string::npos) << text;
+  }
+  EXPECT_TRUE(ParseDuration("100y").ok());
+  EXPECT_TRUE(ParseDuration("876000h").ok());
+}
+
 TEST_F(DurationTest, MonthsClampToTheEndOfTheMonth) {
   EXPECT_EQ(D("6mo").After(T("2025-08-31T10:00:00Z"), calendars_), T("2026-02-28T10:00:00Z"));
   EXPECT_EQ(D("6mo").After(T("2027-08-31T10:00:00Z"), calendars_), T("2028-02-29T10:00:00Z"));

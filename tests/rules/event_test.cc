@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "rules/text.h"
+
 namespace convene::rules {
 namespace {
 
@@ -41,6 +43,13 @@ TEST(EventTest, ReadsOffsetsAndFractionalSeconds) {
       KnownPartner);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ((*r)->occurred_at(), *ParseRfc3339("2026-07-01T14:05:00Z") + 250);
+}
+
+TEST(EventTest, TextCutInsideACharacterIsFoundInvalidWhereItStarts) {
+  // Found by fuzzing: the check read past the end of such text.
+  EXPECT_EQ(text::InvalidUtf8At("Incident Numbe\xF2"), 14u);
+  EXPECT_EQ(text::InvalidUtf8At(std::string("ab\xE2\x82", 4)), 2u);
+  EXPECT_FALSE(text::InvalidUtf8At("caf\xC3\xA9"));
 }
 
 TEST(EventTest, RejectsWhatIsNotJson) {

@@ -165,6 +165,27 @@ TEST_F(ExpressionTest, ARegexRE2CannotRunIsAnErrorAtItsColumn) {
   EXPECT_EQ(Error("matches(event.data.x, 'x(?=y)')").column, 25);
 }
 
+// Found by fuzzing: parsing, checking and evaluating recurse, so depth and
+// size are bounded, whatever a rules file holds.
+TEST_F(ExpressionTest, DeepOrHugeExpressionsAreErrorsNotStackOverflows) {
+  ExpressionError deep = Error(std::string(100000, '[') + "1" + std::string(100000, ']'));
+  EXPECT_NE(deep.message.find("over 1000 parts"), std::string::npos) << deep.message;
+  ExpressionError nested = Error(std::string(70, '(') + "1 < 2" + std::string(70, ')'));
+  EXPECT_EQ(nested.column, 65);
+  EXPECT_NE(nested.message.find("nested more than 64 levels"), std::string::npos);
+  std::string nots;
+  for (int i = 0; i < 200; ++i) nots += "not ";
+  EXPECT_NE(Error(nots + "true").message.find("nested more than 64"), std::string::npos);
+  std::string chain = "1 < 2";
+  for (int i = 0; i < 100000; ++i) chain += " and 1 < 2";
+  EXPECT_NE(Error(chain).message.find("over 1000 parts"), std::string::npos);
+  // What a policy needs is far inside the limits.
+  std::string fine = "1 < 2";
+  for (int i = 0; i < 100; ++i) fine += " and 1 < 2";
+  EXPECT_TRUE(Holds(fine));
+  EXPECT_TRUE(Holds(std::string(30, '(') + "1 < 2" + std::string(30, ')')));
+}
+
 TEST_F(ExpressionTest, ErrorsNameTheColumn) {
   EXPECT_EQ(Error("case.stage = 'x'").column, 12);
   EXPECT_NE(Error("case.stage = 'x'").message.find("=="), std::string::npos);
