@@ -2,9 +2,14 @@
 // several times in the middle of a stream and restarted on the same --data and
 // broker. The tasks it publishes must be exactly those of an uninterrupted run
 // (by task_id; a repeat delivery is allowed), and no case may hold an event twice.
+// The chaos test does the same to a longer stream, sent by `convene send`
+// while the engine is killed again and again.
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <random>
@@ -201,6 +206,177 @@ TEST(CrashTest, KillNineMidStreamLosesNothingAndAppliesNothingTwice) {
   std::set<std::string> applied;
   for (const auto& [id, events] : timelines_a) applied.insert(events.begin(), events.end());
   EXPECT_EQ(applied, StreamIds(stream));
+}
+
+// ---- chaos: 20,000 events, ten kills or more ------------------------------
+
+// 1,000 addresses, twenty ASB reports each over ten months of 2026: each case
+// reaches the Case Review threshold (a task with an SLA clock, a referral to
+// the ASB Case Review panel, research for its members, agendas, roll-overs on
+// event-time timers), and some events are sent twice. JSON lines for `send`.
+std::vector<std::string> ChaosStream() {
+  constexpr int kChaosAddresses = 1000;
+  constexpr int kChaosEvents = 20000;
+  std::mt19937 rng(11);
+  std::vector<std::string> lines;
+  for (int i = 0; i < kChaosEvents; ++i) {
+    int address = i % kChaosAddresses;
+    int n = i / kChaosAddresses;  // 0..19: about a fortnight apart
+    std::time_t t = 1767614400 + int64_t{n} * 15 * 86400 + address * 37;  // from 5 January 2026
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    std::string json = R"({"id":"police:C-)" + std::to_string(i) +
+                       R"(","type":"asb.report","occurred_at":")" + when +
+                       R"(","source":"police","subjects":[{"id":"person:Q-)" +
+                       std::to_string(address) + R"(","role":"perpetrator"}],"location":{"uprn":")" +
+                       std::to_string(200000 + address) + R"(","postcode":"SG2 2BB","ward":"Roebuck"},)"
+                       R"("data":{"category":"personal","incident_ref":"C)" +
+                       std::to_string(address) + "-" + std::to_string(n) + R"("}})";
+    lines.push_back(json);
+    if (rng() % 40 == 0) lines.push_back(json);  // delivered twice upstream
+  }
+  return lines;
+}
+
+// What a run left in its store that does not depend on the wall clock: each
+// task with what it says and its state; the event-time timers; the number of
+// wall-clock (SLA) timers; the kinds of its audit entries in order.
+struct Outcome {
+  std::map<std::string, std::string> tasks;
+  std::set<std::string> event_timers;
+  size_t sla_timers = 0;
+  std::vector<std::string> audit;
+  bool outbox_empty = false;
+};
+
+Outcome ReadOutcome(const std::string& data_dir) {
+  Outcome o;
+  auto store = engine::CaseStore::Open(data_dir, true);
+  EXPECT_TRUE(store.ok());
+  if (!store.ok()) return o;
+  EXPECT_TRUE((*store)->Scan(engine::Family::kTasks, "", [&](std::string_view k, std::string_view v) {
+    rapidjson::Document d;
+    d.Parse(v.data(), v.size());
+    std::string text;
+    for (const char* f : {"case_id", "partner", "kind", "rule", "title", "due_at", "status",
+                          "trigger_event"}) {
+      text += std::string(json::GetString(d, f)) + "|";
+    }
+    o.tasks[std::string(k)] = text;
+    return true;
+  }).ok());
+  EXPECT_TRUE((*store)->Scan(engine::Family::kTimers, "", [&](std::string_view k, std::string_view) {
+    if (k[0] == 'e') {
+      o.event_timers.emplace(k);
+    } else {
+      ++o.sla_timers;
+    }
+    return true;
+  }).ok());
+  EXPECT_TRUE((*store)->Scan(engine::Family::kAudit, "", [&](std::string_view, std::string_view v) {
+    rapidjson::Document d;
+    d.Parse(v.data(), v.rfind('\n'));
+    o.audit.emplace_back(json::GetString(d, "kind"));
+    return true;
+  }).ok());
+  auto any = (*store)->OutboxHasAny();
+  o.outbox_empty = any.ok() && !*any;
+  return o;
+}
+
+// `convene send` of `file` in the background: on the embedded broker it waits
+// for the engine, so it goes on through the kills and ends once all is applied.
+std::unique_ptr<Process> Send(const std::string& bootstrap, const std::string& file,
+                              const std::string& log) {
+  return std::make_unique<Process>(
+      std::vector<std::string>{CONVENE_BINARY, "send", "--kafka", bootstrap, file}, log);
+}
+
+TEST(ChaosTest, TenKillsAnywhereInALongStreamChangeNothing) {
+  TempDir dir;
+  std::vector<std::string> stream = ChaosStream();
+  {
+    std::ofstream out(dir.Sub("stream.jsonl"));
+    for (const auto& l : stream) out << l << "\n";
+  }
+  // 20,000 events are more than the embedded broker keeps: sent as the engine
+  // applies them, never all at once.
+  ASSERT_GT(std::filesystem::file_size(dir.Sub("stream.jsonl")), 5u << 20);
+  const int64_t end = static_cast<int64_t>(stream.size());
+
+  BrokerProcess broker_a(dir, "broker-a");
+  ASSERT_TRUE(broker_a.ok());
+  std::string data_a = dir.Sub("data-a");
+  {
+    Process run(RunCommand(broker_a.bootstrap(), data_a), dir.Sub("chaos-a"));
+    auto send = Send(broker_a.bootstrap(), dir.Sub("stream.jsonl"), dir.Sub("send-a"));
+    ASSERT_EQ(send->Wait(std::chrono::seconds(300)), 0) << send->Stderr();
+    ASSERT_TRUE(WaitFor([&] { return CaughtUp(data_a, end); }, std::chrono::seconds(60)));
+    run.Signal(SIGTERM);
+    ASSERT_EQ(run.Wait(std::chrono::seconds(30)), 0) << run.Stderr();
+  }
+
+  BrokerProcess broker_b(dir, "broker-b");
+  ASSERT_TRUE(broker_b.ok());
+  std::string data_b = dir.Sub("data-b");
+  auto send = Send(broker_b.bootstrap(), dir.Sub("stream.jsonl"), dir.Sub("send-b"));
+  std::mt19937 rng(20261201);
+  int kills = 0, mid_stream = 0;
+  for (int k = 1; k <= 11; ++k) {
+    Process run(RunCommand(broker_b.bootstrap(), data_b),
+                dir.Sub("chaos-b-" + std::to_string(k)));
+    int64_t target = end * k / 13;
+    ASSERT_TRUE(WaitFor([&] { return ReadProgress(data_b).next_offset >= target; },
+                        std::chrono::seconds(120)))
+        << run.Stderr();
+    // A random moment more: in a batch, in the relay's publishing, or in the
+    // firing of the timers between batches.
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 40));
+    run.Signal(SIGKILL);
+    EXPECT_EQ(run.Wait(std::chrono::seconds(10)), -SIGKILL);
+    ++kills;
+    Progress at = ReadProgress(data_b);
+    std::cout << "chaos: kill " << kills << " at offset " << at.next_offset << " of " << end
+              << (at.outbox_empty ? "" : ", outbox not yet delivered") << std::endl;
+    if (at.next_offset < end) ++mid_stream;
+  }
+  {
+    Process run(RunCommand(broker_b.bootstrap(), data_b), dir.Sub("chaos-b-final"));
+    ASSERT_EQ(send->Wait(std::chrono::seconds(300)), 0) << send->Stderr();
+    ASSERT_TRUE(WaitFor([&] { return CaughtUp(data_b, end); }, std::chrono::seconds(60)));
+    run.Signal(SIGTERM);
+    ASSERT_EQ(run.Wait(std::chrono::seconds(30)), 0) << run.Stderr();
+  }
+  EXPECT_GE(kills, 10);
+  EXPECT_GE(mid_stream, 10);
+
+  Outcome a = ReadOutcome(data_a);
+  Outcome b = ReadOutcome(data_b);
+  EXPECT_GT(a.tasks.size(), 3000u);
+  EXPECT_GT(a.event_timers.size(), 0u);
+  EXPECT_GT(a.sla_timers, 500u);
+  EXPECT_TRUE(a.outbox_empty);
+  EXPECT_TRUE(b.outbox_empty);  // every task made was delivered
+  size_t differing = 0;
+  std::string example;
+  for (const auto& [id, text] : a.tasks) {
+    auto it = b.tasks.find(id);
+    if (it == b.tasks.end() || it->second != text) {
+      if (example.empty()) example = id + ": " + text + " vs " +
+                                     (it == b.tasks.end() ? "missing" : it->second);
+      ++differing;
+    }
+  }
+  EXPECT_EQ(a.tasks.size(), b.tasks.size());
+  EXPECT_EQ(differing, 0u) << example;
+  EXPECT_EQ(a.event_timers, b.event_timers);
+  EXPECT_EQ(a.sla_timers, b.sla_timers);
+  EXPECT_EQ(a.audit, b.audit);  // the same trail, entry for entry
+  EXPECT_EQ(Timelines(data_a), Timelines(data_b));
+  // The audit trail of the run killed eleven times holds.
+  std::string out;
+  EXPECT_EQ(RunToCompletion({CONVENE_BINARY, "audit", "verify", "--data", data_b}, &out), 0)
+      << out;
 }
 
 }  // namespace
