@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <mutex>
+
 #include "connectors/kafka_config.h"
 
 namespace convene::connectors {
@@ -21,12 +23,17 @@ class KafkaEventSource::Rebalance : public RdKafka::RebalanceCb {
     try {
       Handle(consumer, err, partitions);
     } catch (const std::exception& e) {
-      spdlog::error("intake: rebalance failed: {}", e.what());
-      assigned_->store(false);
+      Failed(e.what());
     } catch (...) {
-      spdlog::error("intake: rebalance failed");
-      assigned_->store(false);
+      Failed("an unknown error");
     }
+  }
+
+  // Set when positioning failed; Poll returns it, so the engine stops with
+  // the reason instead of waiting on partitions it will never read.
+  std::string failure() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return failure_;
   }
 
  private:
@@ -41,7 +48,8 @@ class KafkaEventSource::Rebalance : public RdKafka::RebalanceCb {
       }
       RdKafka::ErrorCode e = consumer->assign(partitions);
       if (e != RdKafka::ERR_NO_ERROR) {
-        spdlog::error("intake: assign failed: {}", RdKafka::err2str(e));
+        Failed("assign: " + RdKafka::err2str(e));
+        return;
       }
       assigned_->store(true);
     } else {
@@ -50,8 +58,17 @@ class KafkaEventSource::Rebalance : public RdKafka::RebalanceCb {
     }
   }
 
+  void Failed(const std::string& what) noexcept {
+    spdlog::error("intake: rebalance failed: {}", what);
+    assigned_->store(false);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failure_.empty()) failure_ = what;
+  }
+
   StartOffsetLookup lookup_;
   std::atomic<bool>* assigned_;
+  mutable std::mutex mu_;
+  std::string failure_;
 };
 
 Result<std::unique_ptr<KafkaEventSource>> KafkaEventSource::Open(const std::string& bootstrap,
@@ -101,6 +118,10 @@ Status KafkaEventSource::Poll(std::vector<InputRecord>* out, size_t max,
   int wait = static_cast<int>(timeout.count());
   for (size_t n = 0; n < max; ++n) {
     std::unique_ptr<RdKafka::Message> m(consumer_->consume(wait));
+    if (std::string failed = rebalance_->failure(); !failed.empty()) {
+      return Status::Error("intake: the partitions of the events topic could not be positioned: " +
+                           failed);
+    }
     wait = 0;
     switch (m->err()) {
       case RdKafka::ERR_NO_ERROR: {

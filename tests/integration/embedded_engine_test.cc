@@ -2,6 +2,11 @@
 // tasks and dead letters out through Kafka, read back by a plain consumer.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <stdexcept>
+
+#include "connectors/embedded_broker.h"
+#include "connectors/kafka_event_source.h"
 #include "connectors/kafka_message_sink.h"
 #include "connectors/topic_reader.h"
 #include "rules/json.h"
@@ -19,6 +24,37 @@ std::string Asb(const std::string& id, const std::string& when, const std::strin
          R"(","subjects":[{"id":"person:P-1","role":"perpetrator"},{"id":"person:R-1","role":"reporter"}],)"
          R"("location":{"uprn":"100080012345","postcode":"SG1 1AA","ward":"Bedwell"},)"
          R"("data":{"category":"nuisance","incident_ref":")" + ref + R"(","tenancy_ref":"TEN-1"}})";
+}
+
+// librdkafka calls the rebalance callback from inside consume(): an exception
+// thrown there would cross C code and end the process. It must be caught, and
+// the partitions left unassigned rather than read from a wrong position.
+TEST(EmbeddedEngineTest, AFailureWhilePositioningPartitionsNeverEndsTheProcess) {
+  auto broker = connectors::EmbeddedBroker::Start();
+  ASSERT_TRUE(broker.ok());
+  ASSERT_TRUE((*broker)->CreateTopic("convene.events", 1).ok());
+  std::atomic<int> asked{0};
+  auto source = connectors::KafkaEventSource::Open(
+      (*broker)->bootstrap(), "convene.events", "rebalance-test",
+      [&](const std::string&, int32_t) -> std::optional<int64_t> {
+        ++asked;
+        throw std::runtime_error("the store could not be read");
+      });
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  std::vector<connectors::InputRecord> records;
+  Status polled;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (polled.ok() && std::chrono::steady_clock::now() < deadline) {
+    polled = (*source)->Poll(&records, 10, std::chrono::milliseconds(100));
+  }
+  EXPECT_GT(asked.load(), 0);  // the callback ran, and the process is still here
+  // The engine is told, and stops with the reason, rather than wait for ever.
+  ASSERT_FALSE(polled.ok());
+  EXPECT_NE(polled.message().find("could not be positioned: the store could not be read"),
+            std::string::npos)
+      << polled.message();
+  EXPECT_FALSE((*source)->Ready());
+  EXPECT_TRUE(records.empty());
 }
 
 TEST(EmbeddedEngineTest, EventsBecomeTasksAndRejectsBecomeDeadLetters) {
