@@ -775,9 +775,9 @@ class Loader : public YamlReporter {
     for (const auto& to : task.to) {
       const Partner* partner = set_->FindPartner(to);
       if (partner && !Shares(*partner, path)) {
-        Error(at, "title: '{{" + text::JoinPath(path) + "}}'" + how + " would show " + to +
-                      " what its share in partners.yaml withholds: take it out of the title, "
-                      "or add " + text::JoinPath(path) + " to " + to + "'s share",
+        Error(at, "the title shows " + text::JoinPath(path) + how + ", which " + to +
+                      "'s share does not allow (take it out of the title, or add it to " + to +
+                      "'s share in partners.yaml)",
               column);
       }
     }
