@@ -1,6 +1,7 @@
 #include "rules/config_loader.h"
 
 #include "rules/yaml_reporter.h"
+#include "rules/bank_holidays.h"
 #include "rules/share.h"
 #include "rules/text.h"
 
@@ -231,14 +232,43 @@ class Loader : public YamlReporter {
           }
         }
       }
+      bool built_in = false;
       if (body["holidays"]) {
         for (const auto& h : body["holidays"]) {
+          if (!h.IsScalar()) {
+            Error(h, "a holiday is a date (YYYY-MM-DD) or a built-in set: " +
+                         Quoted(BankHolidaySets()));
+            continue;
+          }
+          if (IsBankHolidaySet(h.Scalar())) {
+            // From when today's rules began to beyond any clock convene runs.
+            std::set<int64_t> set = BankHolidays(h.Scalar(), 1978, 2200);
+            holidays.insert(set.begin(), set.end());
+            built_in = true;
+            continue;
+          }
           auto t = ParseDate(h.Scalar());
           if (!t) {
-            Error(h, "'" + h.Scalar() + "' is not a date: write YYYY-MM-DD");
+            std::string hint = DidYouMean(h.Scalar(), BankHolidaySets());
+            Error(h, "'" + h.Scalar() + "' is not a date (YYYY-MM-DD) or a built-in set of bank "
+                     "holidays" + (hint.empty() ? " (" + Quoted(BankHolidaySets()) + ")"
+                                               : " (did you mean '" + hint + "'?)"));
           } else {
             holidays.insert(*t / kMsPerDay);
           }
+        }
+      }
+      if (!built_in && !holidays.empty()) {
+        // Explicit dates run out: a calendar with none for the coming year
+        // would count its holidays as working days.
+        int64_t first = *ParseDate(std::to_string(ComingYear()) + "-01-01") / kMsPerDay;
+        int64_t last = *ParseDate(std::to_string(ComingYear()) + "-12-31") / kMsPerDay;
+        auto it = holidays.lower_bound(first);
+        if (it == holidays.end() || *it > last) {
+          Warn(kv.first, "calendar '" + name + "' lists no holidays in " +
+                             std::to_string(ComingYear()) +
+                             ": add that year's dates, or name a built-in set (" +
+                             Quoted(BankHolidaySets()) + ")");
         }
       }
       set_->calendars[name] =
@@ -708,6 +738,21 @@ class Loader : public YamlReporter {
       task->sla = std::move(sla);
     }
     return errors_.size() == before;
+  }
+
+  int ComingYear() const {
+    if (options_.coming_year) return options_.coming_year;
+    auto today = date::year_month_day{
+        date::floor<date::days>(std::chrono::system_clock::now())};
+    return static_cast<int>(today.year()) + 1;
+  }
+
+  // Loads, but likely not what was meant: kept on the rule set.
+  void Warn(const YAML::Node& at, std::string message) {
+    size_t before = errors_.size();
+    Error(at, std::move(message));
+    set_->warnings.push_back(errors_.back());
+    errors_.resize(before);
   }
 
   // ---- what a title may show --------------------------------------------

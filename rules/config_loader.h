@@ -14,18 +14,13 @@
 
 namespace convene::rules {
 
-struct ConfigError {
-  std::string file;  // relative to the config folder: "rules/asb.yaml"
-  int line = 0;      // 1-based
-  int column = 0;    // 1-based
-  std::string message;
-
-  std::string ToString() const;
-};
 
 struct LoadOptions {
   // Prefix of every topic; a partner's default queue is <prefix>tasks.<id>.
   std::string topic_prefix = "convene.";
+  // The year warnings about "the coming year" look at (0: the year after
+  // this machine's date).
+  int coming_year = 0;
 };
 
 using LoadResult = std::variant<std::shared_ptr<const RuleSet>, std::vector<ConfigError>>;

@@ -83,6 +83,17 @@ struct Rule {
   std::vector<Action> then;
 };
 
+// A mistake in the configuration, or (in RuleSet::warnings) something that
+// loads but is likely not what was meant.
+struct ConfigError {
+  std::string file;  // relative to the config folder: "rules/asb.yaml"
+  int line = 0;      // 1-based
+  int column = 0;    // 1-based
+  std::string message;
+
+  std::string ToString() const;
+};
+
 struct RuleSet {
   std::string version;   // content hash of the files it was loaded from
   std::string directory;
@@ -92,6 +103,8 @@ struct RuleSet {
   Calendars calendars;
   std::vector<Rule> rules;
   std::vector<Panel> panels;
+  // What loads but is likely a mistake; `rules check` prints them.
+  std::vector<ConfigError> warnings;
   // Every path (below "event") some rule counts distinct values of.
   std::vector<Path> distinct_paths;
 

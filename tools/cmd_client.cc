@@ -178,10 +178,19 @@ int AuditVerifyCommand(const std::string& data_dir) {
 int RulesCheckCommand(const std::string& config_dir) {
   auto rules = LoadRulesOrReport(config_dir, "convene.");
   if (!rules) return 1;
+  for (const auto& w : rules->warnings) {
+    std::cout << config_dir << "/" << w.ToString().insert(w.ToString().find(": ") + 2, "warning: ")
+              << "\n";
+  }
   std::cout << config_dir << ": OK, rules version " << rules->version << " ("
             << rules->partners.size() << " partners, " << rules->case_types.size()
             << " case types, " << rules->calendars.size() << " calendars, " << rules->rules.size()
-            << " rules)\n";
+            << " rules)";
+  if (!rules->warnings.empty()) {
+    std::cout << ", " << rules->warnings.size() << " warning"
+              << (rules->warnings.size() == 1 ? "" : "s");
+  }
+  std::cout << "\n";
   return 0;
 }
 
