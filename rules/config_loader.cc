@@ -61,6 +61,7 @@ class Loader : public YamlReporter {
     LoadPanels();
     LoadRules();
     CheckCaseFieldPlaceholders();
+    CheckEventTypes();
     if (!errors_.empty()) {
       // Reading order: by file, then by position within it.
       std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
@@ -572,6 +573,36 @@ class Loader : public YamlReporter {
       }
     }
     if (r["when"]) rule->when = ExpressionOf(r["when"], "when");
+    if (r["on"]) {
+      for (const auto& t : StringList(r["on"], "on")) {
+        // The node of the item itself, for its position.
+        YAML::Node at = r["on"];
+        if (r["on"].IsSequence()) {
+          for (const auto& item : r["on"]) {
+            if (item.IsScalar() && item.Scalar() == t) at.reset(item);
+          }
+        }
+        type_uses_.push_back({at, file_, 0, t, rule->id});
+      }
+    }
+    if (rule->when) {
+      const YAML::Node& w = r["when"];
+      const int quote = w.Tag() == "!" ? 1 : 0;
+      std::vector<Expression::NameUse> names;
+      rule->when->CollectNames(&names);
+      for (const auto& use : names) {
+        if (use.path.empty()) {
+          type_uses_.push_back({w, file_, quote + use.column - 1, use.name, rule->id});
+        } else if (ct && use.path == std::vector<std::string>{"case", "stage"} &&
+                   ct->StageIndex(use.name) < 0) {
+          std::string hint = DidYouMean(use.name, ct->stages);
+          Error(w, "when: case type '" + ct->id + "' has no stage '" + use.name + "'" +
+                       (hint.empty() ? " (stages: " + Quoted(ct->stages) + ")"
+                                     : " (did you mean '" + hint + "'?)"),
+                quote + use.column - 1);
+        }
+      }
+    }
     if (auto once = Scalar(r, "once", false, "a rule")) {
       if (*once == "case") {
         rule->once_per_case = true;
@@ -748,9 +779,9 @@ class Loader : public YamlReporter {
   }
 
   // Loads, but likely not what was meant: kept on the rule set.
-  void Warn(const YAML::Node& at, std::string message) {
+  void Warn(const YAML::Node& at, std::string message, int column_offset = 0) {
     size_t before = errors_.size();
-    Error(at, std::move(message));
+    Error(at, std::move(message), column_offset);
     set_->warnings.push_back(errors_.back());
     errors_.resize(before);
   }
@@ -842,6 +873,49 @@ class Loader : public YamlReporter {
             use.column);
     }
   }
+
+  // An event type in `on:`, count() or distinct() that nothing else names (no
+  // case type, other use, or SPEC 3 type) is most likely mistyped.
+  void CheckEventTypes() {
+    static const std::vector<std::string> kSpecTypes = {
+        "asb.report",        "crime.report",      "dash.assessment", "referral",
+        "injunction.granted", "injunction.breach", "closure.notice",  "closure.order",
+        "cpn.warning",       "cpn.issued",        "cpn.breach",      "modern_slavery.indicator",
+        "case.note",         "task.acknowledged", "task.completed",  "task.declined",
+        "panel.outcome",     "panel.held",        "case.closed"};
+    // Who names each type: a rule's own uses count once.
+    std::map<std::string, std::set<std::string>> named_by;
+    for (const auto& t : kSpecTypes) named_by[t].insert("SPEC 3");
+    for (const auto& ct : set_->case_types) {
+      for (const auto& o : ct.opened_by) named_by[o.type].insert("case type " + ct.id);
+    }
+    for (const auto& use : type_uses_) named_by[use.name].insert("rule " + use.rule);
+    std::vector<std::string> known;
+    for (const auto& [type, by] : named_by) {
+      if (by.size() > 1 || !by.begin()->starts_with("rule ")) known.push_back(type);
+    }
+    for (const auto& use : type_uses_) {
+      if (use.name.find('*') != std::string::npos ||
+          std::find(known.begin(), known.end(), use.name) != known.end()) {
+        continue;
+      }
+      std::string hint = DidYouMean(use.name, known);
+      file_ = use.file;
+      Warn(use.at, "event type '" + use.name + "' is named nowhere else (no case type, rule or "
+                   "SPEC event type): a rule on it never fires" +
+                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)"),
+           use.column);
+    }
+  }
+
+  struct TypeUse {
+    YAML::Node at;
+    std::string file;
+    int column;
+    std::string name;
+    std::string rule;
+  };
+  std::vector<TypeUse> type_uses_;
 
   static inline const std::vector<std::string> kCaseFields = {
       "id", "type", "stage", "status", "opened_at", "flags", "subjects"};

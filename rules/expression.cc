@@ -694,4 +694,34 @@ void Expression::CollectDistinctPaths(std::vector<std::vector<std::string>>* out
   }
 }
 
+void Expression::CollectNames(std::vector<NameUse>* out) const {
+  std::vector<const Expr*> stack = {root_.get()};
+  auto literal = [&](const std::vector<std::string>& path, const Expr& e) {
+    if (e.kind == Expr::Kind::kLiteral && e.literal.is_string()) {
+      out->push_back({path, e.literal.as_string(), e.column});
+    } else if (e.kind == Expr::Kind::kList) {
+      for (const auto& item : e.children) {
+        if (item->kind == Expr::Kind::kLiteral && item->literal.is_string()) {
+          out->push_back({path, item->literal.as_string(), item->column});
+        }
+      }
+    }
+  };
+  while (!stack.empty()) {
+    const Expr* e = stack.back();
+    stack.pop_back();
+    if (e->kind == Expr::Kind::kCompare && (e->op == "==" || e->op == "!=" || e->op == "in")) {
+      const Expr& a = *e->children[0];
+      const Expr& b = *e->children[1];
+      if (a.kind == Expr::Kind::kPath) literal(a.path, b);
+      if (b.kind == Expr::Kind::kPath && e->op != "in") literal(b.path, a);
+    }
+    if (e->kind == Expr::Kind::kCall && (e->op == "count" || e->op == "distinct") &&
+        !e->children.empty()) {
+      literal({}, *e->children[0]);
+    }
+    for (const auto& c : e->children) stack.push_back(c.get());
+  }
+}
+
 }  // namespace convene::rules

@@ -83,6 +83,16 @@ class Expression {
   // engine can keep those values with each case's timeline.
   void CollectDistinctPaths(std::vector<std::vector<std::string>>* out) const;
 
+  // For load-time checks of names a policy officer types: each text literal
+  // compared with a path (`case.stage == "reportd"`, `case.stage in [...]`),
+  // and each event type a count() or distinct() reads, with its column.
+  struct NameUse {
+    std::vector<std::string> path;  // the path compared with; empty for an event type
+    std::string name;
+    int column = 1;
+  };
+  void CollectNames(std::vector<NameUse>* out) const;
+
  private:
   Expression(std::string text, std::unique_ptr<Expr> root);
   std::string text_;

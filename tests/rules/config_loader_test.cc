@@ -158,6 +158,55 @@ TEST_F(ConfigLoaderTest, AFileOrSectionOfTheWrongShapeIsAnErrorNotACrash) {
       << text[2];
 }
 
+// The typos a policy officer makes that used to load silently, so that the
+// rule never fired and nobody knew.
+TEST_F(ConfigLoaderTest, AMistypedStageIsAnErrorAndAMistypedEventTypeAWarning) {
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r1
+    on: [asb.report]
+    case: asb
+    when: case.stage == "reportd" or case.stage != "casereview" or case.stage in ["warning", "warnnig"]
+    then:
+      - flag: x
+  - id: r2
+    on: [asb.reprot]
+    case: asb
+    when: distinct("asb.reprot", "event.data.incident_ref", "6mo") >= 3
+    then:
+      - flag: y
+)");
+  std::vector<std::string> text;
+  for (const auto& e : Errors()) text.push_back(e.ToString());
+  ASSERT_EQ(text.size(), 3u) << ::testing::PrintToString(text);
+  EXPECT_EQ(text[0], "rules/asb.yaml:5:25: when: case type 'asb' has no stage 'reportd' (did you "
+                     "mean 'reported'?)");
+  EXPECT_NE(text[1].find("5:52: when: case type 'asb' has no stage 'casereview' (did you mean "
+                         "'case-review'?)"),
+            std::string::npos)
+      << text[1];
+  EXPECT_NE(text[2].find("5:94: when: case type 'asb' has no stage 'warnnig'"), std::string::npos)
+      << text[2];
+  // With the stages right, it loads, with a warning for each mistyped event type.
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r2
+    on: [asb.reprot]
+    case: asb
+    when: distinct("asb.reprot", "event.data.incident_ref", "6mo") >= 3
+    then:
+      - flag: y
+)");
+  auto set = Loaded();
+  ASSERT_TRUE(set);
+  std::vector<std::string> warnings;
+  for (const auto& w : set->warnings) {
+    if (w.file == "rules/asb.yaml") warnings.push_back(w.ToString());
+  }
+  ASSERT_EQ(warnings.size(), 2u) << ::testing::PrintToString(warnings);
+  EXPECT_EQ(warnings[0].substr(0, 46), "rules/asb.yaml:3:10: event type 'asb.reprot' i");
+  EXPECT_NE(warnings[0].find("(did you mean 'asb.report'?)"), std::string::npos) << warnings[0];
+  EXPECT_EQ(warnings[1].substr(0, 21), "rules/asb.yaml:5:20: ");
+}
+
 TEST_F(ConfigLoaderTest, TheVersionChangesWithTheContent) {
   auto a = Loaded();
   dir_.Write("partners.yaml", std::string(kPartners) + "# a comment\n");
