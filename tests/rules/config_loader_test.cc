@@ -207,6 +207,32 @@ TEST_F(ConfigLoaderTest, AMistypedStageIsAnErrorAndAMistypedEventTypeAWarning) {
   EXPECT_EQ(warnings[1].substr(0, 21), "rules/asb.yaml:5:20: ");
 }
 
+// yaml-cpp's own messages name a cause ("end of map not found") and
+// sometimes a line that are not what a person must fix.
+TEST_F(ConfigLoaderTest, YamlMistakesNameTheirRealLineAndCause) {
+  auto first = [&](const std::string& yaml) {
+    dir_.Write("rules/asb.yaml", yaml);
+    auto errors = Errors();
+    return errors.empty() ? std::string() : errors[0].ToString();
+  };
+  EXPECT_EQ(first("rules:\n  - id: r1\n\ton: [asb.report]\n"),
+            "rules/asb.yaml:3:1: YAML: a tab in the indentation: YAML indents with spaces only "
+            "(replace the tab with spaces, lined up with the lines above)");
+  EXPECT_EQ(first("rules:\n  - id: r1\n    on: [asb.report]\n   case: asb\n    then: []\n"),
+            "rules/asb.yaml:4:4: YAML: this line's indentation (3 spaces) lines up with no line "
+            "above it: YAML nests by indentation, so line it up with the keys it belongs with");
+  EXPECT_EQ(first("rules:\n  - id: r1\n    title: \"Case review\n    on: [asb.report]\n"),
+            "rules/asb.yaml:3:12: YAML: the double quote opened here is never closed: close it "
+            "on this line");
+  // Quotes inside plain values, doubled quotes, comments and block text are not openings.
+  EXPECT_EQ(first("rules:\n  - id: r1  # the officer's rule\n    title: Don't 'quote' me\n"
+                  "    on: ['asb.report']\n    case: asb\n"
+                  "    when: 'case.stage == ''reported'''\n"
+                  "    then:\n      - task:\n          to: housing\n          title: |\n"
+                  "            it's \"quoted\n"),
+            "");
+}
+
 TEST_F(ConfigLoaderTest, TheVersionChangesWithTheContent) {
   auto a = Loaded();
   dir_.Write("partners.yaml", std::string(kPartners) + "# a comment\n");
