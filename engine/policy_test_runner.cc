@@ -1,8 +1,13 @@
 #include "engine/policy_test_runner.h"
 
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <utility>
 
 #include "engine/engine.h"
 #include "engine/event_time_run.h"
@@ -271,13 +276,41 @@ class TestRun {
 
 }  // namespace
 
+namespace {
+
+// Keeps the warnings logged while a test runs, instead of printing them.
+class WarningsOfATest : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  std::vector<std::string> Take() { return std::exchange(lines_, {}); }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (msg.level < spdlog::level::warn) return;
+    lines_.emplace_back(msg.payload.data(), msg.payload.size());
+  }
+  void flush_() override {}
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+}  // namespace
+
 std::vector<PolicyTestResult> RunPolicyTests(const std::shared_ptr<const rules::RuleSet>& rules,
                                              const std::vector<rules::PolicyTest>& tests,
                                              const std::filesystem::path& scratch) {
   std::vector<PolicyTestResult> results;
+  // Tests run one at a time on this thread, so the default logger's sinks
+  // can be borrowed for the run.
+  auto logger = spdlog::default_logger();
+  auto capture = std::make_shared<WarningsOfATest>();
+  std::vector<spdlog::sink_ptr> saved = logger->sinks();
+  logger->sinks() = {capture};
   for (size_t i = 0; i < tests.size(); ++i) {
     results.push_back(TestRun(rules, tests[i], scratch / ("test-" + std::to_string(i))).Run());
+    results.back().warnings = capture->Take();
   }
+  logger->sinks() = saved;
   return results;
 }
 

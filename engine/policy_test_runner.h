@@ -19,6 +19,9 @@ struct PolicyTestResult {
   const rules::PolicyTest* test = nullptr;
   bool passed = false;
   std::vector<std::string> failures;  // what did not hold, for people
+  // What the engine warned of while the test ran (an event it rejected...),
+  // so that each warning is read beside the test that caused it.
+  std::vector<std::string> warnings;
 };
 
 std::vector<PolicyTestResult> RunPolicyTests(const std::shared_ptr<const rules::RuleSet>& rules,

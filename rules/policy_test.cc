@@ -155,6 +155,15 @@ class TestLoader : public YamlReporter {
       }
     }
     if (const YAML::Node e = t["expect"]) LoadExpect(e, &test.expect);
+    const TestExpect& x = test.expect;
+    if (x.tasks.empty() && !x.only && !x.no_tasks && !x.stage && !x.flags && !x.risk && !x.cases &&
+        !x.dead_letters && !x.referrals) {
+      // A test that checks nothing passes whatever the rules do.
+      Error(t["expect"] ? t["expect"] : t,
+            "test '" + test.name + "' expects nothing, so it would pass whatever the rules do: "
+            "give expect at least one of tasks, only, no_tasks, stage, flags, risk, cases, "
+            "dead_letters, referrals");
+    }
     tests_.push_back(std::move(test));
   }
 

@@ -220,6 +220,9 @@ int RulesTestCommand(const std::string& config_dir, const std::string& filter) {
     std::cout << (r.passed ? "PASS  " : "FAIL  ") << r.test->name << "  (" << r.test->file << ":"
               << r.test->line << ")\n";
     for (const auto& f : r.failures) std::cout << "      " << f << "\n";
+    for (const auto& w : r.warnings) {
+      std::cout << "      warning (" << r.test->name << "): " << w << "\n";
+    }
     (r.passed ? passed : failed)++;
   }
   std::cout << passed << " passed, " << failed << " failed\n";
