@@ -151,6 +151,8 @@ Status ConfirmedProducer::Send(const std::string& topic, std::string_view key,
 }
 
 Status ConfirmedProducer::WaitForEngine(size_t budget) {
+  // An engine that stopped applying is not waited for again at every message.
+  if (!stalled_.ok()) return stalled_;
   using Clock = std::chrono::steady_clock;
   auto last_progress = Clock::now();
   auto last_report = Clock::now();
@@ -178,7 +180,7 @@ Status ConfirmedProducer::WaitForEngine(size_t budget) {
     if (progressed) {
       last_progress = now;
     } else if (now - last_progress > options_.stall_timeout) {
-      return Status::Error(
+      return stalled_ = Status::Error(
           std::to_string(unapplied_.size()) + " events sent to the embedded broker are not " +
           "applied, and the engine has applied none for " +
           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options_.stall_timeout)
@@ -208,9 +210,11 @@ Status ConfirmedProducer::Flush() {
 }
 
 Status ProduceAll(const std::string& bootstrap, const std::string& topic,
-                  const std::vector<std::string>& lines) {
+                  const std::vector<std::string>& lines,
+                  std::chrono::milliseconds stall_timeout) {
   ConfirmedProducer::Options options;
   options.events_topic = topic;
+  options.stall_timeout = stall_timeout;
   auto producer = ConfirmedProducer::Open(bootstrap, options);
   if (!producer.ok()) return producer.status();
   std::string refused;

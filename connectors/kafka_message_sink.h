@@ -90,6 +90,7 @@ class ConfirmedProducer {
   uint64_t sent_ = 0;
   uint64_t delivered_ = 0;
   std::string first_error_;
+  Status stalled_;  // the engine applied nothing for stall_timeout
 };
 
 // Produces `lines` to `topic` (key: the event id when a line is a JSON event
@@ -97,6 +98,7 @@ class ConfirmedProducer {
 // `topic` is the events topic, for the engine to apply them. For `convene
 // send` and tests.
 Status ProduceAll(const std::string& bootstrap, const std::string& topic,
-                  const std::vector<std::string>& lines);
+                  const std::vector<std::string>& lines,
+                  std::chrono::milliseconds stall_timeout = std::chrono::minutes(2));
 
 }  // namespace convene::connectors

@@ -182,13 +182,15 @@ int BrokerCommand(const std::string& config_dir, const std::string& topic_prefix
   return 0;
 }
 
-int SendCommand(const std::string& kafka, const std::string& file, const std::string& topic) {
+int SendCommand(const std::string& kafka, const std::string& file, const std::string& topic,
+                int engine_timeout_s) {
   if (!std::filesystem::exists(file)) {
     std::cerr << file << ": no such file\n";
     return 1;
   }
   std::vector<std::string> lines = ReadLines(file);
-  if (Status s = connectors::ProduceAll(kafka, topic, lines); !s.ok()) {
+  if (Status s = connectors::ProduceAll(kafka, topic, lines, std::chrono::seconds(engine_timeout_s));
+      !s.ok()) {
     std::cerr << "send: " << s.message() << "\n";
     return 1;
   }

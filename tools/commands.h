@@ -44,7 +44,10 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
                 const std::string& samples, const std::string& connectors_dir);
 // The connectors folder to use when none is given: next to the config folder.
 std::string DefaultConnectorsDir(const std::string& config_dir);
-int SendCommand(const std::string& kafka, const std::string& file, const std::string& topic);
+// `engine_timeout_s`: on the embedded broker, how long the engine may apply
+// nothing before send gives up (exit 1).
+int SendCommand(const std::string& kafka, const std::string& file, const std::string& topic,
+                int engine_timeout_s);
 int TasksCommand(const std::string& kafka, const std::string& partner,
                  const std::string& config_dir, const std::string& topic_prefix);
 int CaseCommand(const std::string& data_dir, const std::string& case_id);

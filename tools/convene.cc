@@ -58,6 +58,11 @@ int main(int argc, char** argv) {
   send_cmd->add_option("--kafka", kafka, "bootstrap servers")->required();
   send_cmd->add_option("file", file, "events, one JSON object per line")->required();
   send_cmd->add_option("--topic", send_topic)->capture_default_str();
+  int send_wait = 120;
+  send_cmd->add_option("--engine-timeout", send_wait,
+                       "embedded broker: give up when the engine applies nothing for this many "
+                       "seconds")
+      ->capture_default_str();
 
   std::string partner, tasks_config, tasks_prefix = "convene.";
   auto* tasks_cmd = app.add_subcommand("tasks", "Print the tasks on a partner's queue");
@@ -153,7 +158,7 @@ int main(int argc, char** argv) {
     if (demo_connectors.empty()) demo_connectors = convene::tools::DefaultConnectorsDir(demo_config);
     return convene::tools::DemoCommand(demo_config, demo_data, demo_samples, demo_connectors);
   }
-  if (*send_cmd) return convene::tools::SendCommand(kafka, file, send_topic);
+  if (*send_cmd) return convene::tools::SendCommand(kafka, file, send_topic, send_wait);
   if (*tasks_cmd) {
     return convene::tools::TasksCommand(kafka, partner, tasks_config, tasks_prefix);
   }

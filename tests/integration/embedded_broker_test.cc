@@ -108,5 +108,26 @@ TEST(EmbeddedBrokerTest, ARestartReadsTheNewBrokerFromItsBeginningAndPublishesOp
   EXPECT_GT(after.size(), before.size());
 }
 
+// With no engine reading, `convene send` to the embedded broker does not say
+// "sent": it gives up with the reason once the engine has applied nothing for
+// --engine-timeout, at once for every line after the first wait.
+TEST(EmbeddedBrokerTest, SendWithNoEngineReadingSaysSoAndFails) {
+  TempDir dir;
+  WriteEvents(dir.Sub("events.jsonl"), 0, 12000);  // ~5 MB: more than may wait unapplied
+  BrokerProcess broker(dir, "broker");
+  ASSERT_TRUE(broker.ok());
+  auto started = std::chrono::steady_clock::now();
+  Process send({CONVENE_BINARY, "send", "--kafka", broker.bootstrap(), "--engine-timeout", "3",
+                dir.Sub("events.jsonl")},
+               dir.Sub("send"));
+  EXPECT_EQ(send.Wait(std::chrono::seconds(120)), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
+  std::string out = send.Stdout() + send.Stderr();
+  EXPECT_NE(out.find("the engine has applied none for 3 s: is convene run reading convene.events"),
+            std::string::npos)
+      << out.substr(0, 2000);
+  EXPECT_EQ(out.find("sent 12000 events"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace convene::testing
