@@ -252,8 +252,19 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
   TimelineEntry entry{event->id(), event->type(), event->occurred_at(), {}};
   for (const auto& path : rules.distinct_paths) {
     rules::Value v = event->Resolve(path);
-    entry.facts.emplace_back(JoinPath(path), v.is_null() ? std::nullopt
-                                                         : std::optional<std::string>(v.ToText()));
+    std::optional<std::string> fact;
+    if (v.is_list()) {
+      // Each value of a list counts (a joint complaint names several reporters).
+      fact.emplace();
+      for (const auto& item : v.as_list()) {
+        if (!fact->empty()) fact->push_back(kSep);
+        fact->append(item.ToText());
+      }
+      if (fact->empty()) fact.reset();
+    } else if (!v.is_null()) {
+      fact = v.ToText();
+    }
+    entry.facts.emplace_back(JoinPath(path), std::move(fact));
   }
   for (CaseRecord* c : *joined) {
     c->timeline.push_back(entry);

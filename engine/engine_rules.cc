@@ -44,7 +44,16 @@ class Engine::CaseContext : public rules::EvalContext {
     for (const auto& e : case_.timeline) {
       if (e.occurred_at <= from || e.occurred_at > to || !types.Matches(e.type)) continue;
       if (auto fact = e.Fact(key)) {
-        if (*fact) values.insert(**fact);
+        if (*fact) {
+          // A list's values are kept apart by kSep (engine.cc).
+          std::string_view all = **fact;
+          for (size_t start = 0; start <= all.size();) {
+            size_t end = all.find(kSep, start);
+            if (end == std::string_view::npos) end = all.size();
+            values.emplace(all.substr(start, end - start));
+            start = end + 1;
+          }
+        }
         continue;
       }
       // Recorded before a rule asked for this path: read the event itself.
@@ -52,9 +61,33 @@ class Engine::CaseContext : public rules::EvalContext {
       const rules::Event* ev = e.event_id == event_.id() ? &event_ : event.get();
       if (!ev) continue;
       rules::Value v = ev->Resolve(path);
-      if (!v.is_null()) values.insert(v.ToText());
+      if (v.is_list()) {
+        for (const auto& item : v.as_list()) values.insert(item.ToText());
+      } else if (!v.is_null()) {
+        values.insert(v.ToText());
+      }
     }
     return static_cast<int64_t>(values.size());
+  }
+
+  void ForEachEvent(const rules::TypeFilter& types, TimeMs from, TimeMs to,
+                    const std::function<void(const EvalContext&)>& fn) const override {
+    // The timeline is in the order events were applied; a window ending now
+    // is usually its tail, so it is walked from the end while it can still
+    // hold events in the window (a late event may sit among later ones).
+    for (auto it = case_.timeline.rbegin(); it != case_.timeline.rend(); ++it) {
+      const TimelineEntry& e = *it;
+      if (e.occurred_at <= from || e.occurred_at > to || !types.Matches(e.type)) continue;
+      std::shared_ptr<const rules::Event> loaded;
+      const rules::Event* ev = &event_;
+      if (e.event_id != event_.id()) {
+        loaded = engine_->LoadEvent(e.event_id);
+        if (!loaded) continue;  // a read failure stops the batch (StoreFailed)
+        ev = loaded.get();
+      }
+      CaseContext counted(engine_, case_, *ev, rules_);
+      fn(counted);
+    }
   }
 
   int64_t PriorCases(std::string_view case_type, TimeMs from, TimeMs to) const override {

@@ -24,6 +24,10 @@ struct Expr {
   Duration window;
   std::string case_type;
   std::shared_ptr<const RE2> regex;
+  // count/distinct named arguments: only events for which `where` holds, and
+  // only those sharing a value of `same` (below "event") with the current one.
+  std::unique_ptr<Expr> where;
+  std::vector<std::string> same;
   // What the expression is known to yield before any event is seen: a
   // literal's or a function's type; unknown (empty) for paths.
   std::string static_type;
@@ -104,7 +108,8 @@ std::vector<Token> Lex(std::string_view text) {
       t.kind = Token::Kind::kString;
       t.text = std::move(s);
     } else {
-      static const char* kOps[] = {"==", "!=", "<=", ">=", "<", ">", "(", ")", "[", "]", ",", "."};
+      static const char* kOps[] = {"==", "!=", "<=", ">=", "<", ">", "(", ")", "[", "]", ",", ".",
+                                   ":"};
       bool matched = false;
       for (const char* op : kOps) {
         std::string_view o(op);
@@ -309,10 +314,10 @@ class Parser {
       e->kind = Expr::Kind::kCall;
       e->op = name;
       if (!IsOp(")")) {
-        e->children.push_back(ParseOr());
+        Argument(*e);
         while (IsOp(",")) {
           ++pos_;
-          e->children.push_back(ParseOr());
+          Argument(*e);
         }
       }
       Expect(")");
@@ -449,6 +454,40 @@ class Parser {
     return *d;
   }
 
+  // A positional argument, or a named one (`where: EXPR`, `same: PATH`) of
+  // count() and distinct(), which come after the positional ones.
+  void Argument(Expr& call) {
+    const bool named = Peek().kind == Token::Kind::kIdent && pos_ + 1 < tokens_.size() &&
+                       tokens_[pos_ + 1].kind == Token::Kind::kOp && tokens_[pos_ + 1].text == ":";
+    if (!named) {
+      if (call.where || !call.same.empty()) {
+        Fail(Peek(), "the named arguments (where:, same:) come after the others");
+      }
+      call.children.push_back(ParseOr());
+      return;
+    }
+    const Token& name = Next();
+    ++pos_;  // ':'
+    if (call.op != "count" && call.op != "distinct") {
+      Fail(name, call.op + " takes no named arguments: where: and same: are for count and distinct");
+    }
+    if (name.text == "where") {
+      if (call.where) Fail(name, "where: is given twice");
+      in_where_ = true;
+      call.where = ParseOr();
+      in_where_ = false;
+    } else if (name.text == "same") {
+      if (!call.same.empty()) Fail(name, "same: is given twice");
+      auto arg = ParseOr();
+      call.same = PathOf(*arg, "same");
+      if (call.same.size() < 2 || call.same[0] != "event") {
+        Fail(name, "same: names a path of the events, e.g. same: \"event.subjects.perpetrator\"");
+      }
+    } else {
+      Fail(name, "unknown named argument '" + name.text + "': count and distinct take where: and same:");
+    }
+  }
+
   void CheckArity(const Expr& e, size_t n, const char* usage) {
     if (e.children.size() != n) {
       Token at;
@@ -460,6 +499,11 @@ class Parser {
 
   void CheckCall(Expr& e) {
     const std::string& f = e.op;
+    if ((f == "count" || f == "distinct" || f == "prior_cases") && in_where_) {
+      Token at;
+      at.column = e.column;
+      Fail(at, f + " cannot be used inside where: (it counts the case's events, not one)");
+    }
     if (f == "count") {
       CheckArity(e, 2, "count(types, window)");
       e.types = TypesOf(*e.children[0], "count");
@@ -521,6 +565,7 @@ class Parser {
     }
   }
 
+  bool in_where_ = false;
   int depth_ = 0;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
@@ -568,6 +613,25 @@ bool Member(const Value& a, const Value& list) {
   return false;
 }
 
+// Whether two values (each a value or a list of them, as event.subjects.ROLE
+// is) have one in common.
+bool SharesAValue(const Value& a, const Value& b) {
+  auto items = [](const Value& v) {
+    std::vector<std::string> out;
+    if (v.is_list()) {
+      for (const auto& item : v.as_list()) out.push_back(item.ToText());
+    } else if (!v.is_null()) {
+      out.push_back(v.ToText());
+    }
+    return out;
+  };
+  std::vector<std::string> x = items(a), y = items(b);
+  for (const auto& s : x) {
+    if (std::find(y.begin(), y.end(), s) != y.end()) return true;
+  }
+  return false;
+}
+
 Value Eval(const Expr& e, const EvalContext& ctx) {
   switch (e.kind) {
     case Expr::Kind::kLiteral:
@@ -609,6 +673,32 @@ Value Eval(const Expr& e, const EvalContext& ctx) {
   }
   const std::string& f = e.op;
   TimeMs now = ctx.Now();
+  if ((f == "count" || f == "distinct") && (e.where || !e.same.empty())) {
+    const Value mine = e.same.empty() ? Value() : ctx.Resolve(e.same);
+    if (!e.same.empty() && (mine.is_null() || (mine.is_list() && mine.as_list().empty()))) {
+      return Value(int64_t{0});  // nothing to share
+    }
+    std::vector<std::string> counted_path = {"event"};
+    counted_path.insert(counted_path.end(), e.path.begin(), e.path.end());
+    int64_t n = 0;
+    std::set<std::string> values;
+    ctx.ForEachEvent(e.types, e.window.Before(now, ctx.calendars()), now,
+                     [&](const EvalContext& counted) {
+                       if (!e.same.empty() && !SharesAValue(mine, counted.Resolve(e.same))) return;
+                       if (e.where && !Eval(*e.where, counted).Truthy()) return;
+                       if (f == "count") {
+                         ++n;
+                         return;
+                       }
+                       Value v = counted.Resolve(counted_path);
+                       if (v.is_list()) {
+                         for (const auto& item : v.as_list()) values.insert(item.ToText());
+                       } else if (!v.is_null()) {
+                         values.insert(v.ToText());
+                       }
+                     });
+    return Value(f == "count" ? n : static_cast<int64_t>(values.size()));
+  }
   if (f == "count") {
     return Value(ctx.Count(e.types, e.window.Before(now, ctx.calendars()), now));
   }

@@ -15,6 +15,7 @@
 // and safe to evaluate from many threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,14 @@ class EvalContext {
   // Distinct non-null values of `event_path` (below "event") among those events.
   virtual int64_t Distinct(const TypeFilter& types, const std::vector<std::string>& event_path,
                            TimeMs from, TimeMs to) const = 0;
+  // For count()/distinct() with where: or same:: calls `fn` with each event of
+  // this case whose type matches and whose occurred_at is in (from, to], as a
+  // context in which event.* is that event (and case.* this case). A context
+  // with no history (an opened_by condition) has no events.
+  virtual void ForEachEvent(const TypeFilter& types, TimeMs from, TimeMs to,
+                            const std::function<void(const EvalContext& counted)>& fn) const {
+    (void)types, (void)from, (void)to, (void)fn;
+  }
   // Other cases of `case_type` sharing a key with this case, opened in (from, to].
   virtual int64_t PriorCases(std::string_view case_type, TimeMs from, TimeMs to) const = 0;
   // Event time of the triggering event: windows end here.

@@ -169,7 +169,13 @@ std::optional<YAML::Node> YamlReporter::Parse(const std::string& content) {
         return std::nullopt;
       }
     }
-    errors_.push_back({file_, line, e.mark.column + 1, "YAML: " + e.msg});
+    std::string message = "YAML: " + e.msg;
+    if (e.msg.find("illegal map value") != std::string::npos) {
+      // Usually `when: count(..., where: x)`: the second ": " reads as a key.
+      message += ": a ': ' inside a value starts a new key; put the whole value in quotes "
+                 "('...', or \"...\" when it holds single quotes)";
+    }
+    errors_.push_back({file_, line, e.mark.column + 1, message});
     return std::nullopt;
   }
 }

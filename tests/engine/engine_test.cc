@@ -351,6 +351,72 @@ TEST_F(EngineTest, TheAuditTrailChainsEveryTaskWithheldFieldAndRuleSetAndShowsTa
   EXPECT_EQ(AuditTrail::Verify(*store_)->broken.substr(0, 18), "entry 3 is missing");
 }
 
+// count() with where: and same: over a real case's timeline: at one address,
+// an adult's incident does not count toward the child, nor another child's.
+TEST_F(EngineTest, ConditionalCountsReadTheCountedEventsThemselves) {
+  config_.Write("rules/rules.yaml", R"(rules:
+  - id: young-person-twice
+    on: [asb.report]
+    case: asb
+    when: 'count("asb.report", "3mo", same: "event.subjects.young_person", where: event.data.age < 18) >= 2'
+    then:
+      - flag: young-person-twice
+)");
+  auto loaded = rules::LoadRuleSet(config_.path());
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const rules::RuleSet>>(loaded));
+  rules_ = std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
+  OpenEngine();
+  auto report = [](const std::string& id, const std::string& when, const std::string& person,
+                   int age) {
+    return R"({"id":")" + id + R"(","type":"asb.report","occurred_at":")" + when +
+           R"(","source":"police","subjects":[{"id":")" + person +
+           R"(","role":"young_person"}],"location":{"uprn":"100"},"data":{"age":)" +
+           std::to_string(age) + "}}";
+  };
+  Apply({report("e1", "2026-03-01T10:00:00Z", "person:C", 15),
+         report("e2", "2026-03-10T10:00:00Z", "person:A", 34)});   // an adult at the address
+  Apply({report("e3", "2026-03-20T10:00:00Z", "person:D", 16)});   // another child
+  OpenEngine();  // counted events are read back from the store
+  EXPECT_TRUE(Case("asb-000001")->view.flags.empty());
+  Apply({report("e4", "2026-04-02T10:00:00Z", "person:C", 15)});   // the child's second
+  EXPECT_EQ(Case("asb-000001")->view.flags, std::vector<std::string>{"young-person-twice"});
+}
+
+// "Five different complainants about this location": a joint complaint
+// naming three reporters counts three, also when read back from the store.
+TEST_F(EngineTest, DistinctCountsEachReporterOfAJointComplaint) {
+  config_.Write("rules/rules.yaml", R"(rules:
+  - id: complainants
+    on: [asb.report]
+    case: asb
+    when: distinct("asb.report", "event.subjects.reporter", "6mo") >= 4
+    then:
+      - flag: four-complainants
+)");
+  auto loaded = rules::LoadRuleSet(config_.path());
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const rules::RuleSet>>(loaded));
+  rules_ = std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
+  OpenEngine();
+  auto report = [](const std::string& id, const std::string& when,
+                   const std::vector<std::string>& reporters) {
+    std::string subjects;
+    for (const auto& r : reporters) {
+      subjects += std::string(subjects.empty() ? "" : ",") + R"({"id":")" + r +
+                  R"(","role":"reporter"})";
+    }
+    return R"({"id":")" + id + R"(","type":"asb.report","occurred_at":")" + when +
+           R"(","source":"police","subjects":[)" + subjects +
+           R"(],"location":{"uprn":"100"},"data":{}})";
+  };
+  Apply({report("e1", "2026-03-01T10:00:00Z", {"person:R1", "person:R2", "person:R3"})});
+  EXPECT_TRUE(Case("asb-000001")->view.flags.empty());
+  OpenEngine();
+  Apply({report("e2", "2026-03-05T10:00:00Z", {"person:R2"})});  // no one new
+  EXPECT_TRUE(Case("asb-000001")->view.flags.empty());
+  Apply({report("e3", "2026-03-09T10:00:00Z", {"person:R4"})});
+  EXPECT_EQ(Case("asb-000001")->view.flags, std::vector<std::string>{"four-complainants"});
+}
+
 TEST_F(EngineTest, RecordsTheBrokerNoLongerHadAreCountedAsLost) {
   next_offset_ = 7;  // offsets 0..6 were deleted by retention before the engine read them
   Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A")});

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <map>
 
 namespace convene::rules {
@@ -14,6 +16,7 @@ class FakeContext : public EvalContext {
     std::string type;
     TimeMs at;
     std::string ref;
+    std::map<std::string, Value> paths = {};  // what where: and same: read of it
   };
   std::map<std::string, Value> paths;
   std::vector<Past> history;
@@ -26,6 +29,36 @@ class FakeContext : public EvalContext {
     for (const auto& p : path) key += (key.empty() ? "" : ".") + p;
     auto it = paths.find(key);
     return it == paths.end() ? Value() : it->second;
+  }
+  // A past event as a context: its own event.* paths, the rest as the case's.
+  class PastContext : public EvalContext {
+   public:
+    PastContext(const FakeContext& outer, const Past& p) : outer_(outer), past_(p) {}
+    Value Resolve(const std::vector<std::string>& path) const override {
+      std::string key;
+      for (const auto& s : path) key += (key.empty() ? "" : ".") + s;
+      if (path[0] != "event") return outer_.Resolve(path);
+      auto it = past_.paths.find(key);
+      return it == past_.paths.end() ? Value() : it->second;
+    }
+    int64_t Count(const TypeFilter&, TimeMs, TimeMs) const override { return 0; }
+    int64_t Distinct(const TypeFilter&, const std::vector<std::string>&, TimeMs,
+                     TimeMs) const override {
+      return 0;
+    }
+    int64_t PriorCases(std::string_view, TimeMs, TimeMs) const override { return 0; }
+    TimeMs Now() const override { return past_.at; }
+    const Calendars& calendars() const override { return outer_.cals; }
+
+   private:
+    const FakeContext& outer_;
+    const Past& past_;
+  };
+  void ForEachEvent(const TypeFilter& types, TimeMs from, TimeMs to,
+                    const std::function<void(const EvalContext&)>& fn) const override {
+    for (const auto& h : history) {
+      if (types.Matches(h.type) && h.at > from && h.at <= to) fn(PastContext(*this, h));
+    }
   }
   int64_t Count(const TypeFilter& types, TimeMs from, TimeMs to) const override {
     int64_t n = 0;
@@ -128,6 +161,50 @@ TEST_F(ExpressionTest, FunctionsOverTheCaseHistory) {
                     "count('asb.report', '6mo') == 3"));
   ctx_.prior = 2;
   EXPECT_TRUE(Holds("prior_cases('dv', '12mo') >= 1"));
+}
+
+// "A young person in 2 ASB incidents in 3 months": only the child's own
+// incidents count, not every incident at the address.
+TEST_F(ExpressionTest, CountAndDistinctTakeWhereAndSame) {
+  auto t = [](const char* s) { return *ParseRfc3339(s); };
+  auto person = [](const char* id) { return Value(Value::List{Value(std::string(id))}); };
+  ctx_.history = {
+      {"asb.report", t("2026-04-01T10:00:00Z"), "A",
+       {{"event.subjects.young_person", person("person:C")}, {"event.data.age", Value(int64_t{15})}}},
+      {"asb.report", t("2026-04-20T10:00:00Z"), "B",
+       {{"event.subjects.young_person", person("person:D")}, {"event.data.age", Value(int64_t{34})}}},
+      {"asb.report", t("2026-05-20T10:00:00Z"), "C",
+       {{"event.subjects.young_person", person("person:C")}, {"event.data.age", Value(int64_t{15})},
+        {"event.subjects.reporter", Value(Value::List{Value(std::string("person:R1")),
+                                                      Value(std::string("person:R2"))})}}},
+      {"asb.report", t("2025-12-01T10:00:00Z"), "D",  // outside three months
+       {{"event.subjects.young_person", person("person:C")}, {"event.data.age", Value(int64_t{14})}}},
+  };
+  ctx_.paths["event.subjects.young_person"] = person("person:C");
+  EXPECT_EQ(Eval("count('asb.report', '3mo')"), Value(int64_t{3}));
+  EXPECT_EQ(Eval("count('asb.report', '3mo', same: 'event.subjects.young_person')"),
+            Value(int64_t{2}));
+  EXPECT_EQ(Eval("count('asb.report', '3mo', where: event.data.age < 18)"), Value(int64_t{2}));
+  EXPECT_EQ(Eval("count(\"asb.report\", \"3mo\", same: \"event.subjects.young_person\", "
+                 "where: event.data.age < 18)"),
+            Value(int64_t{2}));
+  EXPECT_EQ(Eval("count('asb.report', '3mo', where: event.data.age >= 18)"), Value(int64_t{1}));
+  // Distinct complainants: a joint complaint naming two reporters counts both.
+  EXPECT_EQ(Eval("distinct('asb.report', 'event.subjects.reporter', '6mo', where: true)"),
+            Value(int64_t{2}));
+  // With nothing to share, nothing is counted.
+  ctx_.paths.erase("event.subjects.young_person");
+  EXPECT_EQ(Eval("count('asb.report', '3mo', same: 'event.subjects.young_person')"),
+            Value(int64_t{0}));
+  EXPECT_NE(Error("count('asb.report', '3mo', whre: true)").message.find("unknown named argument"),
+            std::string::npos);
+  EXPECT_NE(Error("count('asb.report', '3mo', where: count('x', '1d') > 1)").message.find(
+                "cannot be used inside where"),
+            std::string::npos);
+  EXPECT_NE(Error("count('asb.report', where: true, '3mo')").message.find("come after"),
+            std::string::npos);
+  EXPECT_NE(Error("exists(event.x, where: true)").message.find("takes no named arguments"),
+            std::string::npos);
 }
 
 TEST_F(ExpressionTest, ExistsContainsMatchesDaysSince) {
