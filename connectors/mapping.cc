@@ -8,6 +8,7 @@
 #pragma GCC diagnostic pop
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <set>
@@ -400,6 +401,14 @@ Result<TimeMs> Timestamp(const std::string& text, const std::vector<std::string>
     if (auto t = ParseRfc3339(text)) return *t;
   }
   const auto& tried = formats.empty() ? kDefaultFormats : formats;
+  // date::parse reads "23:20:" against %S into seconds it never sets (found by
+  // fuzzing: undefined behaviour inside date.h). A time's ':' is always
+  // followed by digits, so such text is no timestamp and is not parsed at all.
+  for (size_t i = text.find(':'); i != std::string::npos; i = text.find(':', i + 1)) {
+    if (i + 1 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+      return Status::Error("'" + text + "' is not a date and time: a ':' with no digits after it");
+    }
+  }
   for (const auto& format : tried) {
     std::istringstream in(text);
     if (format.find("%z") != std::string::npos || format.find("%Ez") != std::string::npos) {

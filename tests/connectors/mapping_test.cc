@@ -112,6 +112,9 @@ TEST_F(MappingTest, BadValuesAreRejectedWithTheColumnAndWhatWasExpected) {
   };
   EXPECT_EQ(reason("Date/Time", "31/02/2026 10:00"),
             "'Date/Time': '31/02/2026 10:00' is not a date and time in the format %d/%m/%Y %H:%M");
+  // Found by fuzzing: seconds missing after the colon left date.h reading an unset value.
+  EXPECT_EQ(reason("Date/Time", "02/09/2026 23:20:"),
+            "'Date/Time': '02/09/2026 23:20:' is not a date and time: a ':' with no digits after it");
   EXPECT_EQ(reason("Postcode", "SG1"), "'Postcode': 'SG1' is not a full UK postcode (e.g. SG1 1AA)");
   EXPECT_EQ(reason("UPRN", "n/a"), "'UPRN' is 'n/a', which has no digits");
   EXPECT_EQ(reason("DASH Score", "high"), "'DASH Score' is 'high', not a whole number");
