@@ -249,9 +249,13 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
   batch_->write.Put(store_->handle(Family::kEvents), event->id(), event->raw());
   UpdateTaskFromEvent(*event, rules);
   if (event->type() == "panel.held") ApplyHeld(*event, rules);
-  TimelineEntry entry{event->id(), event->type(), event->occurred_at(), {}};
+  for (CaseRecord* c : *joined) JoinEvent(c, *event, rules);
+}
+
+TimelineEntry Engine::EntryFor(const rules::Event& event, const rules::RuleSet& rules) const {
+  TimelineEntry entry{event.id(), event.type(), event.occurred_at(), {}};
   for (const auto& path : rules.distinct_paths) {
-    rules::Value v = event->Resolve(path);
+    rules::Value v = event.Resolve(path);
     std::optional<std::string> fact;
     if (v.is_list()) {
       // Each value of a list counts (a joint complaint names several reporters).
@@ -266,23 +270,31 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
     }
     entry.facts.emplace_back(JoinPath(path), std::move(fact));
   }
-  for (CaseRecord* c : *joined) {
+  return entry;
+}
+
+// The event joins `c`: on its timeline, then the case's rules run for it.
+void Engine::JoinEvent(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules) {
+  // Once per event and case, however it came (correlation, or an open: action).
+  if (!c->timeline.empty() && c->timeline.back().event_id == event.id()) return;
+  TimelineEntry entry = EntryFor(event, rules);
+  {
     c->timeline.push_back(entry);
-    c->last_event_at = std::max(c->last_event_at, event->occurred_at());
-    for (const auto& s : event->subjects()) {
+    c->last_event_at = std::max(c->last_event_at, event.occurred_at());
+    for (const auto& s : event.subjects()) {
       if (std::find(c->view.subjects.begin(), c->view.subjects.end(), s.id) ==
           c->view.subjects.end()) {
         c->view.subjects.push_back(s.id);
       }
     }
-    c->pending.last_event = event->id();
-    Changed(c, "event " + event->id() + " (" + event->type() + ")");
-    if (event->type() == "panel.outcome") ApplyOutcome(c, *event, rules);
-    ApplyRules(c, *event, rules);
+    c->pending.last_event = event.id();
+    Changed(c, "event " + event.id() + " (" + event.type() + ")");
+    if (event.type() == "panel.outcome") ApplyOutcome(c, event, rules);
+    ApplyRules(c, event, rules);
     ArmIdleTimer(c, rules);
-    if (event->type() == "case.closed" && c->view.status == "open") {
-      std::string reason(json::GetString(event->data(), "reason", "closed"));
-      CloseCase(c, reason, event->id(), "", rules);
+    if (event.type() == "case.closed" && c->view.status == "open") {
+      std::string reason(json::GetString(event.data(), "reason", "closed"));
+      CloseCase(c, reason, event.id(), "", rules);
     }
   }
 }

@@ -155,6 +155,13 @@ class Engine {
 
   // Rules and actions (engine_rules.cc).
   void ApplyRules(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules);
+  // The event joins `c`: onto its timeline, then the case's rules run for it.
+  void JoinEvent(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules);
+  TimelineEntry EntryFor(const rules::Event& event, const rules::RuleSet& rules) const;
+  // The `open: CASE_TYPE` action: the event joins the open case of that type
+  // it correlates with, or opens one, and that case's rules run for it.
+  void OpenFor(CaseRecord* from, const rules::Event& event, const rules::Rule& rule,
+               const std::string& case_type, const rules::RuleSet& rules);
   void ApplyAction(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
                    const rules::Action& action, const rules::RuleSet& rules,
                    const Breach* breach = nullptr);

@@ -205,7 +205,46 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
     case Kind::kRefer:
       Refer(c, event, rule, action, rules);
       return;
+    case Kind::kOpen:
+      OpenFor(c, event, rule, action.argument, rules);
+      return;
   }
+}
+
+void Engine::OpenFor(CaseRecord* from, const rules::Event& event, const rules::Rule& rule,
+                     const std::string& case_type, const rules::RuleSet& rules) {
+  const rules::CaseType* type = rules.FindCaseType(case_type);
+  if (!type) return;  // checked at load
+  std::vector<std::string> keys = KeysOf(*type, event);
+  // The open case of that type the event belongs to, as correlation finds it,
+  // the first by id; else a new one. Either way, once per event.
+  CaseRecord* target = nullptr;
+  std::vector<std::string> ids;
+  for (const auto& k : keys) {
+    auto it = open_index_.find(TypeKey(type->id, k));
+    if (it == open_index_.end()) continue;
+    ids.insert(ids.end(), it->second.begin(), it->second.end());
+  }
+  std::sort(ids.begin(), ids.end());
+  for (const auto& id : ids) {
+    CaseRecord* c = GetCase(id);
+    if (c && c->view.status == "open") {
+      target = c;
+      break;
+    }
+  }
+  if (target && !target->timeline.empty() && target->timeline.back().event_id == event.id()) {
+    return;  // the event is on it already
+  }
+  if (!target) {
+    target = OpenCase(*type, event, keys, rules);
+  } else {
+    AddKeys(target, keys);
+  }
+  Record(from, event, rule.id, "open", "opened " + target->view.id + " for this event", rules);
+  Record(target, event, rule.id, "opened-from", "from " + from->view.id + " by rule " + rule.id,
+         rules);
+  JoinEvent(target, event, rules);
 }
 
 

@@ -635,8 +635,9 @@ class Loader : public YamlReporter {
 
   std::vector<Action> Actions(const YAML::Node& list, const CaseType* ct,
                               const std::vector<std::string>& roots) {
-    static const std::vector<std::string> kKinds = {"task", "escalate", "set_stage", "flag",
-                                                    "set",  "notify",   "close",     "refer"};
+    static const std::vector<std::string> kKinds = {"task",   "escalate", "set_stage",
+                                                    "flag",   "set",      "notify",
+                                                    "close",  "refer",    "open"};
     std::vector<Action> actions;
     int index = 0;
     for (const auto& a : list) {
@@ -687,6 +688,18 @@ class Loader : public YamlReporter {
           }
           action.fields.emplace_back(f.first.Scalar(), f.second.Scalar());
           set_fields_.insert(f.first.Scalar());
+        }
+      } else if (kind == "open") {
+        action.kind = Action::Kind::kOpen;
+        action.argument = body.Scalar();
+        if (!set_->FindCaseType(action.argument)) {
+          std::vector<std::string> ids;
+          for (const auto& t : set_->case_types) ids.push_back(t.id);
+          std::string hint = DidYouMean(action.argument, ids);
+          Error(body, "open: unknown case type '" + action.argument + "'" +
+                          (hint.empty() ? " (case_types.yaml defines: " + Quoted(ids) + ")"
+                                        : " (did you mean '" + hint + "'?)"));
+          continue;
         }
       } else if (kind == "refer") {
         action.kind = Action::Kind::kRefer;

@@ -61,10 +61,10 @@ struct TaskSpec {
 };
 
 struct Action {
-  enum class Kind { kTask, kEscalate, kSetStage, kFlag, kSet, kNotify, kClose, kRefer };
+  enum class Kind { kTask, kEscalate, kSetStage, kFlag, kSet, kNotify, kClose, kRefer, kOpen };
   Kind kind = Kind::kTask;
   int index = 0;        // position in the rule's `then`, part of the task id
-  std::string argument;  // stage, flag, partner, panel, or close reason
+  std::string argument;  // stage, flag, partner, panel, close reason, or case type (open)
   std::vector<std::pair<std::string, std::string>> fields;  // kSet
   TaskSpec task;        // kTask
 };

@@ -417,6 +417,61 @@ TEST_F(EngineTest, DistinctCountsEachReporterOfAJointComplaint) {
   EXPECT_EQ(Case("asb-000001")->view.flags, std::vector<std::string>{"four-complainants"});
 }
 
+// open: the event also joins (or opens) a case of another type, whose own
+// rules then run for it: a youth case from an ASB report about a child.
+TEST_F(EngineTest, OpenJoinsOrOpensACaseOfAnotherTypeWhoseRulesRun) {
+  config_.Write("case_types.yaml", R"(case_types:
+  - id: asb
+    opened_by: [asb.report]
+    correlate_by: [event.location.uprn]
+    stages: [reported]
+  - id: youth
+    opened_by: []
+    correlate_by: [event.subjects.young_person]
+    stages: [referred]
+)");
+  config_.Write("rules/rules.yaml", R"(rules:
+  - id: a-child-is-involved
+    on: [asb.report]
+    case: asb
+    when: event.data.age < 18
+    then:
+      - open: youth
+  - id: youth-referral
+    on: [asb.report]
+    case: youth
+    then:
+      - flag: referred-to-youth-service
+)");
+  auto loaded = rules::LoadRuleSet(config_.path());
+  if (auto* errors = std::get_if<std::vector<rules::ConfigError>>(&loaded)) {
+    for (const auto& e : *errors) ADD_FAILURE() << e.ToString();
+    return;
+  }
+  rules_ = std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
+  OpenEngine();
+  auto report = [](const std::string& id, const std::string& uprn, const std::string& person,
+                   int age) {
+    return R"({"id":")" + id +
+           R"(","type":"asb.report","occurred_at":"2026-03-01T10:00:00Z","source":"police",)"
+           R"("subjects":[{"id":")" + person + R"(","role":"young_person"}],"location":{"uprn":")" +
+           uprn + R"("},"data":{"age":)" + std::to_string(age) + "}}";
+  };
+  Apply({report("e1", "100", "person:A", 34)});  // an adult: no youth case
+  EXPECT_FALSE(Case("youth-000001"));
+  Apply({report("e2", "100", "person:C", 15), report("e3", "200", "person:C", 15)});
+  auto youth = Case("youth-000001");
+  ASSERT_TRUE(youth);
+  // Both of the child's reports, at two addresses, are on the one youth case.
+  ASSERT_EQ(youth->timeline.size(), 2u);
+  EXPECT_EQ(youth->timeline[0].event_id, "e2");
+  EXPECT_EQ(youth->timeline[1].event_id, "e3");
+  EXPECT_EQ(youth->view.flags, std::vector<std::string>{"referred-to-youth-service"});
+  EXPECT_FALSE(Case("youth-000002"));
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 2u);
+  EXPECT_EQ(Case("asb-000002")->timeline.size(), 1u);
+}
+
 TEST_F(EngineTest, RecordsTheBrokerNoLongerHadAreCountedAsLost) {
   next_offset_ = 7;  // offsets 0..6 were deleted by retention before the engine read them
   Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A")});
