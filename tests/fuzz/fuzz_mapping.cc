@@ -39,15 +39,7 @@ std::shared_ptr<const Mapping> LoadMapping(const char* name) {
   return std::get<std::shared_ptr<const Mapping>>(loaded);
 }
 
-// Known: text::InvalidUtf8At reads past the end of text ending in a cut
-// multi-byte sequence; with CONVENE_FUZZ_SKIP_KNOWN the text is padded first.
-bool IsUtf8(std::string_view s) {
-  if (!convene::fuzz::SkipKnown()) return !convene::text::InvalidUtf8At(s);
-  std::string padded(s);
-  padded.append(4, '\0');
-  auto at = convene::text::InvalidUtf8At(padded);
-  return at && *at == s.size();
-}
+bool IsUtf8(std::string_view s) { return !convene::text::InvalidUtf8At(s); }
 
 struct Setup {
   std::shared_ptr<const Mapping> police = LoadMapping("police-incidents.yaml");
@@ -107,7 +99,14 @@ void FuzzCsv(const Setup& s, std::string_view input) {
     header = &rows[0].fields;
     first = 1;
   }
-  for (size_t i = first; i < rows.size(); ++i) ApplyRow(*s.police, *header, rows[i]);
+  // Apply is a function of the record alone: a row met before (libFuzzer's
+  // mutations repeat lines) is not applied again.
+  std::set<std::vector<std::string>> applied;
+  for (size_t i = first; i < rows.size(); ++i) {
+    if (rows[i].error.empty() && applied.insert(rows[i].fields).second) {
+      ApplyRow(*s.police, *header, rows[i]);
+    }
+  }
 }
 
 void ApplyJson(const Mapping& m, const rapidjson::Value& record) {
@@ -128,14 +127,18 @@ void FuzzJson(const Setup& s, std::string_view input) {
     for (const auto& item : d.GetArray()) ApplyJson(*s.housing, item);
     return;
   }
-  size_t pos = 0;  // JSON lines
+  size_t pos = 0;  // JSON lines; a line met before is not applied again
+  std::set<std::string> seen;
   for (bool first = true; pos < input.size(); first = false) {
     size_t end = input.find('\n', pos);
     std::string line(input.substr(pos, end == std::string_view::npos ? end : end - pos));
     pos = end == std::string_view::npos ? input.size() : end + 1;
     if (first && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos || !IsUtf8(line)) continue;
+    if (line.find_first_not_of(" \t") == std::string::npos || !seen.insert(line).second ||
+        !IsUtf8(line)) {
+      continue;
+    }
     rapidjson::Document d;
     d.Parse(line.c_str(), line.size());
     if (!d.HasParseError()) ApplyJson(*s.housing, d);

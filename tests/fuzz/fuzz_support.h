@@ -30,36 +30,6 @@ inline void CopyFile(const std::filesystem::path& from, const std::filesystem::p
   std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
 }
 
-// CONVENE_FUZZ_SKIP_KNOWN=1 in the environment: step round the crashes
-// already reported (docs/fuzzing.md, "Known crashes"), so that a long run can
-// look for others before they are fixed. Unset, the targets call the code as
-// the programs do.
-inline bool SkipKnown() {
-  static const bool skip = std::getenv("CONVENE_FUZZ_SKIP_KNOWN") != nullptr;
-  return skip;
-}
-
-// Known: rules::ParseDuration multiplies and negates without bounds ("9999999999999h",
-// "536870912y"). A run of nine digits or more can reach it.
-inline bool HasLongNumber(std::string_view text) {
-  size_t run = 0;
-  for (char c : text) {
-    run = c >= '0' && c <= '9' ? run + 1 : 0;
-    if (run >= 9) return true;
-  }
-  return false;
-}
-
-// Known: rules::Expression::Parse recurses once per "(", "[" or "not", without
-// a limit; some thousands of them overflow the stack.
-inline bool DeeplyNested(std::string_view text) {
-  size_t opened = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    opened += text[i] == '(' || text[i] == '[' || text.substr(i, 3) == "not";
-  }
-  return opened > 256;
-}
-
 // A folder made once per process with mkdtemp, removed at exit. A crash
 // skips the exit handlers, so folders left by processes gone are removed here.
 inline const std::filesystem::path& ScratchDir() {
