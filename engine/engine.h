@@ -136,6 +136,9 @@ class Engine {
   Result<std::vector<CaseRecord*>> Correlate(const rules::Event& event,
                                              const rules::RuleSet& rules);
   std::vector<std::string> KeysOf(const rules::CaseType& type, const rules::Event& event) const;
+  // The ids of the open cases of `type` holding any of `keys`, in id order.
+  std::vector<std::string> OpenCaseIds(const rules::CaseType& type,
+                                       const std::vector<std::string>& keys) const;
   CaseRecord* OpenCase(const rules::CaseType& type, const rules::Event& event,
                        const std::vector<std::string>& keys, const rules::RuleSet& rules);
   void AddKeys(CaseRecord* c, const std::vector<std::string>& keys);

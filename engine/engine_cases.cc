@@ -102,15 +102,7 @@ Result<std::vector<CaseRecord*>> Engine::Correlate(const rules::Event& event,
   }
   for (const auto& type : rules.case_types) {
     std::vector<std::string> keys = KeysOf(type, event);
-    std::vector<std::string> ids;
-    for (const auto& k : keys) {
-      auto it = open_index_.find(TypeKey(type.id, k));
-      if (it == open_index_.end()) continue;
-      for (const auto& id : it->second) {
-        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
-      }
-    }
-    std::sort(ids.begin(), ids.end());
+    std::vector<std::string> ids = OpenCaseIds(type, keys);
     if (!ids.empty()) {
       for (const auto& id : ids) {
         CaseRecord* c = GetCase(id);
@@ -128,6 +120,20 @@ Result<std::vector<CaseRecord*>> Engine::Correlate(const rules::Event& event,
     }
   }
   return joined;
+}
+
+std::vector<std::string> Engine::OpenCaseIds(const rules::CaseType& type,
+                                             const std::vector<std::string>& keys) const {
+  std::vector<std::string> ids;
+  for (const auto& k : keys) {
+    auto it = open_index_.find(TypeKey(type.id, k));
+    if (it == open_index_.end()) continue;
+    for (const auto& id : it->second) {
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 CaseRecord* Engine::OpenCase(const rules::CaseType& type, const rules::Event& event,

@@ -219,14 +219,7 @@ void Engine::OpenFor(CaseRecord* from, const rules::Event& event, const rules::R
   // The open case of that type the event belongs to, as correlation finds it,
   // the first by id; else a new one. Either way, once per event.
   CaseRecord* target = nullptr;
-  std::vector<std::string> ids;
-  for (const auto& k : keys) {
-    auto it = open_index_.find(TypeKey(type->id, k));
-    if (it == open_index_.end()) continue;
-    ids.insert(ids.end(), it->second.begin(), it->second.end());
-  }
-  std::sort(ids.begin(), ids.end());
-  for (const auto& id : ids) {
+  for (const auto& id : OpenCaseIds(*type, keys)) {
     CaseRecord* c = GetCase(id);
     if (c && c->view.status == "open") {
       target = c;

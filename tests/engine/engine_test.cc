@@ -100,10 +100,16 @@ class EngineTest : public ::testing::Test {
     config_.Write("case_types.yaml", kCaseTypes);
     config_.Write("calendar.yaml", kCalendar);
     config_.Write("rules/rules.yaml", kRules);
+    ReloadRules();
+    ASSERT_FALSE(HasFailure());  // no test runs on a config that did not load
+  }
+
+  // Loads the config folder as it now is and reopens the engine on it.
+  void ReloadRules() {
     auto loaded = rules::LoadRuleSet(config_.path());
     if (auto* errors = std::get_if<std::vector<rules::ConfigError>>(&loaded)) {
       for (const auto& e : *errors) ADD_FAILURE() << e.ToString();
-      FAIL();
+      return;
     }
     rules_ = std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
     OpenEngine();
@@ -362,10 +368,7 @@ TEST_F(EngineTest, ConditionalCountsReadTheCountedEventsThemselves) {
     then:
       - flag: young-person-twice
 )");
-  auto loaded = rules::LoadRuleSet(config_.path());
-  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const rules::RuleSet>>(loaded));
-  rules_ = std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
-  OpenEngine();
+  ReloadRules();
   auto report = [](const std::string& id, const std::string& when, const std::string& person,
                    int age) {
     return R"({"id":")" + id + R"(","type":"asb.report","occurred_at":")" + when +
@@ -393,10 +396,7 @@ TEST_F(EngineTest, DistinctCountsEachReporterOfAJointComplaint) {
     then:
       - flag: four-complainants
 )");
-  auto loaded = rules::LoadRuleSet(config_.path());
-  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const rules::RuleSet>>(loaded));
-  rules_ = std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
-  OpenEngine();
+  ReloadRules();
   auto report = [](const std::string& id, const std::string& when,
                    const std::vector<std::string>& reporters) {
     std::string subjects;
@@ -443,13 +443,8 @@ TEST_F(EngineTest, OpenJoinsOrOpensACaseOfAnotherTypeWhoseRulesRun) {
     then:
       - flag: referred-to-youth-service
 )");
-  auto loaded = rules::LoadRuleSet(config_.path());
-  if (auto* errors = std::get_if<std::vector<rules::ConfigError>>(&loaded)) {
-    for (const auto& e : *errors) ADD_FAILURE() << e.ToString();
-    return;
-  }
-  rules_ = std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
-  OpenEngine();
+  ReloadRules();
+  if (HasFailure()) return;
   auto report = [](const std::string& id, const std::string& uprn, const std::string& person,
                    int age) {
     return R"({"id":")" + id +
