@@ -133,4 +133,19 @@ std::set<int64_t> BankHolidays(std::string_view set, int first_year, int last_ye
   return out;
 }
 
+const std::vector<int64_t>& AllBankHolidays(std::string_view set) {
+  static const auto* all = [] {
+    auto* m = new std::vector<std::vector<int64_t>>();
+    for (const auto& name : BankHolidaySets()) {
+      std::set<int64_t> days = BankHolidays(name, 1978, 2200);
+      m->emplace_back(days.begin(), days.end());
+    }
+    return m;
+  }();
+  static const std::vector<int64_t> none;
+  const auto& names = BankHolidaySets();
+  auto it = std::find(names.begin(), names.end(), set);
+  return it == names.end() ? none : (*all)[it - names.begin()];
+}
+
 }  // namespace convene::rules

@@ -22,4 +22,9 @@ bool IsBankHolidaySet(std::string_view name);
 // are given.
 std::set<int64_t> BankHolidays(std::string_view set, int first_year, int last_year);
 
+// BankHolidays(set, 1978, 2200), sorted: from when today's rules began to
+// beyond any clock convene runs. Computed once per set and kept (every config
+// load names one); empty for a name that is not a set.
+const std::vector<int64_t>& AllBankHolidays(std::string_view set);
+
 }  // namespace convene::rules

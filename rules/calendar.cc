@@ -1,5 +1,7 @@
 #include "rules/calendar.h"
 
+#include <algorithm>
+
 #include <date/tz.h>
 
 #include <chrono>
@@ -26,12 +28,15 @@ TimeMs ToSys(const date::time_zone* zone, date::local_time<Ms> local) {
 }  // namespace
 
 Calendar::Calendar(std::string name, const date::time_zone* zone, std::array<bool, 7> closed,
-                   std::set<int64_t> holidays)
-    : name_(std::move(name)), zone_(zone), closed_(closed), holidays_(std::move(holidays)) {}
+                   std::vector<int64_t> holidays)
+    : name_(std::move(name)), zone_(zone), closed_(closed), holidays_(std::move(holidays)) {
+  std::sort(holidays_.begin(), holidays_.end());
+  holidays_.erase(std::unique(holidays_.begin(), holidays_.end()), holidays_.end());
+}
 
 bool Calendar::IsOpenLocalDay(int64_t local_day) const {
   date::weekday wd{date::local_days{date::days{local_day}}};
-  return !closed_[wd.c_encoding()] && holidays_.count(local_day) == 0;
+  return !closed_[wd.c_encoding()] && !std::binary_search(holidays_.begin(), holidays_.end(), local_day);
 }
 
 bool Calendar::IsOpen(TimeMs t) const {

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <array>
-#include <set>
 #include <string>
+#include <vector>
 
 #include "rules/time_point.h"
 
@@ -19,9 +19,9 @@ class Calendar {
  public:
   // `zone` must outlive the calendar (zones from the tz database live forever).
   // `closed` is indexed Sunday=0 .. Saturday=6; `holidays` are local dates as
-  // days since the epoch.
+  // days since the epoch, in any order (duplicates are harmless).
   Calendar(std::string name, const date::time_zone* zone, std::array<bool, 7> closed,
-           std::set<int64_t> holidays);
+           std::vector<int64_t> holidays);
 
   const std::string& name() const { return name_; }
 
@@ -42,7 +42,7 @@ class Calendar {
   std::string name_;
   const date::time_zone* zone_;
   std::array<bool, 7> closed_;
-  std::set<int64_t> holidays_;
+  std::vector<int64_t> holidays_;  // sorted, unique
 };
 
 }  // namespace convene::rules

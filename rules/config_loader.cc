@@ -212,7 +212,7 @@ class Loader : public YamlReporter {
       std::string name = kv.first.Scalar();
       const YAML::Node& body = kv.second;
       std::array<bool, 7> closed{};
-      std::set<int64_t> holidays;
+      std::vector<int64_t> holidays;
       if (!body.IsMap()) {
         Error(kv.second, "calendar '" + name + "' must be {closed: [...], holidays: [...]}");
         continue;
@@ -242,9 +242,8 @@ class Loader : public YamlReporter {
             continue;
           }
           if (IsBankHolidaySet(h.Scalar())) {
-            // From when today's rules began to beyond any clock convene runs.
-            std::set<int64_t> set = BankHolidays(h.Scalar(), 1978, 2200);
-            holidays.insert(set.begin(), set.end());
+            const std::vector<int64_t>& set = AllBankHolidays(h.Scalar());
+            holidays.insert(holidays.end(), set.begin(), set.end());
             built_in = true;
             continue;
           }
@@ -255,7 +254,7 @@ class Loader : public YamlReporter {
                      "holidays" + (hint.empty() ? " (" + Quoted(BankHolidaySets()) + ")"
                                                : " (did you mean '" + hint + "'?)"));
           } else {
-            holidays.insert(*t / kMsPerDay);
+            holidays.push_back(*t / kMsPerDay);
           }
         }
       }
@@ -264,8 +263,9 @@ class Loader : public YamlReporter {
         // would count its holidays as working days.
         int64_t first = *ParseDate(std::to_string(ComingYear()) + "-01-01") / kMsPerDay;
         int64_t last = *ParseDate(std::to_string(ComingYear()) + "-12-31") / kMsPerDay;
-        auto it = holidays.lower_bound(first);
-        if (it == holidays.end() || *it > last) {
+        bool listed = std::any_of(holidays.begin(), holidays.end(),
+                                  [&](int64_t d) { return d >= first && d <= last; });
+        if (!listed) {
           Warn(kv.first, "calendar '" + name + "' lists no holidays in " +
                              std::to_string(ComingYear()) +
                              ": add that year's dates, or name a built-in set (" +
