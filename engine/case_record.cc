@@ -70,6 +70,8 @@ std::string CaseRecord::Serialize() const {
     w.Bool(r.repeat);
     json::Key(w, "heard");
     w.Bool(r.heard);
+    json::Key(w, "outcome");
+    w.Bool(r.outcome);
     json::Field(w, "rule", r.rule);
     json::Key(w, "action");
     w.Int(r.action);
@@ -149,6 +151,9 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
       ref.referred_at = json::GetInt(x, "referred_at");
       ref.repeat = x.HasMember("repeat") && x["repeat"].IsBool() && x["repeat"].GetBool();
       ref.heard = x.HasMember("heard") && x["heard"].IsBool() && x["heard"].GetBool();
+      // Before "outcome" was kept, "heard" meant an outcome was recorded.
+      ref.outcome = x.HasMember("outcome") ? x["outcome"].IsBool() && x["outcome"].GetBool()
+                                           : ref.heard;
       ref.rule = json::GetString(x, "rule");
       ref.action = static_cast<int>(json::GetInt(x, "action"));
       ref.event_id = json::GetString(x, "event");

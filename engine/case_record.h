@@ -43,10 +43,11 @@ struct Referral {
   std::string panel;
   TimeMs meeting = 0;        // the meeting it is (or was) to be heard at
   TimeMs first_meeting = 0;  // the meeting it was first put on, before any roll-over
-  int rolled = 0;            // times it rolled to the next meeting unheard
+  int rolled = 0;            // times it rolled to the next meeting (cancelled, inquorate, deferred)
   TimeMs referred_at = 0;  // event time
   bool repeat = false;
-  bool heard = false;  // a panel.outcome was recorded for it
+  bool heard = false;    // its meeting was held (or an outcome recorded): it is not waiting
+  bool outcome = false;  // a panel.outcome was recorded for it
   std::string rule;     // the rule that referred, and its action, for roll-over tasks
   int action = 0;
   std::string event_id;

@@ -83,10 +83,21 @@ Status Engine::Recover() {
   if (!s.ok()) return s;
   // Index entries: kind, type, key, case id separated by kSep.
   size_t entries = 0;
-  s = store_->Scan(Family::kIndexes, "", [&](std::string_view k, std::string_view) {
+  s = store_->Scan(Family::kIndexes, "", [&](std::string_view k, std::string_view v) {
     if (k.size() > 2 && k[0] == 'a') {
       size_t id_sep = k.rfind(kSep);
-      agendas_[std::string(k.substr(2, id_sep - 2))].emplace(k.substr(id_sep + 1));
+      meetings_[std::string(k.substr(2, id_sep - 2))].cases.emplace(k.substr(id_sep + 1));
+      return true;
+    }
+    if (k.size() > 2 && k[0] == 'm') {
+      rapidjson::Document d;
+      d.Parse(v.data(), v.size());
+      if (d.IsObject()) {
+        MeetingState& m = meetings_[std::string(k.substr(2))];
+        m.agenda_sent = json::GetBool(d, "agenda_sent");
+        m.ended = json::GetBool(d, "ended");
+        m.not_held = json::GetString(d, "not_held");
+      }
       return true;
     }
     if (k.size() < 2 || (k[0] != 'o' && k[0] != 'h')) return true;
@@ -248,7 +259,7 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
   batch_->events[event->id()] = event;
   batch_->write.Put(store_->handle(Family::kEvents), event->id(), event->raw());
   UpdateTaskFromEvent(*event, rules);
-  if (event->type() == "panel.held") ApplyHeld(*event, rules);
+  if (event->type() == "panel.held" || event->type() == "panel.cancelled") ApplyHeld(*event, rules);
   for (CaseRecord* c : *joined) JoinEvent(c, *event, rules);
 }
 

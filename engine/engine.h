@@ -177,29 +177,59 @@ class Engine {
   const Task& PublishTask(Task t, const rules::Partner& partner);
 
   // Panels (engine_panels.cc).
-  // refer: the next meeting the case can make at the event's time, research
-  // tasks to the members, the agenda item to the chair.
+  // A meeting as the engine tracks it (the "a" and "m" index entries).
+  struct MeetingState {
+    std::set<std::string> cases;  // ever put on its agenda, including those rolled on since
+    bool agenda_sent = false;     // the agenda went to the chair (at the cutoff)
+    bool ended = false;           // its day is over: its cases were heard, or rolled on
+    std::string not_held;         // why its cases roll on: "cancelled", "not quorate ..."
+  };
+  // refer: the next meeting the case can make at the event's time and
+  // research tasks to the members; a case heard within repeat_within comes
+  // back as a repeat referral, one still waiting gains the new incident.
   void Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
              const rules::Action& action, const rules::RuleSet& rules);
-  // Puts `case_id` on the agenda of the first meeting from `meeting` on with
-  // room for it; returns that meeting (0: the panel has none left).
+  // Puts `case_id` on the agenda of the first meeting from `meeting` on that
+  // has not ended and has room; returns that meeting (0: none left).
+  // `*passed_full` is set when a full meeting was passed over.
   TimeMs Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id,
-              const rules::RuleSet& rules);
-  // Arms a meeting's timer of `clock` ("rollover", "agenda") to fire at `due`.
+              const rules::RuleSet& rules, bool* passed_full = nullptr);
+  void SaveMeeting(const std::string& key, const MeetingState& m);
+  // Arms a meeting's timer of `clock` ("agenda", "end", "outcome") to fire at `due`.
   void ArmMeetingTimer(const rules::Panel& panel, TimeMs meeting, std::string_view clock,
                        char kind, TimeMs due);
-  // The agenda: every case on the meeting, as the chair may see it, in one task.
+  // The referral of `c` to `panel` that waits for (or was heard at) `meeting`.
+  Referral* ReferralAt(CaseRecord* c, const rules::Panel& panel, TimeMs meeting);
+  // A task to the chair about a referral, under the rule that made it.
+  void EmitReferralTask(CaseRecord* c, const Referral& r, const rules::Panel& panel,
+                        std::string kind, std::string title, std::optional<TimeMs> due,
+                        const std::string& variant, const rules::RuleSet& rules);
+  // The chair hears of a case that joined a meeting whose agenda went out.
+  void NotifyLateAgenda(CaseRecord* c, const Referral& r, const rules::Panel& panel,
+                        const std::string& why, const rules::RuleSet& rules);
+  // The agenda (at the cutoff): every case on the meeting, as the chair may
+  // see it, in one task; once per meeting.
   void EmitAgenda(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules);
   // A task about a meeting rather than a case (its case_id is "panel/date").
   void EmitMeetingTask(const rules::Panel& panel, TimeMs meeting, const rules::Partner& chair,
                        std::string kind, std::string title, std::optional<TimeMs> due,
                        const std::string& trigger, const std::string& variant,
                        std::string context_json, const rules::RuleSet& rules);
-  // The end of a meeting day: cases it did not hear go on to the next meeting.
-  void RollOver(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules);
-  // panel.outcome: the referral is heard; each action becomes a task.
+  // The end of a meeting day: a held meeting heard its cases; a cancelled or
+  // inquorate one sends those without an outcome on to the next meeting.
+  void EndMeeting(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules);
+  // Each case of `meeting` with no outcome recorded goes to the next meeting.
+  void RollOn(const rules::Panel& panel, TimeMs meeting, const std::string& why,
+              const rules::RuleSet& rules);
+  // Moves one referral to the meeting after the one it is on.
+  void RollReferral(CaseRecord* c, Referral* r, const rules::Panel& panel, const std::string& why,
+                    const std::string& trigger, const rules::RuleSet& rules);
+  // outcome_due after a held meeting: the chair is asked for each missing outcome.
+  void OutcomeDue(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules);
+  // panel.outcome: the referral is heard (or deferred to the next meeting);
+  // each action becomes a task.
   void ApplyOutcome(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules);
-  // panel.held: why it cannot be applied, if it cannot; then applying it.
+  // panel.held / panel.cancelled: why it cannot be applied, if it cannot; then applying it.
   Status CheckHeld(const rules::Event& event, const rules::RuleSet& rules) const;
   void ApplyHeld(const rules::Event& event, const rules::RuleSet& rules);
 
@@ -249,7 +279,7 @@ class Engine {
   std::unordered_map<std::string, std::vector<std::string>> open_index_;  // type\x1fkey -> ids
   std::unordered_map<std::string, std::vector<std::string>> all_index_;   // incl. closed
   std::unordered_map<std::string, CaseRecord> cases_;
-  std::map<std::string, std::set<std::string>> agendas_;  // AgendaKey -> case ids
+  std::map<std::string, MeetingState> meetings_;  // AgendaKey -> the meeting
   std::unordered_map<std::string, std::shared_ptr<const rules::Event>> event_cache_;
   std::deque<std::string> event_cache_order_;
 

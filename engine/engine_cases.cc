@@ -86,8 +86,8 @@ Result<std::vector<CaseRecord*>> Engine::Correlate(const rules::Event& event,
     if (CaseRecord* c = GetCase(task->case_id)) joined.push_back(c);
     return joined;
   }
-  // A meeting was held: about a panel, not a case.
-  if (event.type() == "panel.held") {
+  // A meeting was held, or cancelled: about a panel, not a case.
+  if (event.type() == "panel.held" || event.type() == "panel.cancelled") {
     if (Status s = CheckHeld(event, rules); !s.ok()) return s;
     return joined;
   }

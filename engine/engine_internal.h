@@ -21,7 +21,8 @@ namespace convene::engine {
 inline constexpr char kTimerAcknowledge = 'a';
 inline constexpr char kTimerComplete = 'c';
 inline constexpr char kTimerIdle = 'i';
-inline constexpr char kTimerRollOver = 'r';
+inline constexpr char kTimerMeetingEnd = 'r';
+inline constexpr char kTimerOutcome = 'o';
 inline constexpr char kTimerAgenda = 'g';
 
 

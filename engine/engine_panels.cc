@@ -1,14 +1,19 @@
-// Multi-agency panels in the engine: a referral finds the next meeting it can
-// make (and one with room, when the panel has max_cases), members get research
-// tasks and the chair an agenda item; a panel.outcome turns its actions into
-// tasks; a case still unheard at the end of its meeting day rolls to the next
-// meeting and the chair is asked to record it; a panel.held without a required
-// member tells the chair.
+// Multi-agency panels in the engine, as SPEC 4 says panels run: a referral
+// finds the next meeting it can make (and one with room, when the panel has
+// max_cases) and members get research tasks; at the cutoff the chair gets the
+// meeting's one agenda, and a case added later reaches the chair as a notify.
+// At the end of the meeting day a held meeting has heard its cases; one that
+// was cancelled or not quorate (panel.cancelled, panel.held) sends those
+// without an outcome on to the next meeting, as does an outcome that says
+// `deferred: true`. An outcome not recorded within `outcome_due` is a task for
+// the chair. A case heard and referred again within `repeat_within` is a
+// repeat referral; one still waiting gains the new incident.
 //
 // A meeting's agenda is a set of index entries ('a', panel, meeting, case id),
-// written with the referral; a held meeting is one entry ('p', panel,
-// meeting). Roll-over runs on event time, like idle clocks: replaying last
-// year's events rolls cases as they would have rolled then.
+// written with the referral; what the engine tracks of a meeting (agenda sent,
+// ended, not held) is one entry ('m', panel, meeting); a panel.held record is
+// ('p', panel, meeting). Meeting clocks run on event time, like idle clocks:
+// replaying last year's events hears and rolls cases as they were then.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -22,11 +27,18 @@
 #include "rules/title_template.h"
 
 namespace convene::engine {
+namespace {
+
+void AddFlag(CaseRecord* c, const std::string& flag) {
+  if (std::find(c->view.flags.begin(), c->view.flags.end(), flag) == c->view.flags.end()) {
+    c->view.flags.push_back(flag);
+  }
+}
+
+}  // namespace
 
 void Engine::ArmMeetingTimer(const rules::Panel& panel, TimeMs meeting, std::string_view clock,
                              char kind, TimeMs due) {
-  // The same key for every case seated: a case seated after the timer ran (a
-  // late event) brings it back, to run at the next event.
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
@@ -39,27 +51,81 @@ void Engine::ArmMeetingTimer(const rules::Panel& panel, TimeMs meeting, std::str
            std::string(buf.GetString(), buf.GetSize()));
 }
 
+void Engine::SaveMeeting(const std::string& key, const MeetingState& m) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::Key(w, "agenda_sent");
+  w.Bool(m.agenda_sent);
+  json::Key(w, "ended");
+  w.Bool(m.ended);
+  json::Field(w, "not_held", m.not_held);
+  w.EndObject();
+  batch_->write.Put(store_->handle(Family::kIndexes), MeetingStateKey(key),
+                    std::string(buf.GetString(), buf.GetSize()));
+}
+
 TimeMs Engine::Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id,
-                    const rules::RuleSet& rules) {
+                    const rules::RuleSet& rules, bool* passed_full) {
   for (int i = 0; meeting != 0 && i < 1000; ++i, meeting = panel.MeetingAfter(meeting)) {
     std::string key = AgendaKey(panel.id, meeting);
-    auto it = agendas_.find(key);
-    if (it != agendas_.end() && it->second.count(case_id)) return meeting;
-    if (panel.max_cases > 0 && it != agendas_.end() &&
-        it->second.size() >= static_cast<size_t>(panel.max_cases)) {
+    MeetingState& m = meetings_[key];
+    if (m.cases.count(case_id) && !m.ended) return meeting;
+    // Over (a late referral, or a roll from it): the next meeting.
+    if (m.ended || panel.EndOfMeetingDay(meeting) <= event_time_) continue;
+    if (panel.max_cases > 0 && m.cases.size() >= static_cast<size_t>(panel.max_cases)) {
+      if (passed_full) *passed_full = true;
       continue;  // full: the next meeting
     }
-    if (it == agendas_.end()) it = agendas_.emplace(key, std::set<std::string>()).first;
-    // Roll-over at the end of the meeting day; the agenda at the cutoff, when
-    // it is settled (again, for an updated agenda, if a case comes after).
-    ArmMeetingTimer(panel, meeting, "rollover", kTimerRollOver, panel.EndOfMeetingDay(meeting));
-    ArmMeetingTimer(panel, meeting, "agenda", kTimerAgenda,
-                    panel.cutoff.Before(meeting, rules.calendars));
-    it->second.insert(case_id);
+    if (m.cases.empty()) {
+      // The meeting's clocks, once: its agenda at the cutoff, its end.
+      ArmMeetingTimer(panel, meeting, "agenda", kTimerAgenda,
+                      panel.cutoff.Before(meeting, rules.calendars));
+      ArmMeetingTimer(panel, meeting, "end", kTimerMeetingEnd, panel.EndOfMeetingDay(meeting));
+    }
+    m.cases.insert(case_id);
     batch_->write.Put(store_->handle(Family::kIndexes), AgendaIndexKey(key, case_id), "");
     return meeting;
   }
   return 0;
+}
+
+Referral* Engine::ReferralAt(CaseRecord* c, const rules::Panel& panel, TimeMs meeting) {
+  Referral* found = nullptr;
+  for (auto& r : c->referrals) {
+    if (r.panel == panel.id && r.meeting == meeting) found = &r;
+  }
+  return found;
+}
+
+void Engine::EmitReferralTask(CaseRecord* c, const Referral& r, const rules::Panel& panel,
+                              std::string kind, std::string title, std::optional<TimeMs> due,
+                              const std::string& variant, const rules::RuleSet& rules) {
+  const rules::Partner* chair = rules.FindPartner(panel.chair);
+  auto event = LoadEvent(r.event_id);
+  if (!event || !chair) return;
+  // The rule that referred may have changed since; the task keeps its name.
+  rules::Rule gone;
+  gone.id = r.rule;
+  const rules::Rule* rule = rules.FindRule(r.rule);
+  rules::Action action;
+  action.kind = rules::Action::Kind::kRefer;
+  action.index = r.action;
+  EmitTask(c, *event, rule ? *rule : gone, action, *chair, std::move(kind), std::move(title),
+           "high", due, rules, nullptr, variant);
+}
+
+void Engine::NotifyLateAgenda(CaseRecord* c, const Referral& r, const rules::Panel& panel,
+                              const std::string& why, const rules::RuleSet& rules) {
+  auto it = meetings_.find(AgendaKey(panel.id, r.meeting));
+  if (it == meetings_.end() || !it->second.agenda_sent) return;
+  std::string day = panel.DateOf(r.meeting);
+  std::optional<TimeMs> due;
+  if (panel.agenda_due) due = panel.agenda_due->Before(r.meeting, rules.calendars);
+  EmitReferralTask(c, r, panel, "notify",
+                   "Added to the agenda of " + panel.title + " on " + day +
+                       " after it went out: " + c->view.id + (r.repeat ? " (repeat)" : "") + why,
+                   due, "late-agenda/" + day, rules);
 }
 
 void Engine::Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& rule,
@@ -67,38 +133,37 @@ void Engine::Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& 
   const rules::Panel* found = rules.FindPanel(action.argument);
   if (!found) return;
   const rules::Panel& panel = *found;
+  const rules::Partner* chair = rules.FindPartner(panel.chair);
   TimeMs at = event.occurred_at();
-  // Waiting to be heard already: a further incident is a repeat (SafeLives:
-  // a further incident within twelve months of a referral), added to the
-  // referral the panel will hear, not a second place on the agenda.
+  // Waiting to be heard already: the new incident joins the referral the
+  // panel will hear (a repeat when it came within repeat_within of it), not a
+  // second place on the agenda.
   for (auto& pending : c->referrals) {
     if (pending.panel != panel.id || pending.heard) continue;
     bool repeat =
         panel.repeat_within && pending.referred_at > panel.repeat_within->Before(at, rules.calendars);
+    std::string day = panel.DateOf(pending.meeting);
     std::string what = "further referral added to the one on the agenda of " + panel.id + " for " +
-                       panel.DateOf(pending.meeting) + (repeat ? " (repeat)" : "");
+                       day + (repeat ? " (repeat)" : "");
     if (repeat && !pending.repeat) {
       pending.repeat = true;
-      if (std::find(c->view.flags.begin(), c->view.flags.end(), "repeat") == c->view.flags.end()) {
-        c->view.flags.push_back("repeat");
-      }
+      AddFlag(c, "repeat");
     }
     Record(c, event, rule.id, "refer", what, rules);
     Changed(c, what);
-    // The chair's agenda item, brought up to date.
-    if (const rules::Partner* chair = rules.FindPartner(panel.chair)) {
-      std::optional<TimeMs> due;
-      if (panel.agenda_due) due = panel.agenda_due->Before(pending.meeting, rules.calendars);
-      EmitTask(c, event, rule, action, *chair, "agenda",
-               "Agenda for " + panel.title + " on " + panel.DateOf(pending.meeting) + ": " +
-                   c->view.id + (pending.repeat ? " (repeat)" : "") + ", further incident " +
-                   event.id(),
-               "high", due, rules, nullptr, "agenda");
+    // The agenda lists the case; once it has gone out, the chair is told.
+    auto m = meetings_.find(AgendaKey(panel.id, pending.meeting));
+    if (chair && m != meetings_.end() && m->second.agenda_sent) {
+      EmitTask(c, event, rule, action, *chair, "notify",
+               "Further incident on " + c->view.id + (pending.repeat ? " (repeat)" : "") +
+                   " before " + panel.title + " on " + day + ": " + event.id(),
+               "high", std::nullopt, rules, nullptr, "further");
     }
     return;
   }
   TimeMs wanted = panel.NextMeeting(at, rules.calendars);
-  TimeMs seated = Seat(panel, wanted, c->view.id, rules);
+  bool passed_full = false;
+  TimeMs seated = Seat(panel, wanted, c->view.id, rules, &passed_full);
   if (seated == 0) {
     spdlog::warn("refer: panel '{}' has no meeting left for {}", panel.id, c->view.id);
     Record(c, event, rule.id, "refer", "not referred: " + panel.id + " has no meeting left", rules);
@@ -111,6 +176,7 @@ void Engine::Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& 
   ref.rule = rule.id;
   ref.action = action.index;
   ref.event_id = event.id();
+  // A case heard within repeat_within of an earlier referral (SafeLives).
   if (panel.repeat_within) {
     TimeMs since = panel.repeat_within->Before(at, rules.calendars);
     for (const auto& r : c->referrals) {
@@ -119,15 +185,11 @@ void Engine::Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& 
   }
   c->referrals.push_back(ref);
   std::string day = panel.DateOf(seated);
-  if (ref.repeat && std::find(c->view.flags.begin(), c->view.flags.end(), "repeat") ==
-                        c->view.flags.end()) {
-    c->view.flags.push_back("repeat");
-  }
+  if (ref.repeat) AddFlag(c, "repeat");
   std::string what = "referred to " + panel.id + " for " + day + (ref.repeat ? " (repeat)" : "");
   Record(c, event, rule.id, "refer", what, rules);
   Changed(c, what);
-  const rules::Partner* chair = rules.FindPartner(panel.chair);
-  if (seated != wanted && chair) {
+  if (passed_full && chair) {
     EmitTask(c, event, rule, action, *chair, "notify",
              panel.title + " on " + panel.DateOf(wanted) + " is full (" +
                  std::to_string(panel.max_cases) + " cases): " + c->view.id + " goes to " + day,
@@ -143,64 +205,90 @@ void Engine::Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& 
                  (ref.repeat ? " (repeat referral)" : ""),
              "high", due, rules, nullptr, "research");
   }
-  if (chair) {
-    std::optional<TimeMs> due;
-    if (panel.agenda_due) due = panel.agenda_due->Before(seated, rules.calendars);
-    EmitTask(c, event, rule, action, *chair, "agenda",
-             "Agenda for " + panel.title + " on " + day + ": " + c->view.id +
-                 (ref.repeat ? " (repeat)" : ""),
-             "high", due, rules, nullptr, "agenda");
-  }
+  NotifyLateAgenda(c, c->referrals.back(), panel, "", rules);
 }
 
-void Engine::RollOver(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules) {
-  const rules::Panel* panel = rules.FindPanel(panel_id);
-  auto it = agendas_.find(AgendaKey(panel_id, meeting));
-  if (!panel || it == agendas_.end()) return;
-  const rules::Partner* chair = rules.FindPartner(panel->chair);
-  std::string from = panel->DateOf(meeting);
-  // A copy: seating cases on the next meeting changes the agendas.
-  std::vector<std::string> ids(it->second.begin(), it->second.end());
+void Engine::RollReferral(CaseRecord* c, Referral* r, const rules::Panel& panel,
+                          const std::string& why, const std::string& trigger,
+                          const rules::RuleSet& rules) {
+  std::string from = panel.DateOf(r->meeting);
+  TimeMs next = Seat(panel, panel.MeetingAfter(r->meeting), c->view.id, rules);
+  std::string detail = "not heard at " + panel.id + " on " + from + " (" + why + ")";
+  if (next == 0) {
+    detail += ", and no meeting left";
+    Record(c, trigger, r->rule, "rollover", detail, rules);
+    Changed(c, detail);
+    return;
+  }
+  r->meeting = next;
+  r->heard = false;
+  ++r->rolled;
+  detail += ": rolled to " + panel.DateOf(next);
+  Record(c, trigger, r->rule, "rollover", detail, rules);
+  Changed(c, detail);
+  NotifyLateAgenda(c, *r, panel, " (" + why + " on " + from + ")", rules);
+}
+
+void Engine::RollOn(const rules::Panel& panel, TimeMs meeting, const std::string& why,
+                    const rules::RuleSet& rules) {
+  auto it = meetings_.find(AgendaKey(panel.id, meeting));
+  if (it == meetings_.end()) return;
+  // A copy: seating cases on the next meeting changes the meetings.
+  std::vector<std::string> ids(it->second.cases.begin(), it->second.cases.end());
   for (const auto& id : ids) {
     CaseRecord* c = GetCase(id);
     if (!c || c->view.status != "open") continue;
-    for (size_t i = 0; i < c->referrals.size(); ++i) {
-      if (c->referrals[i].panel != panel->id || c->referrals[i].heard ||
-          c->referrals[i].meeting != meeting) {
-        continue;
-      }
-      TimeMs next = Seat(*panel, panel->MeetingAfter(meeting), id, rules);
-      if (next == 0) {
-        std::string detail =
-            "no outcome recorded at " + panel->id + " on " + from + ", and no meeting left";
-        Record(c, "clock/rollover", c->referrals[i].rule, "rollover", detail, rules);
-        Changed(c, detail);
-        continue;
-      }
-      Referral& r = c->referrals[i];
-      r.meeting = next;
-      ++r.rolled;
-      std::string to = panel->DateOf(next);
-      std::string detail =
-          "no outcome recorded at " + panel->id + " on " + from + ": rolled to " + to;
-      Record(c, "clock/rollover", r.rule, "rollover", detail, rules);
-      Changed(c, detail);
-      auto event = LoadEvent(r.event_id);
-      if (!event || !chair) continue;
-      // The rule that referred may have changed since; the task keeps its name.
-      rules::Rule gone;
-      gone.id = r.rule;
-      const rules::Rule* rule = rules.FindRule(r.rule);
-      rules::Action action;
-      action.kind = rules::Action::Kind::kRefer;
-      action.index = r.action;
-      std::optional<TimeMs> due = next;
-      if (panel->agenda_due) due = panel->agenda_due->Before(next, rules.calendars);
-      EmitTask(c, *event, rule ? *rule : gone, action, *chair, "agenda",
-               "Record the outcome for " + id + " at " + panel->title + " on " + from +
-                   ": none was recorded, so it is on the agenda again for " + to,
-               "high", due, rules, nullptr, "rollover/" + from);
-    }
+    Referral* r = ReferralAt(c, panel, meeting);
+    if (r && !r->outcome) RollReferral(c, r, panel, why, "clock/meeting", rules);
+  }
+}
+
+void Engine::EndMeeting(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules) {
+  const rules::Panel* panel = rules.FindPanel(panel_id);
+  std::string key = AgendaKey(panel_id, meeting);
+  auto it = meetings_.find(key);
+  if (!panel || it == meetings_.end() || it->second.ended) return;
+  it->second.ended = true;
+  SaveMeeting(key, it->second);
+  if (!it->second.not_held.empty()) {
+    RollOn(*panel, meeting, it->second.not_held, rules);
+    return;
+  }
+  // Held: it heard every case on its agenda.
+  std::string day = panel->DateOf(meeting);
+  bool outcomes_missing = false;
+  for (const auto& id : it->second.cases) {
+    CaseRecord* c = GetCase(id);
+    if (!c || c->view.status != "open") continue;
+    Referral* r = ReferralAt(c, *panel, meeting);
+    if (!r || r->heard) continue;
+    r->heard = true;
+    outcomes_missing = outcomes_missing || !r->outcome;
+    std::string detail = "heard at " + panel->id + " on " + day;
+    Record(c, "clock/meeting", r->rule, "heard", detail, rules);
+    Changed(c, detail);
+  }
+  if (outcomes_missing) {
+    ArmMeetingTimer(*panel, meeting, "outcome", kTimerOutcome,
+                    panel->outcome_due.After(meeting, rules.calendars));
+  }
+}
+
+void Engine::OutcomeDue(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules) {
+  const rules::Panel* panel = rules.FindPanel(panel_id);
+  auto it = meetings_.find(AgendaKey(panel_id, meeting));
+  if (!panel || it == meetings_.end()) return;
+  std::string day = panel->DateOf(meeting);
+  TimeMs due = panel->outcome_due.After(meeting, rules.calendars);
+  for (const auto& id : it->second.cases) {
+    CaseRecord* c = GetCase(id);
+    if (!c || c->view.status != "open") continue;
+    const Referral* r = ReferralAt(c, *panel, meeting);
+    if (!r || !r->heard || r->outcome) continue;
+    EmitReferralTask(c, *r, *panel, "action",
+                     "Record the outcome for " + id + " at " + panel->title + " on " + day +
+                         ": none was recorded within " + panel->outcome_due.text,
+                     due, "outcome/" + day, rules);
   }
 }
 
@@ -212,18 +300,26 @@ void Engine::ApplyOutcome(CaseRecord* c, const rules::Event& event, const rules:
   auto date_of = [panel](TimeMs t) {
     return panel ? panel->DateOf(t) : FormatRfc3339(t).substr(0, 10);
   };
-  // An outcome for a meeting the referral was on (before it rolled on) hears it.
+  bool deferred = json::GetBool(data, "deferred");
+  // An outcome for a meeting the referral was on (before it rolled on) hears
+  // it; a deferral sends it on to the next meeting.
   std::string day = meeting.substr(0, 10);
   for (auto& r : c->referrals) {
-    if (r.panel == panel_id && !r.heard &&
-        (day.empty() || (date_of(r.first_meeting) <= day && day <= date_of(r.meeting)))) {
-      r.heard = true;
+    if (r.panel != panel_id || r.outcome ||
+        !(day.empty() || (date_of(r.first_meeting) <= day && day <= date_of(r.meeting)))) {
+      continue;
+    }
+    if (!deferred) {
+      r.heard = r.outcome = true;
+    } else if (panel && date_of(r.meeting) == day) {
+      RollReferral(c, &r, *panel, "deferred", event.id(), rules);
     }
   }
   rules::Rule rule;
   rule.id = "panel:" + panel_id;
   rule.title = "Outcome of " + (panel ? panel->title : panel_id);
-  Record(c, event, rule.id, "outcome", "outcome of " + panel_id + " " + meeting, rules);
+  Record(c, event, rule.id, "outcome",
+         "outcome of " + panel_id + " " + meeting + (deferred ? " (deferred)" : ""), rules);
   Changed(c, "outcome of " + panel_id + " recorded");
   auto actions = data.FindMember("actions");
   if (actions != data.MemberEnd() && actions->value.IsArray()) {
@@ -266,16 +362,23 @@ void Engine::ApplyOutcome(CaseRecord* c, const rules::Event& event, const rules:
 
 Status Engine::CheckHeld(const rules::Event& event, const rules::RuleSet& rules) const {
   const auto& data = event.data();
+  const std::string& type = event.type();
   std::string panel_id(json::GetString(data, "panel"));
-  if (!rules.FindPanel(panel_id)) {
+  const rules::Panel* panel = rules.FindPanel(panel_id);
+  if (!panel) {
     std::string known;
     for (const auto& p : rules.panels) known += (known.empty() ? "" : ", ") + p.id;
-    return Status::Error("panel.held: unknown panel '" + panel_id + "' (panels.yaml defines: " +
+    return Status::Error(type + ": unknown panel '" + panel_id + "' (panels.yaml defines: " +
                          (known.empty() ? "none" : known) + ")");
   }
-  if (!ParseDate(std::string(json::GetString(data, "meeting")).substr(0, 10))) {
-    return Status::Error("panel.held: data.meeting must be the meeting's date (YYYY-MM-DD)");
+  std::string day(std::string(json::GetString(data, "meeting")).substr(0, 10));
+  auto date = ParseDate(day);
+  if (!date) return Status::Error(type + ": data.meeting must be the meeting's date (YYYY-MM-DD)");
+  TimeMs start = panel->MeetingAt(*date / kMsPerDay);
+  if (panel->MeetingFrom(start) != start) {
+    return Status::Error(type + ": " + panel_id + " has no meeting on " + day);
   }
+  if (type == "panel.cancelled") return Status::Ok();
   auto attendees = data.FindMember("attendees");
   bool ok = attendees != data.MemberEnd() && attendees->value.IsArray();
   if (ok) {
@@ -290,38 +393,50 @@ void Engine::ApplyHeld(const rules::Event& event, const rules::RuleSet& rules) {
   const rules::Panel& panel = *rules.FindPanel(json::GetString(data, "panel"));  // CheckHeld
   std::string day = std::string(json::GetString(data, "meeting")).substr(0, 10);
   TimeMs meeting = panel.MeetingAt(*ParseDate(day) / kMsPerDay);
-  std::set<std::string> present;
-  for (const auto& a : data["attendees"].GetArray()) present.insert(a.GetString());
-  std::vector<std::string> missing;
-  for (const auto& m : panel.quorum) {
-    if (!present.count(m)) missing.push_back(m);
-  }
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::Field(w, "panel", panel.id);
-  json::Field(w, "meeting", day);
-  json::Field(w, "event", event.id());
-  for (const auto& [name, list] : {std::pair{"attendees", std::vector<std::string>(
-                                                              present.begin(), present.end())},
-                                   std::pair{"missing", missing}}) {
-    json::Key(w, name);
-    w.StartArray();
-    for (const auto& m : list) w.String(m.data(), static_cast<rapidjson::SizeType>(m.size()));
-    w.EndArray();
-  }
-  w.EndObject();
-  std::string record(buf.GetString(), buf.GetSize());
-  batch_->write.Put(store_->handle(Family::kIndexes), HeldIndexKey(AgendaKey(panel.id, meeting)),
-                    record);
+  std::string key = AgendaKey(panel.id, meeting);
+  MeetingState& m = meetings_[key];
   const rules::Partner* chair = rules.FindPartner(panel.chair);
-  if (missing.empty() || !chair) return;
-  std::string names;
-  for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
-  EmitMeetingTask(panel, meeting, *chair, "notify",
-                  panel.title + " on " + day + " met without " + names +
-                      ", whose attendance is required: its decisions need their agreement",
-                  std::nullopt, event.id(), "quorum", std::move(record), rules);
+  if (event.type() == "panel.cancelled") {
+    std::string reason(json::GetString(data, "reason"));
+    m.not_held = "cancelled" + (reason.empty() ? "" : ": " + reason);
+  } else {
+    std::set<std::string> present;
+    for (const auto& a : data["attendees"].GetArray()) present.insert(a.GetString());
+    std::vector<std::string> missing;
+    for (const auto& q : panel.quorum) {
+      if (!present.count(q)) missing.push_back(q);
+    }
+    rapidjson::StringBuffer buf;
+    json::Writer w(buf);
+    w.StartObject();
+    json::Field(w, "panel", panel.id);
+    json::Field(w, "meeting", day);
+    json::Field(w, "event", event.id());
+    for (const auto& [name, list] : {std::pair{"attendees", std::vector<std::string>(
+                                                                present.begin(), present.end())},
+                                     std::pair{"missing", missing}}) {
+      json::Key(w, name);
+      w.StartArray();
+      for (const auto& q : list) w.String(q.data(), static_cast<rapidjson::SizeType>(q.size()));
+      w.EndArray();
+    }
+    w.EndObject();
+    std::string record(buf.GetString(), buf.GetSize());
+    batch_->write.Put(store_->handle(Family::kIndexes), HeldIndexKey(key), record);
+    std::string names;
+    for (const auto& q : missing) names += (names.empty() ? "" : ", ") + q;
+    m.not_held = missing.empty() ? "" : "not quorate: met without " + names;
+    if (!missing.empty() && chair) {
+      EmitMeetingTask(panel, meeting, *chair, "notify",
+                      panel.title + " on " + day + " met without " + names +
+                          ", whose attendance is required: its cases without an outcome go to "
+                          "the next meeting",
+                      std::nullopt, event.id(), "quorum", std::move(record), rules);
+    }
+  }
+  SaveMeeting(key, m);
+  // Recorded after the day was over: its cases are taken back from "heard".
+  if (m.ended && !m.not_held.empty()) RollOn(panel, meeting, m.not_held, rules);
 }
 
 void Engine::EmitMeetingTask(const rules::Panel& panel, TimeMs meeting,
@@ -350,30 +465,29 @@ void Engine::EmitMeetingTask(const rules::Panel& panel, TimeMs meeting,
 
 void Engine::EmitAgenda(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules) {
   const rules::Panel* panel = rules.FindPanel(panel_id);
-  auto it = agendas_.find(AgendaKey(panel_id, meeting));
+  std::string key = AgendaKey(panel_id, meeting);
+  auto it = meetings_.find(key);
   const rules::Partner* chair = panel ? rules.FindPartner(panel->chair) : nullptr;
-  if (!panel || !chair || it == agendas_.end()) return;
+  if (!panel || !chair || it == meetings_.end() || it->second.agenda_sent) return;
+  // Once per meeting; a case added later reaches the chair as a notify.
+  it->second.agenda_sent = true;
+  SaveMeeting(key, it->second);
   struct Item {
     CaseRecord* c;
     const Referral* r;
   };
   std::vector<Item> items;
-  for (const auto& id : it->second) {
+  for (const auto& id : it->second.cases) {
     CaseRecord* c = GetCase(id);
     if (!c || c->view.status != "open") continue;
-    for (const auto& r : c->referrals) {
-      if (r.panel == panel->id && !r.heard && r.meeting == meeting) {
-        items.push_back({c, &r});
-        break;
-      }
-    }
+    const Referral* r = ReferralAt(c, *panel, meeting);
+    if (r && !r->heard) items.push_back({c, r});
   }
   if (items.empty()) return;
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
     return std::tie(a.r->referred_at, a.c->view.id) < std::tie(b.r->referred_at, b.c->view.id);
   });
-  // Each case as the chair may see it (its `case` share; the events are in
-  // each case's own agenda item). At most kAgendaListed are listed, so that a
+  // Each case as the chair may see it (its `case` share). At most kAgendaListed are listed, so that a
   // huge meeting cannot make a message a broker refuses; the title and `cases_total` say how
   // many there are, and `convene panel agenda` lists them all.
   constexpr size_t kAgendaListed = 100;
@@ -383,10 +497,8 @@ void Engine::EmitAgenda(std::string_view panel_id, TimeMs meeting, const rules::
   context.AddMember("panel", rapidjson::Value(panel->id.c_str(), a), a);
   context.AddMember("meeting", rapidjson::Value(day.c_str(), a), a);
   rapidjson::Value cases(rapidjson::kArrayType);
-  std::string ids;
   int repeats = 0;
   for (const auto& [c, r] : items) {
-    ids += c->view.id + ",";
     if (r->repeat) ++repeats;
     if (cases.Size() >= kAgendaListed) continue;
     rapidjson::Value item(rapidjson::kObjectType);
@@ -410,17 +522,12 @@ void Engine::EmitAgenda(std::string_view panel_id, TimeMs meeting, const rules::
   context.AddMember("cases", std::move(cases), a);
   std::optional<TimeMs> due = meeting;
   if (panel->agenda_due) due = panel->agenda_due->Before(meeting, rules.calendars);
-  // A case added after the agenda went out (rolled in, or referred late)
-  // makes a new, updated agenda: another task, never a changed one.
-  char digest[17];
-  std::snprintf(digest, sizeof digest, "%016llx",
-                static_cast<unsigned long long>(rules::Fnv1a64(ids)));
   size_t n = items.size();
   EmitMeetingTask(*panel, meeting, *chair, "agenda",
                   "Agenda for " + panel->title + " on " + day + ": " + std::to_string(n) +
                       (n == 1 ? " case" : " cases") +
                       (repeats ? " (" + std::to_string(repeats) + " repeat)" : ""),
-                  due, "clock/agenda/" + std::string(digest), "agenda", json::Serialize(context),
+                  due, "clock/agenda", "agenda", json::Serialize(context),
                   rules);
 }
 

@@ -110,8 +110,12 @@ void Engine::FireTimer(std::string_view key, std::string_view value, const rules
     EmitAgenda(json::GetString(d, "panel"), json::GetInt(d, "meeting"), rules);
     return;
   }
-  if (clock == "rollover") {
-    RollOver(json::GetString(d, "panel"), json::GetInt(d, "meeting"), rules);
+  if (clock == "end" || clock == "rollover") {  // "rollover": as stores before v2 armed it
+    EndMeeting(json::GetString(d, "panel"), json::GetInt(d, "meeting"), rules);
+    return;
+  }
+  if (clock == "outcome") {
+    OutcomeDue(json::GetString(d, "panel"), json::GetInt(d, "meeting"), rules);
     return;
   }
   if (clock == "idle") {

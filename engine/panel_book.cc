@@ -123,8 +123,8 @@ MeetingCounts CountMeeting(const CaseStore& store, const rules::Panel& panel,
     ++n.cases;
     if (r->repeat) ++n.repeats;
     if (r->first_meeting < meeting.start) ++n.rolled_in;
-    if (r->heard) {
-      ++n.heard;
+    if (r->outcome) {
+      ++n.outcomes;
     } else if (c->view.status != "open") {
       ++n.closed;
     }
@@ -189,10 +189,12 @@ std::string FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
     out << "\n   Referred " << LocalDateTime(panel, r.referred_at) << " by rule " << r.rule
         << " (event " << r.event_id << ")\n";
     if (r.first_meeting < meeting.start) {
-      out << "   Rolled from " << panel.DateOf(r.first_meeting) << " unheard (" << r.rolled
+      out << "   Rolled from " << panel.DateOf(r.first_meeting) << " (" << r.rolled
           << (r.rolled == 1 ? " time" : " times") << ")\n";
     }
-    out << "   Outcome: " << (r.heard ? "recorded" : "not yet recorded") << "\n";
+    out << "   Outcome: " << (r.outcome ? "recorded" : r.heard ? "heard, not yet recorded"
+                                                             : "not yet recorded")
+        << "\n";
     // What the chair may see, as the chair's task carries it.
     if (chair) {
       auto raw = store.Get(Family::kEvents, r.event_id);

@@ -29,7 +29,7 @@ struct MeetingCounts {
   int cases = 0;     // on the agenda now (not rolled on)
   int repeats = 0;   // of which repeat referrals
   int rolled_in = 0; // of which rolled from an earlier meeting
-  int heard = 0;     // of which a panel.outcome was recorded
+  int outcomes = 0;  // of which a panel.outcome was recorded
   int closed = 0;    // of which the case closed with no outcome recorded
   int rolled_on = 0; // rolled to a later meeting
 };

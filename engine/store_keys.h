@@ -51,11 +51,13 @@ inline std::string CaseTaskKey(std::string_view case_id, std::string_view task_i
 inline std::string AgendaKey(std::string_view panel, TimeMs meeting) {
   return JoinKey({panel, EncodeU64(static_cast<uint64_t>(meeting))});
 }
-// "a" entries: a case on a meeting's agenda. "p" entries: the meeting was held.
+// "a" entries: a case on a meeting's agenda. "p" entries: the meeting was held
+// (the panel.held record). "m" entries: what the engine tracks of a meeting.
 inline std::string AgendaIndexKey(std::string_view agenda_key, std::string_view case_id) {
   return JoinKey({"a", agenda_key, case_id});
 }
 inline std::string HeldIndexKey(std::string_view agenda_key) { return JoinKey({"p", agenda_key}); }
+inline std::string MeetingStateKey(std::string_view agenda_key) { return JoinKey({"m", agenda_key}); }
 // What every "a" (or "p") entry of `panel`'s meetings starts with.
 inline std::string MeetingIndexPrefix(char kind, std::string_view panel) {
   return JoinKey({std::string_view(&kind, 1), panel, ""});

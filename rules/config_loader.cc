@@ -394,7 +394,8 @@ class Loader : public YamlReporter {
     }
     for (const auto& p : *list) {
       CheckKeys(p, {"id", "title", "members", "chair", "meets", "cancelled", "extra", "cutoff",
-                    "research_due", "agenda_due", "repeat_within", "max_cases", "quorum"},
+                    "research_due", "agenda_due", "outcome_due", "repeat_within", "max_cases",
+                    "quorum"},
                 "a panel");
       Panel panel;
       panel.zone = zone;
@@ -496,6 +497,13 @@ class Loader : public YamlReporter {
       }
       if (p["research_due"]) panel.research_due = DurationOf(p["research_due"], "research_due");
       if (p["agenda_due"]) panel.agenda_due = DurationOf(p["agenda_due"], "agenda_due");
+      if (p["outcome_due"]) {
+        if (auto d = DurationOf(p["outcome_due"], "outcome_due")) panel.outcome_due = *d;
+      } else {
+        // SPEC 4: two working days, on the working-days calendar when there is one.
+        panel.outcome_due =
+            *ParseDuration(set_->calendars.count("working-days") ? "2 working days" : "2d");
+      }
       if (p["repeat_within"]) panel.repeat_within = DurationOf(p["repeat_within"], "repeat_within");
       if (p["max_cases"]) {
         int64_t n = 0;
@@ -895,7 +903,8 @@ class Loader : public YamlReporter {
         "injunction.granted", "injunction.breach", "closure.notice",  "closure.order",
         "cpn.warning",       "cpn.issued",        "cpn.breach",      "modern_slavery.indicator",
         "case.note",         "task.acknowledged", "task.completed",  "task.declined",
-        "panel.outcome",     "panel.held",        "case.closed"};
+        "panel.outcome",     "panel.held",        "panel.cancelled",
+        "case.closed"};
     // Who names each type: a rule's own uses count once.
     std::map<std::string, std::set<std::string>> named_by;
     for (const auto& t : kSpecTypes) named_by[t].insert("SPEC 3");

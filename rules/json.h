@@ -51,6 +51,13 @@ inline int64_t GetInt(const rapidjson::Value& object, const char* key, int64_t f
   return it->value.GetInt64();
 }
 
+inline bool GetBool(const rapidjson::Value& object, const char* key, bool fallback = false) {
+  if (!object.IsObject()) return fallback;
+  auto it = object.FindMember(key);
+  if (it == object.MemberEnd() || !it->value.IsBool()) return fallback;
+  return it->value.GetBool();
+}
+
 // A rejected input's bytes, as a dead-letter record carries them: `original`
 // (text) or `original_base64` (not UTF-8), at most kMaxOriginal bytes of
 // them; when cut, `original_bytes` gives the whole size.

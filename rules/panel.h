@@ -31,6 +31,7 @@ struct Panel {
   Duration cutoff;                   // a referral must come this long before the meeting
   std::optional<Duration> research_due;  // research tasks due this long before it
   std::optional<Duration> agenda_due;    // the agenda due this long before it
+  Duration outcome_due;                  // outcomes recorded this long after it, or the chair is asked
   std::optional<Duration> repeat_within;
   int max_cases = 0;  // cases one meeting can hear; 0: no limit
   const date::time_zone* zone = nullptr;

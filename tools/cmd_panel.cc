@@ -63,7 +63,7 @@ int PanelListCommand(const std::string& config_dir, const std::string& data_dir,
     for (const auto& [t, m] : meetings) {
       if (t >= start) break;
       engine::MeetingCounts n = engine::CountMeeting(*store, panel, m);
-      if (n.cases > n.heard + n.closed) shown.push_back(t);
+      if (n.cases > n.outcomes + n.closed) shown.push_back(t);
     }
     TimeMs t = panel.MeetingFrom(start);
     for (int i = 0; i < count && t != 0; ++i, t = panel.MeetingAfter(t)) shown.push_back(t);
@@ -79,11 +79,11 @@ int PanelListCommand(const std::string& config_dir, const std::string& data_dir,
       std::vector<std::string> notes;
       if (n.repeats) notes.push_back(std::to_string(n.repeats) + " repeat");
       if (n.rolled_in) notes.push_back(std::to_string(n.rolled_in) + " rolled in");
-      if (n.heard) notes.push_back(std::to_string(n.heard) + " heard");
-      if (n.closed) notes.push_back(std::to_string(n.closed) + " closed unheard");
+      if (n.outcomes) notes.push_back(std::to_string(n.outcomes) + " with an outcome");
+      if (n.closed) notes.push_back(std::to_string(n.closed) + " closed with no outcome");
       if (n.rolled_on) notes.push_back(std::to_string(n.rolled_on) + " rolled on");
       if (!m.held_json.empty()) notes.push_back("held");
-      if (meeting < start && n.cases > n.heard + n.closed) notes.push_back("outcomes missing");
+      if (meeting < start && n.cases > n.outcomes + n.closed) notes.push_back("outcomes missing");
       for (size_t i = 0; i < notes.size(); ++i) std::cout << (i ? ", " : "  (") << notes[i];
       if (!notes.empty()) std::cout << ")";
       std::cout << "\n";
