@@ -322,7 +322,7 @@ const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
     json::Field(w, "task_id", t.task_id);
     json::Field(w, "case_id", t.case_id);
     json::Field(w, "partner", t.partner);
-    json::Field(w, "kind", t.kind);
+    json::Field(w, "task_kind", t.kind);  // "kind" is the entry's
     json::Field(w, "rule", t.rule);
     json::Field(w, "rules_version", t.rules_version);
     json::Field(w, "title", t.title);
