@@ -4,6 +4,9 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <map>
+#include <optional>
 #include <set>
 #include <variant>
 
@@ -358,9 +361,24 @@ class Parser {
         }
         return "true/false";
       case Expr::Kind::kPath:
-        break;
+        return TypeOfPath(e.path);
     }
-    return "";  // known only when an event arrives
+    return "";
+  }
+
+  // The type SPEC 3 gives a path's value (event.data.yes_count is a number),
+  // or "" when it is known only when an event arrives. Text fields are left
+  // out: text that is a number compares as one.
+  static std::string TypeOfPath(const std::vector<std::string>& path) {
+    static const std::map<std::string, std::string> kEventData = {
+        {"yes_count", "a number"},          {"police_callouts_12m", "a number"},
+        {"visible_high_risk", "true/false"}, {"power_of_arrest", "true/false"},
+        {"granted", "true/false"},           {"consent", "true/false"}};
+    if (path.size() == 3 && path[0] == "event" && path[1] == "data") {
+      auto it = kEventData.find(path[2]);
+      if (it != kEventData.end()) return it->second;
+    }
+    return "";
   }
 
   // Type errors that can be seen before any event: comparing a count with
@@ -382,8 +400,10 @@ class Parser {
       }
     }
     if (a.empty() || b.empty() || a == "null" || b == "null" || a == b) return;
-    Fail(at, "this compares " + a + " with " + b + ", which is never true" +
-                 (a == "a number" || b == "a number" ? " (write numbers without quotes)" : ""));
+    if ((a == "a number" && b == "text") || (a == "text" && b == "a number")) {
+      Fail(at, "this compares a number with text: write numbers without quotes");
+    }
+    Fail(at, "this compares " + a + " with " + b + ", which is never true");
   }
 
   void CheckPath(const Expr&, const std::vector<std::string>& path, int column) {
@@ -583,12 +603,57 @@ bool AnyOf(const Value& a, const Value& b, Fn test) {
   return test(a, b);
 }
 
-bool Equal(const Value& a, const Value& b) { return a == b; }
+// Text that is a whole decimal number ("15", " -2.5 "), as that number: an
+// age a system sent as "15" is 15 to `event.data.age < 18`, as an officer
+// means it. Other text ("15 years", "0x0f", "") is not a number.
+std::optional<double> NumberInText(const Value& v) {
+  if (!v.is_string()) return std::nullopt;
+  std::string_view s = v.as_string();
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  size_t digits = 0, dots = 0;
+  for (size_t j = i; j < s.size(); ++j) {
+    if (s[j] >= '0' && s[j] <= '9') {
+      ++digits;
+    } else if (s[j] == '.' && dots == 0 && digits > 0 && j + 1 < s.size()) {
+      ++dots;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (digits == 0 || digits > 15) return std::nullopt;
+  return std::strtod(std::string(s).c_str(), nullptr);
+}
+
+// A number beside text that is a number: both as numbers.
+bool AsNumbers(const Value& a, const Value& b, double* x, double* y) {
+  if (a.is_number() && b.is_number()) {
+    *x = a.as_number();
+    *y = b.as_number();
+    return true;
+  }
+  if (a.is_number() || b.is_number()) {
+    std::optional<double> n = NumberInText(a.is_number() ? b : a);
+    if (!n) return false;
+    *x = a.is_number() ? a.as_number() : *n;
+    *y = b.is_number() ? b.as_number() : *n;
+    return true;
+  }
+  return false;
+}
+
+bool Equal(const Value& a, const Value& b) {
+  double x, y;
+  if (a.is_number() != b.is_number() && AsNumbers(a, b, &x, &y)) return x == y;
+  return a == b;
+}
 
 bool Order(const Value& a, const Value& b, const std::string& op) {
   int cmp;
-  if (a.is_number() && b.is_number()) {
-    cmp = a.as_number() < b.as_number() ? -1 : (a.as_number() > b.as_number() ? 1 : 0);
+  double x, y;
+  if (AsNumbers(a, b, &x, &y)) {
+    cmp = x < y ? -1 : (x > y ? 1 : 0);
   } else if (a.is_string() && b.is_string()) {
     cmp = a.as_string().compare(b.as_string());
   } else {
@@ -603,7 +668,7 @@ bool Order(const Value& a, const Value& b, const std::string& op) {
 bool Member(const Value& a, const Value& list) {
   if (list.is_list()) {
     for (const auto& item : list.as_list()) {
-      if (item == a) return true;
+      if (Equal(item, a)) return true;
     }
     return false;
   }

@@ -110,7 +110,8 @@ TEST_F(ExpressionTest, LiteralsAndComparisons) {
   EXPECT_TRUE(Holds("-1 < 0"));
   EXPECT_TRUE(Holds("'abc' < 'abd'"));
   ctx_.paths["event.data.n"] = Value(int64_t{1});
-  EXPECT_FALSE(Holds("event.data.n == '1'"));  // a number is never equal to text
+  EXPECT_TRUE(Holds("event.data.n == '1'"));  // text that is a number compares as one
+  EXPECT_FALSE(Holds("event.data.n == 'one'"));  // other text is never equal to a number
 }
 
 TEST_F(ExpressionTest, BooleanOperatorsAndPrecedence) {
@@ -132,6 +133,29 @@ TEST_F(ExpressionTest, PathsAndMissingValues) {
   EXPECT_TRUE(Holds("event.data.missing == null"));
   EXPECT_FALSE(Holds("event.data.yes_count == null"));
   EXPECT_TRUE(Holds("event.data.missing != 'x'"));
+}
+
+TEST_F(ExpressionTest, TextThatIsANumberComparesAsThatNumber) {
+  // A system that sends ages as text: "15" is a child to `< 18`.
+  ctx_.paths["event.data.age"] = Value(std::string("15"));
+  ctx_.paths["event.data.padded"] = Value(std::string(" 21 "));
+  ctx_.paths["event.data.words"] = Value(std::string("15 years"));
+  ctx_.paths["event.data.hex"] = Value(std::string("0x0f"));
+  ctx_.paths["event.data.empty"] = Value(std::string(""));
+  EXPECT_TRUE(Holds("event.data.age < 18"));
+  EXPECT_FALSE(Holds("event.data.age >= 18"));
+  EXPECT_TRUE(Holds("event.data.age == 15"));
+  EXPECT_TRUE(Holds("15 == event.data.age"));
+  EXPECT_TRUE(Holds("event.data.age in [14, 15, 16]"));
+  EXPECT_TRUE(Holds("event.data.padded > 20"));
+  EXPECT_TRUE(Holds("event.data.age == '15'"));  // text with text, as ever
+  // Text that is not a whole number is not one: never equal, never ordered.
+  for (const char* path : {"words", "hex", "empty"}) {
+    std::string p = std::string("event.data.") + path;
+    EXPECT_FALSE(Holds(p + " < 18")) << p;
+    EXPECT_FALSE(Holds(p + " >= 18")) << p;
+    EXPECT_FALSE(Holds(p + " == 15")) << p;
+  }
 }
 
 TEST_F(ExpressionTest, InAndListsOfSubjects) {
@@ -285,7 +309,13 @@ TEST_F(ExpressionTest, TypeErrorsAreFoundAtLoad) {
   EXPECT_EQ(Error("exists(event.data.x) > 1").column, 22);
   EXPECT_EQ(Error("case.stage in 3").column, 12);
   EXPECT_EQ(Error("true < false").column, 6);
-  // Paths are known only when an event arrives: no error.
+  // SPEC 3 gives some fields a type: a DASH score is a number, a flag true/false.
+  EXPECT_EQ(Error("event.data.yes_count >= '14'").column, 22);
+  EXPECT_NE(Error("event.data.yes_count >= '14'").message.find("write numbers without quotes"),
+            std::string::npos);
+  EXPECT_EQ(Error("event.data.visible_high_risk == 'yes'").column, 30);
+  EXPECT_EQ(Error("count('asb.report', '6mo', where: event.data.consent == 'yes') > 0").column, 54);
+  // Other paths are known only when an event arrives: no error.
   EXPECT_TRUE(std::holds_alternative<Expression>(Expression::Parse("event.data.x >= '3'")));
   EXPECT_TRUE(std::holds_alternative<Expression>(Expression::Parse("event.data.x == null")));
 }
