@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +50,12 @@ struct EngineOptions {
   // An event whose occurred_at is further ahead of the wall clock than this is
   // rejected (SPEC 3): no single event may move event time into the future.
   TimeMs max_future_ms = 24LL * 3600 * 1000;
+  // Called on the engine's thread each time a rule fires for a case (its
+  // condition held and its actions run), for the policy tools' what-if. A
+  // firing in a batch that then fails to be written is reported too.
+  std::function<void(const std::string& rule, const std::string& case_id,
+                     const std::string& event_id)>
+      rule_fired;
 };
 
 // What happened, cumulatively.
@@ -135,6 +142,9 @@ class Engine {
   // rejection (a task event naming an unknown task) returns the reason.
   Result<std::vector<CaseRecord*>> Correlate(const rules::Event& event,
                                              const rules::RuleSet& rules);
+  // The correlation keys `event` gives at one path ("event.location.uprn=100...").
+  static std::vector<std::string> KeysAt(const std::vector<std::string>& path,
+                                         const rules::Event& event);
   std::vector<std::string> KeysOf(const rules::CaseType& type, const rules::Event& event) const;
   // The ids of the open cases of `type` holding any of `keys`, in id order.
   std::vector<std::string> OpenCaseIds(const rules::CaseType& type,

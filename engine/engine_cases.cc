@@ -53,22 +53,30 @@ CaseRecord* Engine::GetCase(const std::string& id) {
   return &cases_.emplace(id, std::move(*parsed)).first->second;
 }
 
+std::vector<std::string> Engine::KeysAt(const std::vector<std::string>& path,
+                                        const rules::Event& event) {
+  std::vector<std::string> keys;
+  rules::Value v = event.Resolve(path);
+  std::string prefix = "event." + JoinPath(path) + "=";
+  auto add = [&](const rules::Value& item) {
+    if (item.is_null() || item.is_object() || item.is_list()) return;
+    std::string text = item.ToText();
+    if (!text.empty()) keys.push_back(prefix + text);
+  };
+  if (v.is_list()) {
+    for (const auto& item : v.as_list()) add(item);
+  } else {
+    add(v);
+  }
+  return keys;
+}
+
 std::vector<std::string> Engine::KeysOf(const rules::CaseType& type,
                                         const rules::Event& event) const {
   std::vector<std::string> keys;
   for (const auto& path : type.correlate_by) {
-    rules::Value v = event.Resolve(path);
-    std::string prefix = "event." + JoinPath(path) + "=";
-    auto add = [&](const rules::Value& item) {
-      if (item.is_null() || item.is_object() || item.is_list()) return;
-      std::string text = item.ToText();
-      if (!text.empty()) keys.push_back(prefix + text);
-    };
-    if (v.is_list()) {
-      for (const auto& item : v.as_list()) add(item);
-    } else {
-      add(v);
-    }
+    std::vector<std::string> at = KeysAt(path, event);
+    keys.insert(keys.end(), at.begin(), at.end());
   }
   return keys;
 }
@@ -106,8 +114,9 @@ Result<std::vector<CaseRecord*>> Engine::Correlate(const rules::Event& event,
     if (!ids.empty()) {
       for (const auto& id : ids) {
         CaseRecord* c = GetCase(id);
+        // SPEC 4 (v2): a case keeps the keys of the event that opened it;
+        // one that joins adds none (a rule's `link:` adds one on purpose).
         if (!c || c->view.status != "open") continue;
-        AddKeys(c, keys);
         joined.push_back(c);
       }
       continue;

@@ -119,6 +119,7 @@ void Engine::ApplyRules(CaseRecord* c, const rules::Event& event, const rules::R
     }
     if (rule.when && !rule.when->Holds(CaseContext(this, *c, event, rules))) continue;
     c->fired[rule.id] = t;
+    if (options_.rule_fired) options_.rule_fired(rule.id, c->view.id, event.id());
     for (const auto& action : rule.then) ApplyAction(c, event, rule, action, rules);
   }
 }
@@ -208,6 +209,20 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
     case Kind::kOpen:
       OpenFor(c, event, rule, action.argument, rules);
       return;
+    case Kind::kLink: {
+      std::vector<std::string> keys = KeysAt(action.path, event);
+      std::vector<std::string> added;
+      for (const auto& k : keys) {
+        if (std::find(c->keys.begin(), c->keys.end(), k) == c->keys.end()) added.push_back(k);
+      }
+      if (added.empty()) return;
+      AddKeys(c, added);
+      std::string detail = "linked";
+      for (const auto& k : added) detail += " " + k;
+      Record(c, event, rule.id, "link", detail, rules);
+      Changed(c, detail);
+      return;
+    }
   }
 }
 
@@ -229,11 +244,7 @@ void Engine::OpenFor(CaseRecord* from, const rules::Event& event, const rules::R
   if (target && !target->timeline.empty() && target->timeline.back().event_id == event.id()) {
     return;  // the event is on it already
   }
-  if (!target) {
-    target = OpenCase(*type, event, keys, rules);
-  } else {
-    AddKeys(target, keys);
-  }
+  if (!target) target = OpenCase(*type, event, keys, rules);
   Record(from, event, rule.id, "open", "opened " + target->view.id + " for this event", rules);
   Record(target, event, rule.id, "opened-from", "from " + from->view.id + " by rule " + rule.id,
          rules);

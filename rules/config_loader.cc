@@ -645,7 +645,8 @@ class Loader : public YamlReporter {
                               const std::vector<std::string>& roots) {
     static const std::vector<std::string> kKinds = {"task",   "escalate", "set_stage",
                                                     "flag",   "set",      "notify",
-                                                    "close",  "refer",    "open"};
+                                                    "close",  "refer",    "open",
+                                                    "link"};
     std::vector<Action> actions;
     int index = 0;
     for (const auto& a : list) {
@@ -707,6 +708,28 @@ class Loader : public YamlReporter {
           Error(body, "open: unknown case type '" + action.argument + "'" +
                           (hint.empty() ? " (case_types.yaml defines: " + Quoted(ids) + ")"
                                         : " (did you mean '" + hint + "'?)"));
+          continue;
+        }
+      } else if (kind == "link") {
+        // A key the case keeps on purpose (SPEC 4): one of its correlate_by paths.
+        action.kind = Action::Kind::kLink;
+        action.argument = body.IsScalar() ? body.Scalar() : "";
+        std::vector<std::string> paths;
+        if (ct) {
+          for (const auto& p : ct->correlate_by) {
+            std::string joined = "event";
+            for (const auto& part : p) joined += "." + part;
+            paths.push_back(joined);
+            if (joined == action.argument) action.path = p;
+          }
+        }
+        if (!ct || action.path.empty()) {
+          std::string hint = DidYouMean(action.argument, paths);
+          Error(body, "link: '" + action.argument + "' is not a correlate_by path of " +
+                          (ct ? "case type '" + ct->id + "' (" + Quoted(paths) + ")"
+                              : std::string("the rule's case type")) +
+                          (hint.empty() || hint == action.argument ? ""
+                                                                   : " (did you mean '" + hint + "'?)"));
           continue;
         }
       } else if (kind == "refer") {

@@ -61,10 +61,11 @@ struct TaskSpec {
 };
 
 struct Action {
-  enum class Kind { kTask, kEscalate, kSetStage, kFlag, kSet, kNotify, kClose, kRefer, kOpen };
+  enum class Kind { kTask, kEscalate, kSetStage, kFlag, kSet, kNotify, kClose, kRefer, kOpen, kLink };
   Kind kind = Kind::kTask;
   int index = 0;        // position in the rule's `then`, part of the task id
-  std::string argument;  // stage, flag, partner, panel, close reason, or case type (open)
+  std::string argument;  // stage, flag, partner, panel, close reason, case type (open), path (link)
+  std::vector<std::string> path;  // kLink: the correlate_by path, below "event"
   std::vector<std::pair<std::string, std::string>> fields;  // kSet
   TaskSpec task;        // kTask
 };

@@ -193,15 +193,17 @@ TEST_F(EngineTest, OpensACaseAndJoinsLaterEventsThatShareAKey) {
   EXPECT_EQ(engine_->totals().cases_opened, 2u);
 }
 
-TEST_F(EngineTest, APerpetratorLinksReportsAtDifferentAddresses) {
+TEST_F(EngineTest, APerpetratorJoinsReportsAtOtherAddressesWhichDoNotBecomeKeys) {
   Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A", "person:P1")});
   Apply({Asb("e2", "2026-01-06T10:00:00Z", "200", "B", "person:P1")});
-  // The case now knows address 200 too: a report there without a name joins it.
+  // e2 joined by the person; address 200 is not one of the case's keys
+  // (SPEC 4, v2), so a report there without a name is another case.
   Apply({Asb("e3", "2026-01-07T10:00:00Z", "200", "C")});
   auto c = Case("asb-000001");
   ASSERT_TRUE(c);
-  EXPECT_EQ(c->timeline.size(), 3u);
-  EXPECT_FALSE(Case("asb-000002"));
+  EXPECT_EQ(c->timeline.size(), 2u);
+  ASSERT_TRUE(Case("asb-000002"));
+  EXPECT_EQ(Case("asb-000002")->timeline.size(), 1u);
 }
 
 TEST_F(EngineTest, AnEventJoinsEveryOpenCaseSharingAKey) {
@@ -465,6 +467,57 @@ TEST_F(EngineTest, OpenJoinsOrOpensACaseOfAnotherTypeWhoseRulesRun) {
   EXPECT_FALSE(Case("youth-000002"));
   EXPECT_EQ(Case("asb-000001")->timeline.size(), 2u);
   EXPECT_EQ(Case("asb-000002")->timeline.size(), 1u);
+}
+
+// SPEC 4 (v2): a case keeps the keys of the event that opened it, so a busy
+// address does not snowball through everyone reported there; `link:` adds a
+// key on purpose.
+TEST_F(EngineTest, ACaseKeepsTheKeysOfItsOpeningEventAndLinkAddsOneOnPurpose) {
+  config_.Write("case_types.yaml", R"(case_types:
+  - id: asb
+    opened_by: [asb.report]
+    correlate_by: [event.location.uprn, event.subjects.perpetrator]
+    stages: [reported]
+)");
+  config_.Write("rules/rules.yaml", R"(rules:
+  - id: confirmed-perpetrator
+    on: [asb.report]
+    case: asb
+    when: event.data.confirmed == true
+    then:
+      - link: event.subjects.perpetrator
+)");
+  ReloadRules();
+  if (HasFailure()) return;
+  auto report = [](const std::string& id, const std::string& uprn, const std::string& person,
+                   bool confirmed) {
+    return R"({"id":")" + id +
+           R"(","type":"asb.report","occurred_at":"2026-03-01T10:00:00Z","source":"police",)"
+           R"("subjects":[{"id":")" + person + R"(","role":"perpetrator"}],"location":{"uprn":")" +
+           uprn + R"("},"data":{"confirmed":)" + (confirmed ? "true" : "false") + "}}";
+  };
+  // P1 at 100 opens a case; P2 at 100 joins it by the address, but P2 is not a key.
+  Apply({report("e1", "100", "person:P1", false), report("e2", "100", "person:P2", false)});
+  ASSERT_TRUE(Case("asb-000001"));
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 2u);
+  EXPECT_EQ(Case("asb-000001")->keys,
+            (std::vector<std::string>{"event.location.uprn=100",
+                                      "event.subjects.perpetrator=person:P1"}));
+  // P2 elsewhere is another case; P1 elsewhere joins the first by the person.
+  Apply({report("e3", "200", "person:P2", false), report("e4", "300", "person:P1", false)});
+  ASSERT_TRUE(Case("asb-000002"));
+  EXPECT_EQ(Case("asb-000002")->timeline.size(), 1u);
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 3u);
+  EXPECT_FALSE(Case("asb-000003"));
+  // Confirmed at 100, P3 is linked to the case: P3 at 400 then joins it.
+  Apply({report("e5", "100", "person:P3", true)});
+  Apply({report("e6", "400", "person:P3", false)});
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 5u);
+  EXPECT_FALSE(Case("asb-000003"));
+  OpenEngine();  // the linked key is kept across a restart
+  Apply({report("e7", "500", "person:P3", false)});
+  EXPECT_EQ(Case("asb-000001")->timeline.size(), 6u);
+  EXPECT_FALSE(Case("asb-000003"));
 }
 
 TEST_F(EngineTest, RecordsTheBrokerNoLongerHadAreCountedAsLost) {

@@ -134,6 +134,26 @@ TEST_F(ConfigLoaderTest, AnUnknownPlaceholderIsAnErrorWithTheNearestField) {
       << text[2];
 }
 
+TEST_F(ConfigLoaderTest, LinkTakesOnlyACorrelateByPathOfTheRulesCaseType) {
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r1
+    on: [asb.report]
+    case: asb
+    then:
+      - link: event.location.uprn
+      - link: event.location.uprm
+      - link: event.location.ward
+)");
+  std::vector<std::string> text;
+  for (const auto& e : Errors()) text.push_back(e.ToString());
+  ASSERT_EQ(text.size(), 2u) << ::testing::PrintToString(text);
+  EXPECT_NE(text[0].find("rules/asb.yaml:7:15: link: 'event.location.uprm' is not a "
+                         "correlate_by path of case type 'asb'"),
+            std::string::npos) << text[0];
+  EXPECT_NE(text[0].find("did you mean 'event.location.uprn'?"), std::string::npos);
+  EXPECT_NE(text[1].find("8:15: link: 'event.location.ward'"), std::string::npos) << text[1];
+}
+
 // Found by fuzzing: yaml-cpp throws when a plain value is read as a map, and a
 // running engine reloads through this loader.
 TEST_F(ConfigLoaderTest, AFileOrSectionOfTheWrongShapeIsAnErrorNotACrash) {
