@@ -19,6 +19,10 @@ Result<std::unique_ptr<EventTimeRun>> EventTimeRun::Open(
   run->store_ = std::move(*store);
   EngineOptions options;
   options.sync = false;  // a scratch store: nothing to make durable
+  options.rule_fired = [r = run.get()](const std::string& rule, const std::string& case_id,
+                                       const std::string& event_id) {
+    r->firings_.push_back({rule, case_id, event_id});
+  };
   auto engine = Engine::Open(run->store_.get(), run->rules_, &run->clock_, options);
   if (!engine.ok()) return engine.status();
   run->engine_ = std::move(*engine);

@@ -23,6 +23,11 @@ struct EmittedTask {
   std::string id, to, rule, kind, priority, case_type, case_id, due_at, title, trigger_event;
 };
 
+// A rule whose condition held for a case, on an event.
+struct RuleFiring {
+  std::string rule, case_id, event_id;
+};
+
 class EventTimeRun {
  public:
   // Opens a fresh store in `dir` (removed first, and again on destruction).
@@ -40,6 +45,7 @@ class EventTimeRun {
 
   TimeMs now() const { return clock_.Now(); }
   const std::vector<EmittedTask>& tasks() const { return tasks_; }
+  const std::vector<RuleFiring>& firings() const { return firings_; }
   int dead_letters() const { return dead_letters_; }
   Engine* engine() { return engine_.get(); }
   CaseStore* store() { return store_.get(); }
@@ -55,6 +61,7 @@ class EventTimeRun {
   std::unique_ptr<Engine> engine_;
   std::map<std::string, std::string> partner_by_topic_;
   std::vector<EmittedTask> tasks_;
+  std::vector<RuleFiring> firings_;
   int dead_letters_ = 0;
   int64_t offset_ = 0;
   std::string drained_to_;  // outbox key after the last one drained

@@ -1,7 +1,7 @@
 // The policy officer's what-if: the same events through two rule sets, in
 // event time, each on its own scratch store with the real engine, and what
-// differs: tasks added and removed (by rule), and cases whose stage differs.
-// Thread-compatible.
+// differs, rule by rule: how often it fired, which cases, which tasks to
+// whom; and for a rule that fired on no event, why. Thread-compatible.
 #pragma once
 
 #include <filesystem>
@@ -21,6 +21,7 @@ struct RuleDiff {
   // The same task (rule, partner, kind, case) on a different triggering event:
   // {from, to}. A lowered threshold mostly shows up here, as earlier tasks.
   std::vector<std::pair<EmittedTask, EmittedTask>> moved;
+  bool empty() const { return added.empty() && removed.empty() && moved.empty(); }
 };
 
 struct StageDiff {
@@ -29,12 +30,42 @@ struct StageDiff {
   std::string to_stage;
 };
 
+// One rule of either set.
+struct RuleChange {
+  std::string id, title;
+  bool in_from = false, in_to = false;
+  size_t fired_from = 0, fired_to = 0;  // times its condition held for a case
+  // Tasks it made, by partner: {from, to}.
+  std::map<std::string, std::pair<size_t, size_t>> tasks_by_partner;
+  // Cases where it fired, or its tasks, differ between the two; sorted.
+  std::vector<std::string> cases;
+  RuleDiff tasks;
+  // A rule of the `to` set that fired on no event: why, in words.
+  std::string never;
+
+  bool changed() const { return in_from != in_to || !cases.empty() || !tasks.empty(); }
+};
+
+// Where a case is, from the event that opened it.
+struct CasePlace {
+  std::string postcode, ward;
+};
+
 struct ReplayReport {
   size_t events = 0;
   TimeMs first = 0, last = 0;  // event time covered
   size_t from_tasks = 0, to_tasks = 0;
-  std::map<std::string, RuleDiff> by_rule;
+  // Every rule of the `to` set in its order, then those only the `from` set has.
+  std::vector<RuleChange> rules;
   std::vector<StageDiff> stages;
+  // For the cases listed above: where they are, as far as the `to` config
+  // shares it with any partner (a postcode no partner sees is not shown).
+  std::map<std::string, CasePlace> places;
+  // When each event a listed task names happened.
+  std::map<std::string, TimeMs> event_times;
+
+  const RuleChange* Find(std::string_view rule) const;
+  bool changed() const;
 };
 
 // `events`: one message each, as they would arrive. They are applied in

@@ -13,6 +13,7 @@
 #include "engine/case_store.h"
 #include "engine/policy_test_runner.h"
 #include "engine/rules_replay.h"
+#include "tools/replay_format.h"
 #include "engine/task.h"
 #include "rules/config_loader.h"
 #include "tools/commands.h"
@@ -230,7 +231,7 @@ int RulesTestCommand(const std::string& config_dir, const std::string& filter) {
 }
 
 int RulesReplayCommand(const std::string& events_file, const std::string& from_dir,
-                       const std::string& to_dir, size_t examples) {
+                       const std::string& to_dir, size_t examples, const std::string& format) {
   spdlog::set_level(spdlog::level::err);  // rejected lines are counted, not logged one by one
   auto from = LoadRulesOrReport(from_dir, "convene.");
   auto to = LoadRulesOrReport(to_dir, "convene.");
@@ -257,46 +258,19 @@ int RulesReplayCommand(const std::string& events_file, const std::string& from_d
     std::cerr << report.status().message() << "\n";
     return 1;
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto day = [](TimeMs t) { return FormatRfc3339(t).substr(0, 10); };
-  std::cout << "Replayed " << report->events << " events (" << day(report->first) << " to "
-            << day(report->last) << ") in " << std::fixed << std::setprecision(1) << seconds
-            << " s\n"
-            << "  from " << from_dir << " (rules " << from->version << "): " << report->from_tasks
-            << " tasks\n"
-            << "  to   " << to_dir << " (rules " << to->version << "): " << report->to_tasks
-            << " tasks\n\n";
-  if (report->by_rule.empty()) std::cout << "No task would change.\n";
-  for (const auto& [rule, diff] : report->by_rule) {
-    std::cout << rule << ": " << diff.added.size() << " added, " << diff.removed.size()
-              << " removed, " << diff.moved.size() << " on a different event\n";
-    auto show = [&](const std::vector<engine::EmittedTask>& tasks, const char* sign) {
-      for (size_t i = 0; i < tasks.size() && i < examples; ++i) {
-        const auto& t = tasks[i];
-        std::cout << "  " << sign << " " << t.case_id << "  " << t.to << "  \"" << t.title
-                  << "\"  (on " << t.trigger_event << ")\n";
-      }
-      if (tasks.size() > examples) std::cout << "    ... and " << tasks.size() - examples << " more\n";
-    };
-    show(diff.added, "+");
-    show(diff.removed, "-");
-    for (size_t i = 0; i < diff.moved.size() && i < examples; ++i) {
-      const auto& [was, now] = diff.moved[i];
-      std::cout << "  ~ " << now.case_id << "  " << now.to << "  on " << now.trigger_event
-                << " instead of " << was.trigger_event << "\n";
-    }
-    if (diff.moved.size() > examples) {
-      std::cout << "    ... and " << diff.moved.size() - examples << " more\n";
-    }
-  }
-  std::cout << "\nCases whose stage would differ: " << report->stages.size() << "\n";
-  for (size_t i = 0; i < report->stages.size() && i < examples; ++i) {
-    const auto& s = report->stages[i];
-    std::cout << "  " << s.case_id << ": " << s.from_stage << " -> " << s.to_stage << "\n";
-  }
-  if (report->stages.size() > examples) {
-    std::cout << "    ... and " << report->stages.size() - examples << " more\n";
+  ReplayHeading h;
+  h.from_dir = from_dir;
+  h.to_dir = to_dir;
+  h.from_version = from->version;
+  h.to_version = to->version;
+  h.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  h.examples = examples;
+  if (format == "csv") {
+    std::cout << ReplayCsv(*report, h);
+  } else if (format == "html") {
+    std::cout << ReplayHtml(*report, h);
+  } else {
+    std::cout << ReplayText(*report, h);
   }
   return 0;
 }

@@ -83,7 +83,8 @@ Status Connect(const std::vector<std::shared_ptr<const connectors::Mapping>>& ma
 int ConnectCommand(const ConnectOptions& options);
 int RulesCheckCommand(const std::string& config_dir);
 int RulesTestCommand(const std::string& config_dir, const std::string& filter);
+// `format`: text, csv or html (printed on stdout).
 int RulesReplayCommand(const std::string& events_file, const std::string& from_dir,
-                       const std::string& to_dir, size_t examples);
+                       const std::string& to_dir, size_t examples, const std::string& format);
 
 }  // namespace convene::tools

@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   test_cmd->add_option("dir", test_dir, "config folder")->required();
   test_cmd->add_option("--filter", test_filter, "only tests whose name contains this");
 
-  std::string replay_events, replay_from, replay_to;
+  std::string replay_events, replay_from, replay_to, replay_format = "text";
   size_t replay_examples = 3;
   auto* replay_cmd = rules_cmd->add_subcommand(
       "replay", "What changing the rules from one folder to another would have done to events");
@@ -138,6 +138,9 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--from", replay_from, "the rules in force")->required();
   replay_cmd->add_option("--to", replay_to, "the rules proposed")->required();
   replay_cmd->add_option("--examples", replay_examples, "examples shown per change")
+      ->capture_default_str();
+  replay_cmd->add_option("--format", replay_format, "text, csv (a row per rule) or html (a page for a meeting pack)")
+      ->check(CLI::IsMember({"text", "csv", "html"}))
       ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
@@ -175,7 +178,7 @@ int main(int argc, char** argv) {
   if (*test_cmd) return convene::tools::RulesTestCommand(test_dir, test_filter);
   if (*replay_cmd) {
     return convene::tools::RulesReplayCommand(replay_events, replay_from, replay_to,
-                                              replay_examples);
+                                              replay_examples, replay_format);
   }
   return 2;
 }

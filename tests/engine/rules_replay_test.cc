@@ -33,8 +33,15 @@ TEST(RulesReplayTest, TheSameRulesChangeNothing) {
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_GT(report->from_tasks, 100u);
   EXPECT_EQ(report->from_tasks, report->to_tasks);
-  EXPECT_TRUE(report->by_rule.empty());
+  EXPECT_FALSE(report->changed());
   EXPECT_TRUE(report->stages.empty());
+  // Every rule is there, with how often it fired, the same before and after.
+  const RuleChange* threshold = report->Find("asb-case-review-threshold");
+  ASSERT_NE(threshold, nullptr);
+  EXPECT_GT(threshold->fired_to, 0u);
+  EXPECT_EQ(threshold->fired_from, threshold->fired_to);
+  EXPECT_TRUE(threshold->cases.empty());
+  EXPECT_TRUE(threshold->never.empty());
 }
 
 TEST(RulesReplayTest, LoweringTheCaseReviewThresholdShowsWhatItWouldHaveChanged) {
@@ -51,14 +58,63 @@ TEST(RulesReplayTest, LoweringTheCaseReviewThresholdShowsWhatItWouldHaveChanged)
   testing::TempDir scratch;
   auto report = ReplayRules(from, to, SampleEvents(), scratch.path());
   ASSERT_TRUE(report.ok()) << report.status().message();
-  ASSERT_TRUE(report->by_rule.count("asb-case-review-threshold"));
-  const RuleDiff& diff = report->by_rule.at("asb-case-review-threshold");
+  const RuleChange* change = report->Find("asb-case-review-threshold");
+  ASSERT_NE(change, nullptr);
+  EXPECT_GT(change->fired_to, change->fired_from);
+  EXPECT_FALSE(change->cases.empty());
+  // The cases with where they are: the shipped config shares postcodes and wards.
+  const auto& place = report->places.at(change->cases.front());
+  EXPECT_FALSE(place.postcode.empty());
+  EXPECT_FALSE(place.ward.empty());
+  EXPECT_GT(change->tasks_by_partner.at("council-asb").second,
+            change->tasks_by_partner.at("council-asb").first);
+  const RuleDiff& diff = change->tasks;
   EXPECT_GT(diff.added.size(), 0u);   // cases that would now have a Case Review
   EXPECT_GT(diff.moved.size(), 0u);   // Case Reviews that would have come one incident sooner
   EXPECT_TRUE(diff.removed.empty());  // a lower threshold never removes one
   EXPECT_GT(report->to_tasks, report->from_tasks);
   EXPECT_FALSE(report->stages.empty());
   for (const auto& s : report->stages) EXPECT_EQ(s.to_stage, "case-review") << s.case_id;
+}
+
+// A proposed rule that matches nothing is named, with why: the officer's typo
+// in a type, and a condition no event meets.
+TEST(RulesReplayTest, ARuleThatFiresOnNoEventIsNamedWithWhy) {
+  testing::TempDir proposed;
+  std::filesystem::copy(CONVENE_CONFIG_DIR, proposed.path(), std::filesystem::copy_options::recursive);
+  std::ofstream(proposed.Sub("rules/new.yaml")) << R"(rules:
+  - id: noise-at-night
+    on: [asb.reprot]
+    case: asb
+    then:
+      - flag: night
+  - id: twenty-reports
+    on: [asb.report]
+    case: asb
+    when: count("asb.report", "1mo") >= 20
+    then:
+      - flag: twenty
+)";
+  auto from = Load(CONVENE_CONFIG_DIR);
+  auto to = Load(proposed.path());
+  ASSERT_TRUE(from && to);
+  testing::TempDir scratch;
+  auto report = ReplayRules(from, to, SampleEvents(), scratch.path());
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  const RuleChange* typo = report->Find("noise-at-night");
+  ASSERT_NE(typo, nullptr);
+  EXPECT_TRUE(typo->in_to && !typo->in_from);
+  EXPECT_EQ(typo->fired_to, 0u);
+  EXPECT_EQ(typo->never, "no event of its types (asb.reprot) is among these events");
+  const RuleChange* high = report->Find("twenty-reports");
+  ASSERT_NE(high, nullptr);
+  EXPECT_NE(high->never.find("its condition never held on the "), std::string::npos) << high->never;
+  EXPECT_NE(high->never.find("events of its types (asb.report) on asb cases"), std::string::npos)
+      << high->never;
+  // The rules in force are unchanged by the two.
+  const RuleChange* threshold = report->Find("asb-case-review-threshold");
+  ASSERT_NE(threshold, nullptr);
+  EXPECT_FALSE(threshold->changed());
 }
 
 }  // namespace
