@@ -153,7 +153,7 @@ for m, consent in enumerate([True, False, True]):
 # MARAC: the panel's outcomes and attendance, as the coordinator records them.
 # Domestic-abuse cases are numbered in the order their first DASH arrives; the
 # meeting a referral makes is the first fortnightly Tuesday at least eight days
-# on (config/panels.yaml). One case's outcome is never recorded, so it rolls on.
+# on (config/panels.yaml). One case's outcome is never recorded, so the chair is asked for it.
 LONDON = ZoneInfo("Europe/London")
 def marac_meeting(t):
     m = datetime(2026, 1, 6, 10, 0, tzinfo=LONDON)
