@@ -1,8 +1,15 @@
 #include "engine/case_record.h"
 
+#include <algorithm>
+
 #include "rules/json.h"
 
 namespace convene::engine {
+
+void CaseRecord::Append(TimelineEntry entry) {
+  latest_.push_back(latest_.empty() ? entry.occurred_at : std::max(latest_.back(), entry.occurred_at));
+  timeline.push_back(std::move(entry));
+}
 
 std::string CaseRecord::Serialize() const {
   rapidjson::StringBuffer buf;
@@ -138,7 +145,7 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
                                                     : std::nullopt);
       }
     }
-    r.timeline.push_back(std::move(entry));
+    r.Append(std::move(entry));
   }
   for (const auto& m : d["fired"].GetObject()) r.fired[m.name.GetString()] = m.value.GetInt64();
   if (d.HasMember("referrals") && d["referrals"].IsArray()) {

@@ -56,7 +56,7 @@ struct Referral {
 struct CaseRecord {
   rules::CaseView view;
   std::vector<std::string> keys;  // "event.location.uprn=1000..." as correlated
-  std::vector<TimelineEntry> timeline;
+  std::vector<TimelineEntry> timeline;  // in the order events were applied
   std::map<std::string, TimeMs> fired;  // rule id -> event time it last fired
   std::vector<HistoryEntry> history;
   std::vector<Referral> referrals;
@@ -71,8 +71,28 @@ struct CaseRecord {
   };
   Pending pending;
 
+  // Adds an event to the timeline (the only way to).
+  void Append(TimelineEntry entry);
+
+  // Calls fn(entry) for each timeline entry with from < occurred_at <= to,
+  // the last applied first. It stops walking back as soon as no earlier entry
+  // can be in the window, so the cost is the window's, not the timeline's
+  // (a late event, applied after later ones, is still found).
+  template <typename Fn>
+  void ForEachInWindow(TimeMs from, TimeMs to, Fn fn) const {
+    for (size_t i = timeline.size(); i-- > 0;) {
+      if (latest_[i] <= from) return;
+      const TimelineEntry& e = timeline[i];
+      if (e.occurred_at > from && e.occurred_at <= to) fn(e);
+    }
+  }
+
   std::string Serialize() const;
   static Result<CaseRecord> Parse(std::string_view json);
+
+ private:
+  // Not stored: latest_[i] is the latest occurred_at among timeline[0..i].
+  std::vector<TimeMs> latest_;
 };
 
 }  // namespace convene::engine

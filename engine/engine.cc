@@ -290,7 +290,7 @@ void Engine::JoinEvent(CaseRecord* c, const rules::Event& event, const rules::Ru
   if (!c->timeline.empty() && c->timeline.back().event_id == event.id()) return;
   TimelineEntry entry = EntryFor(event, rules);
   {
-    c->timeline.push_back(entry);
+    c->Append(entry);
     c->last_event_at = std::max(c->last_event_at, event.occurred_at());
     for (const auto& s : event.subjects()) {
       if (std::find(c->view.subjects.begin(), c->view.subjects.end(), s.id) ==

@@ -31,9 +31,9 @@ class Engine::CaseContext : public rules::EvalContext {
 
   int64_t Count(const rules::TypeFilter& types, TimeMs from, TimeMs to) const override {
     int64_t n = 0;
-    for (const auto& e : case_.timeline) {
-      if (e.occurred_at > from && e.occurred_at <= to && types.Matches(e.type)) ++n;
-    }
+    case_.ForEachInWindow(from, to, [&](const TimelineEntry& e) {
+      if (types.Matches(e.type)) ++n;
+    });
     return n;
   }
 
@@ -41,8 +41,8 @@ class Engine::CaseContext : public rules::EvalContext {
                    TimeMs from, TimeMs to) const override {
     std::string key = JoinPath(path);
     std::set<std::string> values;
-    for (const auto& e : case_.timeline) {
-      if (e.occurred_at <= from || e.occurred_at > to || !types.Matches(e.type)) continue;
+    case_.ForEachInWindow(from, to, [&](const TimelineEntry& e) {
+      if (!types.Matches(e.type)) return;
       if (auto fact = e.Fact(key)) {
         if (*fact) {
           // A list's values are kept apart by kSep (engine.cc).
@@ -54,40 +54,37 @@ class Engine::CaseContext : public rules::EvalContext {
             start = end + 1;
           }
         }
-        continue;
+        return;
       }
       // Recorded before a rule asked for this path: read the event itself.
       auto event = e.event_id == event_.id() ? nullptr : engine_->LoadEvent(e.event_id);
       const rules::Event* ev = e.event_id == event_.id() ? &event_ : event.get();
-      if (!ev) continue;
+      if (!ev) return;
       rules::Value v = ev->Resolve(path);
       if (v.is_list()) {
         for (const auto& item : v.as_list()) values.insert(item.ToText());
       } else if (!v.is_null()) {
         values.insert(v.ToText());
       }
-    }
+    });
     return static_cast<int64_t>(values.size());
   }
 
   void ForEachEvent(const rules::TypeFilter& types, TimeMs from, TimeMs to,
                     const std::function<void(const EvalContext&)>& fn) const override {
-    // The timeline is in the order events were applied; a window ending now
-    // is usually its tail, so it is walked from the end while it can still
-    // hold events in the window (a late event may sit among later ones).
-    for (auto it = case_.timeline.rbegin(); it != case_.timeline.rend(); ++it) {
-      const TimelineEntry& e = *it;
-      if (e.occurred_at <= from || e.occurred_at > to || !types.Matches(e.type)) continue;
+    // The window only: a window ending now is the timeline's tail.
+    case_.ForEachInWindow(from, to, [&](const TimelineEntry& e) {
+      if (!types.Matches(e.type)) return;
       std::shared_ptr<const rules::Event> loaded;
       const rules::Event* ev = &event_;
       if (e.event_id != event_.id()) {
         loaded = engine_->LoadEvent(e.event_id);
-        if (!loaded) continue;  // a read failure stops the batch (StoreFailed)
+        if (!loaded) return;  // a read failure stops the batch (StoreFailed)
         ev = loaded.get();
       }
       CaseContext counted(engine_, case_, *ev, rules_);
       fn(counted);
-    }
+    });
   }
 
   int64_t PriorCases(std::string_view case_type, TimeMs from, TimeMs to) const override {

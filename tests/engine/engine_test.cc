@@ -520,6 +520,44 @@ TEST_F(EngineTest, ACaseKeepsTheKeysOfItsOpeningEventAndLinkAddsOneOnPurpose) {
   EXPECT_FALSE(Case("asb-000003"));
 }
 
+// Windows are walked from the timeline's end and left early: an event applied
+// late (after later ones) is still counted when it is in the window, and one
+// just outside it is not.
+TEST_F(EngineTest, AWindowCountsALateEventInItAndNotOneJustOutside) {
+  config_.Write("rules/rules.yaml", R"(rules:
+  - id: three-in-a-month
+    on: [asb.report]
+    case: asb
+    when: count("asb.report", "30d") >= 3
+    then:
+      - flag: three-in-a-month
+  - id: two-at-night-in-a-month
+    on: [asb.report]
+    case: asb
+    when: 'distinct("asb.report", "event.data.incident_ref", "30d", where: event.data.night == true) >= 2'
+    then:
+      - flag: two-at-night
+)");
+  ReloadRules();
+  if (HasFailure()) return;
+  auto report = [](const std::string& id, const std::string& when, bool night) {
+    return R"({"id":")" + id + R"(","type":"asb.report","occurred_at":")" + when +
+           R"(","source":"police","location":{"uprn":"100"},"data":{"incident_ref":")" + id +
+           R"(","night":)" + (night ? "true" : "false") + "}}";
+  };
+  Apply({report("e1", "2026-03-10T10:00:00Z", true), report("e2", "2026-03-20T10:00:00Z", false)});
+  // Sent in late: 1 March is in the 30 days before 25 March; 20 February is not.
+  Apply({report("e3", "2026-02-20T10:00:00Z", true)});
+  Apply({report("e4", "2026-03-01T10:00:00Z", false)});
+  EXPECT_TRUE(Case("asb-000001")->view.flags.empty());
+  Apply({report("e5", "2026-03-25T10:00:00Z", false)});
+  // e5: e1, e2, e4 and itself in 30 days: three and more; at night only e1 (e3 is outside).
+  EXPECT_EQ(Case("asb-000001")->view.flags, std::vector<std::string>{"three-in-a-month"});
+  Apply({report("e6", "2026-03-26T10:00:00Z", true)});
+  EXPECT_EQ(Case("asb-000001")->view.flags,
+            (std::vector<std::string>{"three-in-a-month", "two-at-night"}));
+}
+
 TEST_F(EngineTest, RecordsTheBrokerNoLongerHadAreCountedAsLost) {
   next_offset_ = 7;  // offsets 0..6 were deleted by retention before the engine read them
   Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A")});
