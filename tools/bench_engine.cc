@@ -1,6 +1,13 @@
 // convene_bench: measures the engine's throughput and prints its figures.
 //
 //   convene_bench [--events N] [--addresses A] [--batch B] [--mode engine|kafka] [--no-sync]
+//                 [--town] [--write-events FILE]
+//
+// --town: a realistic year of a busy town (tools/town_year.h: skewed
+//         addresses and people, every event type the shipped rules read)
+//         instead of the uniform ASB stream. --write-events FILE writes the
+//         events as JSON lines (for `convene rules replay --events FILE`) and
+//         exits.
 //
 // engine: events already in memory go through Engine::ProcessBatch on a real
 //         RocksDB store (validation, dedup, correlation, rules, outbox, one
@@ -21,6 +28,7 @@
 #include "engine/engine.h"
 #include "tools/commands.h"
 #include "tools/engine_host.h"
+#include "tools/town_year.h"
 
 namespace {
 
@@ -155,16 +163,32 @@ int main(int argc, char** argv) {
   size_t n = 200000, batch = 5000, addresses = 10000;
   std::string mode = "engine";
   std::string config = convene::tools::DefaultConfigDir();
-  bool no_sync = false;
+  bool no_sync = false, town = false;
+  std::string write_events;
   app.add_option("--events", n)->capture_default_str();
   app.add_option("--batch", batch)->capture_default_str();
   app.add_option("--addresses", addresses, "distinct addresses (cases)")->capture_default_str();
   app.add_option("--mode", mode)->check(CLI::IsMember({"engine", "kafka"}))->capture_default_str();
   app.add_option("--config", config)->capture_default_str();
   app.add_flag("--no-sync", no_sync);
+  app.add_flag("--town", town, "a realistic year of a busy town (hot spots, every event type)");
+  app.add_option("--write-events", write_events, "write the events as JSON lines and exit");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
-  std::vector<std::string> events = MakeEvents(n, addresses);
+  std::vector<std::string> events;
+  if (town) {
+    convene::tools::TownYearOptions o;
+    o.events = n;
+    events = convene::tools::MakeTownYear(o);
+  } else {
+    events = MakeEvents(n, addresses);
+  }
+  if (!write_events.empty()) {
+    FILE* f = std::fopen(write_events.c_str(), "w");
+    if (!f) return 1;
+    for (const auto& e : events) std::fprintf(f, "%s\n", e.c_str());
+    return std::fclose(f) == 0 ? 0 : 1;
+  }
   return mode == "engine" ? RunEngineMode(events, batch, !no_sync, config)
                           : RunKafkaMode(events, config);
 }
