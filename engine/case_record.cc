@@ -2,9 +2,89 @@
 
 #include <algorithm>
 
+#include "engine/store_keys.h"
 #include "rules/json.h"
 
 namespace convene::engine {
+
+namespace {
+
+std::string TimelineRow(const TimelineEntry& e) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartArray();
+  json::String(w, e.event_id);
+  json::String(w, e.type);
+  w.Int64(e.occurred_at);
+  if (!e.facts.empty()) {
+    w.StartObject();
+    for (const auto& [path, value] : e.facts) {
+      json::Key(w, path);
+      if (value) {
+        json::String(w, *value);
+      } else {
+        w.Null();
+      }
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::optional<TimelineEntry> ParseTimelineEntry(const rapidjson::Value& e) {
+  if (!e.IsArray() || e.Size() < 3 || !e[0].IsString() || !e[1].IsString() || !e[2].IsInt64()) {
+    return std::nullopt;
+  }
+  TimelineEntry entry{e[0].GetString(), e[1].GetString(), e[2].GetInt64(), {}};
+  if (e.Size() > 3 && e[3].IsObject()) {
+    for (const auto& f : e[3].GetObject()) {
+      entry.facts.emplace_back(f.name.GetString(),
+                               f.value.IsString() ? std::optional<std::string>(f.value.GetString())
+                                                  : std::nullopt);
+    }
+  }
+  return entry;
+}
+
+std::string HistoryRow(const HistoryEntry& h) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::Field(w, "at", FormatRfc3339(h.at));
+  json::Field(w, "event", h.event_id);
+  if (!h.rule.empty()) json::Field(w, "rule", h.rule);
+  json::Field(w, "action", h.action);
+  json::Field(w, "detail", h.detail);
+  json::Field(w, "rules_version", h.rules_version);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+HistoryEntry ParseHistoryEntry(const rapidjson::Value& h) {
+  HistoryEntry e;
+  e.at = ParseRfc3339(json::GetString(h, "at")).value_or(0);
+  e.event_id = json::GetString(h, "event");
+  e.rule = json::GetString(h, "rule");
+  e.action = json::GetString(h, "action");
+  e.detail = json::GetString(h, "detail");
+  e.rules_version = json::GetString(h, "rules_version");
+  return e;
+}
+
+}  // namespace
+
+void CaseRecord::WriteRows(const CaseStore& store, rocksdb::WriteBatch* batch) {
+  for (; timeline_written_ < timeline.size(); ++timeline_written_) {
+    batch->Put(store.handle(Family::kTimeline), CaseRowKey(view.id, timeline_written_),
+               TimelineRow(timeline[timeline_written_]));
+  }
+  for (const auto& h : history) {
+    batch->Put(store.handle(Family::kHistory), CaseRowKey(view.id, history_written_++),
+               HistoryRow(h));
+  }
+  history.clear();
+}
 
 void CaseRecord::Append(TimelineEntry entry) {
   latest_.push_back(latest_.empty() ? entry.occurred_at : std::max(latest_.back(), entry.occurred_at));
@@ -31,28 +111,11 @@ std::string CaseRecord::Serialize() const {
   w.Int64(idle_due);
   json::Key(w, "opened_at_ms");
   w.Int64(view.opened_at);
-  json::Key(w, "timeline");
-  w.StartArray();
-  for (const auto& e : timeline) {
-    w.StartArray();
-    json::String(w, e.event_id);
-    json::String(w, e.type);
-    w.Int64(e.occurred_at);
-    if (!e.facts.empty()) {
-      w.StartObject();
-      for (const auto& [path, value] : e.facts) {
-        json::Key(w, path);
-        if (value) {
-          json::String(w, *value);
-        } else {
-          w.Null();
-        }
-      }
-      w.EndObject();
-    }
-    w.EndArray();
-  }
-  w.EndArray();
+  json::Field(w, "opening_event", opening_event);
+  json::Key(w, "timeline_rows");
+  w.Uint64(timeline_written_);
+  json::Key(w, "history_rows");
+  w.Uint64(history_written_);
   json::Key(w, "fired");
   w.StartObject();
   for (const auto& [rule, t] : fired) {
@@ -83,19 +146,6 @@ std::string CaseRecord::Serialize() const {
     json::Key(w, "action");
     w.Int(r.action);
     json::Field(w, "event", r.event_id);
-    w.EndObject();
-  }
-  w.EndArray();
-  json::Key(w, "history");
-  w.StartArray();
-  for (const auto& h : history) {
-    w.StartObject();
-    json::Field(w, "at", FormatRfc3339(h.at));
-    json::Field(w, "event", h.event_id);
-    if (!h.rule.empty()) json::Field(w, "rule", h.rule);
-    json::Field(w, "action", h.action);
-    json::Field(w, "detail", h.detail);
-    json::Field(w, "rules_version", h.rules_version);
     w.EndObject();
   }
   w.EndArray();
@@ -136,16 +186,16 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
   for (const auto& k : d["keys"].GetArray()) r.keys.emplace_back(k.GetString());
   r.last_event_at = json::GetInt(d, "last_event_at");
   r.idle_due = json::GetInt(d, "idle_due");
-  for (const auto& e : d["timeline"].GetArray()) {
-    TimelineEntry entry{e[0].GetString(), e[1].GetString(), e[2].GetInt64(), {}};
-    if (e.Size() > 3 && e[3].IsObject()) {
-      for (const auto& f : e[3].GetObject()) {
-        entry.facts.emplace_back(f.name.GetString(),
-                                 f.value.IsString() ? std::optional<std::string>(f.value.GetString())
-                                                    : std::nullopt);
-      }
+  r.opening_event = json::GetString(d, "opening_event");
+  r.timeline_written_ = static_cast<size_t>(json::GetInt(d, "timeline_rows", 0));
+  r.history_written_ = static_cast<uint64_t>(json::GetInt(d, "history_rows", 0));
+  // Written before the rows: the timeline and history are in the record, and
+  // go to rows at its next write.
+  if (d.HasMember("timeline") && d["timeline"].IsArray()) {
+    for (const auto& e : d["timeline"].GetArray()) {
+      if (auto entry = ParseTimelineEntry(e)) r.Append(std::move(*entry));
     }
-    r.Append(std::move(entry));
+    if (r.opening_event.empty() && !r.timeline.empty()) r.opening_event = r.timeline[0].event_id;
   }
   for (const auto& m : d["fired"].GetObject()) r.fired[m.name.GetString()] = m.value.GetInt64();
   if (d.HasMember("referrals") && d["referrals"].IsArray()) {
@@ -167,17 +217,70 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
       r.referrals.push_back(std::move(ref));
     }
   }
-  for (const auto& h : d["history"].GetArray()) {
-    HistoryEntry e;
-    e.at = ParseRfc3339(json::GetString(h, "at")).value_or(0);
-    e.event_id = json::GetString(h, "event");
-    e.rule = json::GetString(h, "rule");
-    e.action = json::GetString(h, "action");
-    e.detail = json::GetString(h, "detail");
-    e.rules_version = json::GetString(h, "rules_version");
-    r.history.push_back(std::move(e));
+  if (d.HasMember("history") && d["history"].IsArray()) {
+    for (const auto& h : d["history"].GetArray()) r.history.push_back(ParseHistoryEntry(h));
   }
   return r;
+}
+
+Result<std::optional<CaseRecord>> ReadCase(const CaseStore& store, std::string_view id,
+                                           bool with_history) {
+  auto stored = store.Get(Family::kCases, id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::optional<CaseRecord>();
+  auto parsed = CaseRecord::Parse(**stored);
+  if (!parsed.ok()) return parsed.status();
+  CaseRecord& c = *parsed;
+  std::string prefix = CaseRowPrefix(id);
+  Status bad;
+  auto read = [&](Family family, size_t expected, auto&& take) -> Status {
+    size_t n = 0;
+    Status s = store.Scan(family, prefix, [&](std::string_view, std::string_view v) {
+      rapidjson::Document d;
+      d.Parse(v.data(), v.size());
+      if (d.HasParseError() || !take(d)) {
+        bad = Status::Error("case " + std::string(id) + ": a damaged row");
+        return false;
+      }
+      ++n;
+      return true;
+    });
+    if (!s.ok()) return s;
+    if (!bad.ok()) return bad;
+    if (n != expected) {
+      return Status::Error("case " + std::string(id) + ": " + std::to_string(n) + " of its " +
+                           std::to_string(expected) + " rows");
+    }
+    return Status::Ok();
+  };
+  // Rows come before what the record itself still holds (a record from before
+  // the rows holds them all, and has none).
+  std::vector<TimelineEntry> held = std::move(c.timeline);
+  c.timeline.clear();
+  c.latest_.clear();
+  Status s = read(Family::kTimeline, c.timeline_written_, [&](const rapidjson::Document& d) {
+    auto entry = ParseTimelineEntry(d);
+    if (entry) c.Append(std::move(*entry));
+    return entry.has_value();
+  });
+  if (!s.ok()) return s;
+  for (auto& e : held) c.Append(std::move(e));
+  if (c.opening_event.empty() && !c.timeline.empty()) c.opening_event = c.timeline[0].event_id;
+  if (with_history) {
+    std::vector<HistoryEntry> unwritten = std::move(c.history);
+    c.history.clear();
+    s = read(Family::kHistory, c.history_written_, [&](const rapidjson::Document& d) {
+      if (!d.IsObject()) return false;
+      c.history.push_back(ParseHistoryEntry(d));
+      return true;
+    });
+    if (!s.ok()) return s;
+    for (auto& h : unwritten) c.history.push_back(std::move(h));
+  } else {
+    // In the engine, `history` is what is not yet written: a record from
+    // before the rows keeps its whole history there until its next write.
+  }
+  return std::optional<CaseRecord>(std::move(c));
 }
 
 }  // namespace convene::engine

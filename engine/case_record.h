@@ -1,7 +1,15 @@
 // A case as the engine keeps it: the view rules see, the correlation keys
 // that link events to it, its timeline of events, which rules fired when,
 // and an append-only history of what convene did and under which rules.
-// Stored as JSON in the `cases` column family. Value type.
+//
+// Stored as rows, so that a change costs what changed, not the case's size:
+// the summary (view, keys, fired rules, referrals, clocks) as JSON in the
+// `cases` family, each timeline entry and each history entry a row of its own
+// in `timeline` and `history` (case id + sequence), written once. The engine
+// keeps the timeline in memory and never reads the history back; people's
+// tools read it with ReadCase. A record written before the rows (timeline and
+// history inside the summary) is read as it was and moved to rows at its
+// next write. Value type.
 #pragma once
 
 #include <map>
@@ -10,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/case_store.h"
 #include "rules/case_view.h"
 #include "rules/status.h"
 
@@ -58,6 +67,8 @@ struct CaseRecord {
   std::vector<std::string> keys;  // "event.location.uprn=1000..." as correlated
   std::vector<TimelineEntry> timeline;  // in the order events were applied
   std::map<std::string, TimeMs> fired;  // rule id -> event time it last fired
+  // In the engine: the entries not yet written. From ReadCase with history:
+  // all of them.
   std::vector<HistoryEntry> history;
   std::vector<Referral> referrals;
   TimeMs last_event_at = 0;
@@ -87,12 +98,30 @@ struct CaseRecord {
     }
   }
 
+  // The id of the event that opened the case (empty for records from before
+  // it was kept: see ReadCase).
+  std::string opening_event;
+
+  // Puts the timeline and history entries not yet written into `batch`, and
+  // counts them as written. Then Serialize() gives the summary that goes with them.
+  void WriteRows(const CaseStore& store, rocksdb::WriteBatch* batch);
   std::string Serialize() const;
+  // The summary alone (a timeline is read only from a record that holds it).
   static Result<CaseRecord> Parse(std::string_view json);
 
  private:
+  size_t timeline_written_ = 0;  // timeline[0, timeline_written_) are rows
+  uint64_t history_written_ = 0;  // history rows written before those in `history`
+  friend Result<std::optional<CaseRecord>> ReadCase(const CaseStore& store, std::string_view id,
+                                                    bool with_history);
   // Not stored: latest_[i] is the latest occurred_at among timeline[0..i].
   std::vector<TimeMs> latest_;
 };
+
+// The case `id` as stored: its summary and timeline, and its history when
+// asked for. nullopt when there is no such case; not OK when the store
+// could not be read or a record is damaged.
+Result<std::optional<CaseRecord>> ReadCase(const CaseStore& store, std::string_view id,
+                                           bool with_history);
 
 }  // namespace convene::engine

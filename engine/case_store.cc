@@ -19,7 +19,9 @@ const char* kFamilyNames[kFamilyCount] = {"default",  // rocksdb::kDefaultColumn
                                           "outbox",
                                           "offsets",
                                           "timers",
-                                          "audit"};
+                                          "audit",
+                                          "timeline",
+                                          "history"};
 
 rocksdb::ColumnFamilyOptions FamilyOptions() {
   rocksdb::ColumnFamilyOptions o;
@@ -59,6 +61,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
   for (const char* name : kFamilyNames) families.emplace_back(name, FamilyOptions());
   std::unique_ptr<CaseStore> store(new CaseStore());
   store->dir_ = dir;
+  store->scratch_ = open.scratch;
   rocksdb::DB* db = nullptr;
   if (!read_only && !open.env) {
     std::error_code ec;
@@ -72,7 +75,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
   if (!s.ok()) return Status::Error("cannot open the store in " + dir.string() + ": " +
                                     s.ToString());
   store->db_.reset(db);
-  if (!read_only) {
+  if (!read_only && !open.scratch) {
     if (Status s = store->CheckIntegrity(); !s.ok()) {
       return Status::Error("the store in " + dir.string() + " failed its checks: " + s.message());
     }
@@ -128,13 +131,14 @@ Result<std::optional<std::string>> CaseStore::Get(Family family, std::string_vie
 
 Status CaseStore::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions options;
-  options.sync = sync;
+  options.sync = sync && !scratch_;
+  options.disableWAL = scratch_;
   std::lock_guard<std::mutex> lock(write_mu_);
   rocksdb::Status s = db_->Write(options, batch);
   if (!s.ok()) return Status::Error("store write: " + s.ToString());
   // Writes are serialised here, so the latest sequence is this write's (or,
   // unsynced, an earlier one's that this sync made durable too).
-  if (sync) return RecordCommitted();
+  if (options.sync) return RecordCommitted();
   return Status::Ok();
 }
 

@@ -41,8 +41,10 @@ enum class Family {
   kOffsets,  // topic/partition -> next offset to read
   kTimers,   // due time + id -> timer (deadlines)
   kAudit,    // sequence -> audit entry, hash-chained (audit_trail.h)
+  kTimeline, // case id + sequence -> an event on the case's timeline (case_record.h)
+  kHistory,  // case id + sequence -> what convene did on the case (case_record.h)
 };
-constexpr int kFamilyCount = 9;
+constexpr int kFamilyCount = 11;
 
 class CaseStore {
  public:
@@ -51,6 +53,9 @@ class CaseStore {
     // Files through this Env (tests: an in-memory, fault-injecting one).
     // Not owned; must outlive the store. nullptr: the real file system.
     rocksdb::Env* env = nullptr;
+    // A throwaway store (what-if runs, policy tests): no write-ahead log and
+    // no checks at open. A crash loses it; it is never reopened.
+    bool scratch = false;
   };
   // Opens or creates the database in `dir`. A store opened for writing is
   // checked first: every file's checksums, and that its log still holds the
@@ -106,6 +111,7 @@ class CaseStore {
   Status RecordCommitted();
 
   std::filesystem::path dir_;
+  bool scratch_ = false;
   std::mutex write_mu_;  // a synced write and the sequence it reached, together
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

@@ -409,6 +409,7 @@ void Engine::FinishBatch(const rules::RuleSet& rules) {
   TimeMs now = clock_->Now();
   for (CaseRecord* c : batch_->dirty_cases) {
     const std::string& id = c->view.id;
+    c->WriteRows(*store_, &w);
     w.Put(store_->handle(Family::kCases), id, c->Serialize());
     rapidjson::StringBuffer buf;
     json::Writer jw(buf);

@@ -39,18 +39,13 @@ class EventOnlyContext : public rules::EvalContext {
 
 CaseRecord* Engine::GetCase(const std::string& id) {
   if (auto it = cases_.find(id); it != cases_.end()) return &it->second;
-  auto stored = store_->Get(Family::kCases, id);
+  auto stored = ReadCase(*store_, id, /*with_history=*/false);
   if (!stored.ok()) {
     StoreFailed(stored.status(), "case " + id);
     return nullptr;
   }
   if (!stored->has_value()) return nullptr;
-  auto parsed = CaseRecord::Parse(**stored);
-  if (!parsed.ok()) {
-    StoreFailed(Status::Error("corrupt record: " + parsed.status().message()), "case " + id);
-    return nullptr;
-  }
-  return &cases_.emplace(id, std::move(*parsed)).first->second;
+  return &cases_.emplace(id, std::move(**stored)).first->second;
 }
 
 std::vector<std::string> Engine::KeysAt(const std::vector<std::string>& path,
@@ -157,6 +152,7 @@ CaseRecord* Engine::OpenCase(const rules::CaseType& type, const rules::Event& ev
   c.view.type = type.id;
   c.view.stage = type.stages.empty() ? "" : type.stages.front();
   c.view.opened_at = event.occurred_at();
+  c.opening_event = event.id();
   ++totals_.cases_opened;
   AddKeys(&c, keys);
   Record(&c, event, "", "opened", "opened by " + event.type() + " " + event.id(), rules);

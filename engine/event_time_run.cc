@@ -14,7 +14,9 @@ Result<std::unique_ptr<EventTimeRun>> EventTimeRun::Open(
   std::unique_ptr<EventTimeRun> run(new EventTimeRun(std::move(rules), dir));
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
-  auto store = CaseStore::Open(dir);
+  CaseStore::OpenOptions scratch;
+  scratch.scratch = true;  // thrown away after the run
+  auto store = CaseStore::Open(dir, scratch);
   if (!store.ok()) return store.status();
   run->store_ = std::move(*store);
   EngineOptions options;

@@ -137,9 +137,14 @@ class TestRun {
 
   // Every case of the run, until `fn` returns false; a failed scan is a
   // failure of the test, never a shorter answer.
-  void ScanCases(const std::function<bool(std::string_view)>& fn) {
-    Status s = run_->store()->Scan(Family::kCases, "", [&](std::string_view, std::string_view v) {
-      return fn(v);
+  void ScanCases(const std::function<bool(const CaseRecord&)>& fn) {
+    Status s = run_->store()->Scan(Family::kCases, "", [&](std::string_view id, std::string_view) {
+      auto c = ReadCase(*run_->store(), id, false);
+      if (!c.ok()) {
+        if (scan_error_.ok()) scan_error_ = c.status();
+        return false;
+      }
+      return !c->has_value() || fn(**c);
     });
     if (!s.ok() && scan_error_.ok()) scan_error_ = s;
   }
@@ -148,12 +153,10 @@ class TestRun {
   std::optional<CaseRecord> LastCase() {
     for (auto it = last_events_.rbegin(); it != last_events_.rend(); ++it) {
       std::optional<CaseRecord> found;
-      ScanCases([&](std::string_view v) {
-        auto c = CaseRecord::Parse(v);
-        if (!c.ok()) return true;
-        for (const auto& e : c->timeline) {
+      ScanCases([&](const CaseRecord& c) {
+        for (const auto& e : c.timeline) {
           if (e.event_id == *it) {
-            found = std::move(*c);
+            found = c;
             return false;
           }
         }
@@ -203,9 +206,8 @@ class TestRun {
     }
     if (x.referrals) {
       std::vector<Referral> made;
-      ScanCases([&](std::string_view v) {
-        auto c = CaseRecord::Parse(v);
-        if (c.ok()) made.insert(made.end(), c->referrals.begin(), c->referrals.end());
+      ScanCases([&](const CaseRecord& c) {
+        made.insert(made.end(), c.referrals.begin(), c.referrals.end());
         return true;
       });
       std::vector<bool> taken(made.size(), false);

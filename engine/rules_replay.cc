@@ -39,8 +39,8 @@ Result<RunResult> RunOnce(std::shared_ptr<const rules::RuleSet> rules,
     auto c = CaseRecord::Parse(v);
     if (!c.ok()) return true;
     result.stages[std::string(k)] = c->view.stage;
-    if (c->timeline.empty()) return true;
-    auto raw = store->Get(Family::kEvents, c->timeline.front().event_id);
+    if (c->opening_event.empty()) return true;
+    auto raw = store->Get(Family::kEvents, c->opening_event);
     if (!raw.ok() || !raw->has_value()) return true;
     rapidjson::Document d;
     d.Parse((*raw)->data(), (*raw)->size());

@@ -63,6 +63,12 @@ inline std::string MeetingIndexPrefix(char kind, std::string_view panel) {
   return JoinKey({std::string_view(&kind, 1), panel, ""});
 }
 
+// `timeline` and `history` rows: case id, then the row's sequence in the case.
+inline std::string CaseRowKey(std::string_view case_id, uint64_t seq) {
+  return JoinKey({case_id, EncodeU64(seq)});
+}
+inline std::string CaseRowPrefix(std::string_view case_id) { return JoinKey({case_id, ""}); }
+
 // `offsets` entries: topic, partition.
 inline std::string OffsetKey(std::string_view topic, int32_t partition) {
   return JoinKey({topic, std::to_string(partition)});

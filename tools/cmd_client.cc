@@ -87,12 +87,12 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
     std::cerr << store.status().message() << "\n";
     return 1;
   }
-  auto stored = (*store)->Get(engine::Family::kCases, case_id);
-  if (!stored.ok()) {
-    std::cerr << "cannot read case '" << case_id << "': " << stored.status().message() << "\n";
+  auto c = engine::ReadCase(**store, case_id, /*with_history=*/true);
+  if (!c.ok()) {
+    std::cerr << "cannot read case '" << case_id << "': " << c.status().message() << "\n";
     return 1;
   }
-  if (!stored->has_value()) {
+  if (!c->has_value()) {
     // A panel meeting owns the tasks that are not about one case.
     bool has_tasks = false;
     Status s = (*store)->TasksOf(case_id, [&](std::string_view) {
@@ -115,12 +115,8 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
     std::cerr << "no case '" << case_id << "' in " << data_dir << "\n";
     return 1;
   }
-  auto c = engine::CaseRecord::Parse(**stored);
-  if (!c.ok()) {
-    std::cerr << c.status().message() << "\n";
-    return 1;
-  }
-  const auto& v = c->view;
+  const engine::CaseRecord& record = **c;
+  const auto& v = record.view;
   std::cout << v.id << "  " << v.type << "  stage " << v.stage << "  (" << v.status << ")\n"
             << "  opened   " << FormatRfc3339(v.opened_at) << "\n";
   if (!v.flags.empty()) {
@@ -130,14 +126,14 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
   }
   for (const auto& [k, val] : v.fields) std::cout << "  " << k << " = " << val << "\n";
   std::cout << "  keys    ";
-  for (const auto& k : c->keys) std::cout << " " << k;
+  for (const auto& k : record.keys) std::cout << " " << k;
   std::cout << "\n\nTimeline (event time)\n";
-  for (const auto& e : c->timeline) {
+  for (const auto& e : record.timeline) {
     std::cout << "  " << FormatRfc3339(e.occurred_at) << "  " << e.type << "  " << e.event_id
               << "\n";
   }
   std::cout << "\nHistory (what convene did, under which rules)\n";
-  for (const auto& h : c->history) {
+  for (const auto& h : record.history) {
     std::cout << "  " << FormatRfc3339(h.at) << "  " << h.action;
     if (!h.rule.empty()) std::cout << "  [" << h.rule << "]";
     std::cout << "  " << h.detail << "  (event " << h.event_id << ", rules " << h.rules_version

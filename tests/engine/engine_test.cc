@@ -1,4 +1,5 @@
 #include "engine/engine.h"
+#include "engine/store_keys.h"
 
 #include <gtest/gtest.h>
 
@@ -160,10 +161,9 @@ class EngineTest : public ::testing::Test {
   }
 
   std::optional<CaseRecord> Case(const std::string& id) {
-    auto v = store_->Get(Family::kCases, id);
-    if (!v.ok() || !v->has_value()) return std::nullopt;
-    auto c = CaseRecord::Parse(**v);
-    return c.ok() ? std::optional<CaseRecord>(*c) : std::nullopt;
+    auto c = ReadCase(*store_, id, /*with_history=*/true);
+    EXPECT_TRUE(c.ok()) << c.status().message();
+    return c.ok() ? *c : std::nullopt;
   }
 
   testing::TempDir config_;
@@ -556,6 +556,63 @@ TEST_F(EngineTest, AWindowCountsALateEventInItAndNotOneJustOutside) {
   Apply({report("e6", "2026-03-26T10:00:00Z", true)});
   EXPECT_EQ(Case("asb-000001")->view.flags,
             (std::vector<std::string>{"three-in-a-month", "two-at-night"}));
+}
+
+// A case's timeline and history are rows, written once each: a change writes
+// what changed, and a record from before the rows (both inside it) is read as
+// it was and moved to rows at its next write.
+TEST_F(EngineTest, TimelineAndHistoryAreRowsAndAnOlderWholeRecordMovesToThem) {
+  Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A")});
+  Apply({Asb("e2", "2026-01-06T10:00:00Z", "100", "B")});
+  auto summary = store_->Get(Family::kCases, "asb-000001");
+  ASSERT_TRUE(summary.ok() && summary->has_value());
+  EXPECT_EQ((*summary)->find("\"timeline\""), std::string::npos) << **summary;
+  EXPECT_EQ((*summary)->find("\"history\""), std::string::npos) << **summary;
+  size_t rows = 0;
+  ASSERT_TRUE(store_->Scan(Family::kTimeline, "", [&](std::string_view, std::string_view) {
+    ++rows;
+    return true;
+  }).ok());
+  EXPECT_EQ(rows, 2u);
+  auto c = Case("asb-000001");
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->timeline.size(), 2u);
+  EXPECT_EQ(c->opening_event, "e1");
+  size_t history = c->history.size();
+  EXPECT_GE(history, 1u);  // opened
+
+  // A record as convene wrote them before: timeline and history inside.
+  engine_.reset();
+  rocksdb::WriteBatch old;
+  old.Put(store_->handle(Family::kCases), "asb-000009",
+          R"({"case":{"id":"asb-000009","type":"asb","stage":"reported","status":"open"},)"
+          R"("subjects":[],"keys":["event.location.uprn=900"],"last_event_at":1767607200000,)"
+          R"("idle_due":0,"opened_at_ms":1767607200000,)"
+          R"("timeline":[["x1","asb.report",1767607200000,{}]],"fired":{},"referrals":[],)"
+          R"("history":[{"at":"2026-01-05T10:00:00Z","event":"x1","action":"opened","detail":"opened by asb.report x1","rules_version":"v0"}]})");
+  old.Put(store_->handle(Family::kIndexes), IndexKey('o', "asb", "event.location.uprn=900", "asb-000009"), "");
+  ASSERT_TRUE(store_->Write(&old).ok());
+  OpenEngine();
+  auto before = Case("asb-000009");
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->timeline.size(), 1u);
+  EXPECT_EQ(before->opening_event, "x1");
+  Apply({Asb("e3", "2026-01-07T10:00:00Z", "900", "C")});
+  auto after = Case("asb-000009");
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->timeline.size(), 2u);
+  EXPECT_EQ(after->timeline[0].event_id, "x1");
+  EXPECT_EQ(after->timeline[1].event_id, "e3");
+  ASSERT_GE(after->history.size(), 1u);
+  EXPECT_EQ(after->history[0].detail, "opened by asb.report x1");
+  summary = store_->Get(Family::kCases, "asb-000009");
+  EXPECT_EQ((*summary)->find("\"timeline\":["), std::string::npos) << "moved to rows";
+  EXPECT_EQ((*summary)->find("\"history\":["), std::string::npos) << "moved to rows";
+  OpenEngine();  // read back from rows alone
+  auto again = Case("asb-000009");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->timeline.size(), 2u);
+  EXPECT_EQ(again->history.size(), after->history.size());
 }
 
 TEST_F(EngineTest, RecordsTheBrokerNoLongerHadAreCountedAsLost) {
