@@ -21,6 +21,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
@@ -37,7 +38,16 @@ using Clock = std::chrono::steady_clock;
 // A district's ASB reports: `n` events spread over `addresses` addresses
 // through a year, a tenth of them the same incident reported by a second
 // agency, enough repeats at each address to cross the thresholds.
-std::vector<std::string> MakeEvents(size_t n, size_t addresses) {
+// The year before this one: every event is in the past, as the time guard
+// (SPEC 3: at most 24 hours ahead of the wall clock) requires.
+int LastYear() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  return utc.tm_year + 1900 - 1;
+}
+
+std::vector<std::string> MakeEvents(size_t n, size_t addresses, int year) {
   std::vector<std::string> out;
   out.reserve(n);
   const char* wards[] = {"Bedwell", "Chells", "Shephall", "Pin Green", "Old Town"};
@@ -46,11 +56,11 @@ std::vector<std::string> MakeEvents(size_t n, size_t addresses) {
     size_t month = 1 + (i * 12 / n);
     char buf[700];
     std::snprintf(buf, sizeof buf,
-                  R"({"id":"police:B-%zu","type":"asb.report","occurred_at":"2026-%02zu-%02zuT%02zu:%02zu:00Z",)"
+                  R"({"id":"police:B-%zu","type":"asb.report","occurred_at":"%d-%02zu-%02zuT%02zu:%02zu:00Z",)"
                   R"("source":"%s","subjects":[{"id":"person:P-%zu","role":"perpetrator"},)"
                   R"({"id":"person:R-%zu","role":"reporter"}],"location":{"uprn":"%zu","postcode":"SG1 1AA",)"
                   R"("ward":"%s"},"data":{"category":"nuisance","incident_ref":"INC-%zu"}})",
-                  i, month, 1 + i % 28, 8 + i % 12, i % 60, i % 10 == 0 ? "housing" : "police",
+                  i, year, month, 1 + i % 28, 8 + i % 12, i % 60, i % 10 == 0 ? "housing" : "police",
                   address, i, 100080000000 + address, wards[address % 5],
                   i % 10 == 0 ? i - 1 : i);
     out.emplace_back(buf);
@@ -179,9 +189,10 @@ int main(int argc, char** argv) {
   if (town) {
     convene::tools::TownYearOptions o;
     o.events = n;
+    o.year = LastYear();
     events = convene::tools::MakeTownYear(o);
   } else {
-    events = MakeEvents(n, addresses);
+    events = MakeEvents(n, addresses, LastYear());
   }
   if (!write_events.empty()) {
     FILE* f = std::fopen(write_events.c_str(), "w");
