@@ -300,7 +300,8 @@ class WarningsOfATest : public spdlog::sinks::base_sink<std::mutex> {
 
 std::vector<PolicyTestResult> RunPolicyTests(const std::shared_ptr<const rules::RuleSet>& rules,
                                              const std::vector<rules::PolicyTest>& tests,
-                                             const std::filesystem::path& scratch) {
+                                             const std::filesystem::path& scratch,
+                                             const std::atomic<bool>* stop) {
   std::vector<PolicyTestResult> results;
   // Tests run one at a time on this thread, so the default logger's sinks
   // can be borrowed for the run.
@@ -308,7 +309,7 @@ std::vector<PolicyTestResult> RunPolicyTests(const std::shared_ptr<const rules::
   auto capture = std::make_shared<WarningsOfATest>();
   std::vector<spdlog::sink_ptr> saved = logger->sinks();
   logger->sinks() = {capture};
-  for (size_t i = 0; i < tests.size(); ++i) {
+  for (size_t i = 0; i < tests.size() && !(stop && stop->load()); ++i) {
     results.push_back(TestRun(rules, tests[i], scratch / ("test-" + std::to_string(i))).Run());
     results.back().warnings = capture->Take();
   }

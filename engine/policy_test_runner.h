@@ -5,6 +5,7 @@
 // Thread-compatible: one runner per thread.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -24,8 +25,11 @@ struct PolicyTestResult {
   std::vector<std::string> warnings;
 };
 
+// `stop`, when given, is checked before each test: once true, the tests run
+// so far are returned.
 std::vector<PolicyTestResult> RunPolicyTests(const std::shared_ptr<const rules::RuleSet>& rules,
                                              const std::vector<rules::PolicyTest>& tests,
-                                             const std::filesystem::path& scratch);
+                                             const std::filesystem::path& scratch,
+                                             const std::atomic<bool>* stop = nullptr);
 
 }  // namespace convene::engine

@@ -1,8 +1,10 @@
 #include "engine/rules_replay.h"
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <set>
+#include <thread>
 
 #include "rules/json.h"
 #include "rules/share.h"
@@ -24,12 +26,15 @@ struct RunResult {
 
 Result<RunResult> RunOnce(std::shared_ptr<const rules::RuleSet> rules,
                           const std::vector<std::string>& events,
-                          const std::filesystem::path& dir) {
+                          const std::filesystem::path& dir, const ReplayControl& control,
+                          std::atomic<size_t>* done) {
   auto run = EventTimeRun::Open(std::move(rules), dir);
   if (!run.ok()) return run.status();
   for (const auto& e : events) {
+    if (control.stop && control.stop->load()) return Status::Error("replay interrupted");
     auto applied = (*run)->Apply(e);
     if (!applied.ok()) return applied.status();
+    done->fetch_add(1, std::memory_order_relaxed);
   }
   RunResult result;
   result.tasks = (*run)->tasks();
@@ -139,7 +144,8 @@ bool ReplayReport::changed() const {
 Result<ReplayReport> ReplayRules(std::shared_ptr<const rules::RuleSet> from,
                                  std::shared_ptr<const rules::RuleSet> to,
                                  std::vector<std::string> events,
-                                 const std::filesystem::path& scratch) {
+                                 const std::filesystem::path& scratch,
+                                 const ReplayControl& control) {
   ReplayReport report;
   report.events = events.size();
   std::vector<std::pair<TimeMs, size_t>> order;
@@ -167,9 +173,24 @@ Result<ReplayReport> ReplayRules(std::shared_ptr<const rules::RuleSet> from,
   for (const auto& [t, i] : order) sorted.push_back(std::move(events[i]));
 
   // The two runs share nothing: one on each core.
-  auto run_from = std::async(std::launch::async, [&] { return RunOnce(from, sorted, scratch / "from"); });
-  auto b = RunOnce(to, sorted, scratch / "to");
+  std::atomic<size_t> done_a{0}, done_b{0};
+  std::atomic<bool> finished{false};
+  std::thread progress;
+  if (control.applied) {
+    progress = std::thread([&] {
+      while (!finished.load()) {
+        control.applied->store(std::min(done_a.load(), done_b.load()));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
+  auto run_from = std::async(std::launch::async,
+                             [&] { return RunOnce(from, sorted, scratch / "from", control, &done_a); });
+  auto b = RunOnce(to, sorted, scratch / "to", control, &done_b);
   auto a = run_from.get();
+  finished = true;
+  if (progress.joinable()) progress.join();
+  if (control.applied) control.applied->store(std::min(done_a.load(), done_b.load()));
   if (!a.ok()) return a.status();
   if (!b.ok()) return b.status();
   report.from_tasks = a->tasks.size();

@@ -4,6 +4,7 @@
 // whom; and for a rule that fired on no event, why. Thread-compatible.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -68,11 +69,22 @@ struct ReplayReport {
   bool changed() const;
 };
 
+// How a long replay is followed and stopped (both optional).
+struct ReplayControl {
+  // Checked before each event: once true, the replay ends with an error
+  // saying it was interrupted.
+  const std::atomic<bool>* stop = nullptr;
+  // Events applied so far by the slower of the two runs; updated as they go,
+  // for another thread to show.
+  std::atomic<size_t>* applied = nullptr;
+};
+
 // `events`: one message each, as they would arrive. They are applied in
 // order of occurred_at (ties keep their order).
 Result<ReplayReport> ReplayRules(std::shared_ptr<const rules::RuleSet> from,
                                  std::shared_ptr<const rules::RuleSet> to,
                                  std::vector<std::string> events,
-                                 const std::filesystem::path& scratch);
+                                 const std::filesystem::path& scratch,
+                                 const ReplayControl& control = {});
 
 }  // namespace convene::engine

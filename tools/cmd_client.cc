@@ -2,6 +2,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
+#include <unistd.h>
+#include <thread>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -210,7 +214,7 @@ int RulesTestCommand(const std::string& config_dir, const std::string& filter) {
   }
   std::cout << "rules " << rules->version << " from " << config_dir << ": " << tests.size()
             << " test" << (tests.size() == 1 ? "" : "s") << "\n";
-  auto results = engine::RunPolicyTests(rules, tests, scratch);
+  auto results = engine::RunPolicyTests(rules, tests, scratch, &g_stop);
   std::filesystem::remove_all(scratch);
   size_t passed = 0, failed = 0;
   for (const auto& r : results) {
@@ -223,6 +227,10 @@ int RulesTestCommand(const std::string& config_dir, const std::string& filter) {
     (r.passed ? passed : failed)++;
   }
   std::cout << passed << " passed, " << failed << " failed\n";
+  if (results.size() < tests.size()) {
+    std::cout << "interrupted: " << tests.size() - results.size() << " tests not run\n";
+    return 130;
+  }
   return failed == 0 ? 0 : 1;
 }
 
@@ -248,11 +256,37 @@ int RulesReplayCommand(const std::string& events_file, const std::string& from_d
     return 1;
   }
   auto start = std::chrono::steady_clock::now();
-  auto report = engine::ReplayRules(from, to, std::move(events), scratch);
+  // On a terminal, progress on stderr once it takes more than a moment;
+  // Ctrl-C or SIGTERM stops it within an event.
+  size_t total = events.size();
+  std::atomic<size_t> applied{0};
+  std::atomic<bool> done{false};
+  std::thread shown;
+  if (isatty(STDERR_FILENO)) {
+    shown = std::thread([&] {
+      auto since = std::chrono::steady_clock::now();
+      bool printed = false;
+      while (!done.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (std::chrono::steady_clock::now() - since < std::chrono::seconds(1)) continue;
+        size_t n = applied.load();
+        std::fprintf(stderr, "\rreplaying: %zu of %zu events (%zu%%)", n, total,
+                     total ? n * 100 / total : 100);
+        printed = true;
+      }
+      if (printed) std::fprintf(stderr, "\r\033[K");
+    });
+  }
+  engine::ReplayControl control;
+  control.stop = &g_stop;
+  control.applied = &applied;
+  auto report = engine::ReplayRules(from, to, std::move(events), scratch, control);
+  done = true;
+  if (shown.joinable()) shown.join();
   std::filesystem::remove_all(scratch);
   if (!report.ok()) {
     std::cerr << report.status().message() << "\n";
-    return 1;
+    return g_stop ? 130 : 1;
   }
   ReplayHeading h;
   h.from_dir = from_dir;

@@ -6,8 +6,12 @@
 #include <fstream>
 #include <regex>
 
+#include <csignal>
+#include <thread>
+
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tools/town_year.h"
 
 namespace convene {
 namespace {
@@ -97,6 +101,31 @@ TEST_F(ReplayCommandTest, HtmlIsAPageForAMeetingPack) {
 TEST_F(ReplayCommandTest, AnUnknownFormatIsRefused) {
   std::string out;
   EXPECT_NE(Replay("pdf", &out), 0);
+}
+
+// A long replay stops within moments of SIGTERM (as of Ctrl-C), saying so,
+// and with the status a shell gives an interrupted command.
+TEST(ReplayInterruptTest, ALongReplayStopsPromptlyOnSigterm) {
+  testing::TempDir dir;
+  tools::TownYearOptions o;
+  o.events = 40000;
+  o.year = 2025;
+  std::string events = dir.Sub("year.jsonl");
+  {
+    std::ofstream out(events);
+    for (const auto& e : tools::MakeTownYear(o)) out << e << "\n";
+  }
+  testing::Process run({CONVENE_BINARY, "rules", "replay", "--events", events, "--from",
+                        CONVENE_CONFIG_DIR, "--to", CONVENE_CONFIG_DIR},
+                       dir.Sub("replay"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(run.Running()) << "the replay ended before it could be interrupted";
+  auto sent = std::chrono::steady_clock::now();
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(std::chrono::seconds(10)), 130) << run.Stderr();
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(2));
+  EXPECT_NE(run.Stderr().find("replay interrupted"), std::string::npos) << run.Stderr();
+  EXPECT_EQ(run.Stdout(), "");  // no report of a part
 }
 
 }  // namespace
