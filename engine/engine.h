@@ -156,6 +156,9 @@ class Engine {
                  const std::string& rule, const rules::RuleSet& rules);
   // (Re)arms the case's idle clock after an event (close_after_idle).
   void ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules);
+  // Arms the idle clock of `c` at `due` (the one armed before is left to
+  // find it is no longer the case's).
+  void PutIdleTimer(CaseRecord* c, TimeMs due, const rules::Duration& idle);
   int64_t CountPriorCases(const CaseRecord& c, std::string_view case_type, TimeMs from, TimeMs to);
   void Record(CaseRecord* c, const rules::Event& event, const std::string& rule,
               std::string action, std::string detail, const rules::RuleSet& rules) {

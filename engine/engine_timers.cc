@@ -42,19 +42,26 @@ void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
   const rules::CaseType* type = rules.FindCaseType(c->view.type);
   if (!type || !type->close_after_idle || c->view.status != "open") return;
   TimeMs due = type->close_after_idle->After(c->last_event_at, rules.calendars);
-  if (due == c->idle_due) return;
+  // An armed clock that runs out no later than this one stays: when it runs
+  // out it finds the case's later events and moves itself on. So a busy case
+  // is not re-armed (a delete and a write) at every event.
+  if (c->idle_due != 0 && c->idle_due <= due) return;
   if (c->idle_due != 0) {
     std::string old = TimerKey('e', c->idle_due, kTimerIdle, c->view.id);
     batch_->write.Delete(store_->handle(Family::kTimers), old);
     timers_.erase(old);
   }
+  PutIdleTimer(c, due, *type->close_after_idle);
+}
+
+void Engine::PutIdleTimer(CaseRecord* c, TimeMs due, const rules::Duration& idle) {
   c->idle_due = due;
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
   json::Field(w, "clock", "idle");
   json::Field(w, "case_id", c->view.id);
-  json::Field(w, "idle", type->close_after_idle->text);
+  json::Field(w, "idle", idle.text);
   w.EndObject();
   PutTimer(due, kTimerIdle, c->view.id, std::string(buf.GetString(), buf.GetSize()));
   Changed(c);
@@ -121,6 +128,15 @@ void Engine::FireTimer(std::string_view key, std::string_view value, const rules
   if (clock == "idle") {
     CaseRecord* c = GetCase(std::string(json::GetString(d, "case_id")));
     if (!c || c->view.status != "open" || c->idle_due != due) return;  // moved on since
+    // Events since it was armed move the clock on (ArmIdleTimer leaves it).
+    const rules::CaseType* type = rules.FindCaseType(c->view.type);
+    if (type && type->close_after_idle) {
+      TimeMs now_due = type->close_after_idle->After(c->last_event_at, rules.calendars);
+      if (now_due > due) {
+        PutIdleTimer(c, now_due, *type->close_after_idle);
+        return;
+      }
+    }
     c->idle_due = 0;
     CloseCase(c, "idle: no event since " + FormatRfc3339(c->last_event_at) + " (close_after_idle " +
                      std::string(json::GetString(d, "idle")) + ")",
