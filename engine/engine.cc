@@ -339,8 +339,13 @@ Status Engine::CommitBatch(const rules::RuleSet& rules) {
   // A read that failed leaves the batch built on a wrong answer: none of it
   // is written, and memory no longer matches the store, so this engine stops.
   Status s = store_error_.ok() ? store_->Write(&batch_->write, options_.sync) : store_error_;
+  std::vector<OutboxMessage> delivered = std::move(batch_->delivered);
   batch_.reset();
-  if (!s.ok()) store_error_ = s;
+  if (!s.ok()) {
+    store_error_ = s;
+    return s;
+  }
+  for (const auto& m : delivered) options_.deliver(m.topic, m.key, m.payload);
   return s;
 }
 
@@ -375,6 +380,10 @@ void Engine::DeadLetter(const connectors::InputRecord& record, const std::string
 
 void Engine::Outbox(const std::string& topic, const std::string& key, std::string payload) {
   OutboxMessage m{topic, key, std::move(payload)};
+  if (options_.deliver) {
+    batch_->delivered.push_back(std::move(m));
+    return;
+  }
   batch_->write.Put(store_->handle(Family::kOutbox), EncodeU64(++outbox_seq_), m.Encode());
 }
 

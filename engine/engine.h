@@ -56,6 +56,12 @@ struct EngineOptions {
   std::function<void(const std::string& rule, const std::string& case_id,
                      const std::string& event_id)>
       rule_fired;
+  // When set, what the engine would publish (tasks, case updates, dead
+  // letters) goes to this instead of the outbox, once its batch is written:
+  // for runs that publish nothing (what-if replays, policy tests).
+  std::function<void(const std::string& topic, const std::string& key,
+                     const std::string& payload)>
+      deliver;
 };
 
 // What happened, cumulatively.

@@ -38,6 +38,7 @@ struct Engine::BatchState {
   std::unordered_map<std::string, Task> tasks;
   std::vector<CaseRecord*> dirty_cases;  // in the order they were first changed
   std::set<std::string> touched_seq;  // case types whose sequence moved
+  std::vector<OutboxMessage> delivered;  // EngineOptions::deliver: after the write
 };
 
 }  // namespace convene::engine

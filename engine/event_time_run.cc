@@ -25,6 +25,9 @@ Result<std::unique_ptr<EventTimeRun>> EventTimeRun::Open(
                                        const std::string& event_id) {
     r->firings_.push_back({rule, case_id, event_id});
   };
+  // Nothing is published: tasks and dead letters are taken as they are made.
+  options.deliver = [r = run.get()](const std::string& topic, const std::string&,
+                                    const std::string& payload) { r->Take(topic, payload); };
   auto engine = Engine::Open(run->store_.get(), run->rules_, &run->clock_, options);
   if (!engine.ok()) return engine.status();
   run->engine_ = std::move(*engine);
@@ -47,7 +50,6 @@ void EventTimeRun::MoveClockTo(TimeMs t) {
     if (!fired.ok() && status_.ok()) status_ = fired.status();
     if (!fired.ok() || *fired == 0) break;
   }
-  Drain();
 }
 
 Result<bool> EventTimeRun::Apply(const std::string& payload) {
@@ -65,33 +67,24 @@ Result<bool> EventTimeRun::Apply(const std::string& payload) {
   uint64_t accepted = engine_->totals().accepted;
   Status s = engine_->ProcessBatch({{engine_->events_topic(), 0, offset_++, id, payload}});
   if (!s.ok()) return s;
-  Drain();
   if (!status_.ok()) return status_;
   return engine_->totals().accepted > accepted;
 }
 
-// Nothing is published: the outbox is read from where the last drain stopped,
-// and left as it is (it is a scratch store).
-void EventTimeRun::Drain() {
-  Status s = store_->ScanFrom(Family::kOutbox, drained_to_, "", [&](std::string_view key, std::string_view value) {
-    drained_to_ = EncodeU64(DecodeU64(key) + 1);
-    OutboxMessage m;
-    if (OutboxMessage::Decode(value, &m)) {
-      if (m.topic == engine_->dead_letter_topic()) {
-        ++dead_letters_;
-      } else if (auto p = partner_by_topic_.find(m.topic); p != partner_by_topic_.end()) {
-        // A task message carries the fields of a stored task record.
-        if (auto task = Task::FromRecord(m.payload); task.ok()) {
-          tasks_.push_back({task->task_id, p->second, task->rule, task->kind, task->priority,
-                            task->case_type, task->case_id,
-                            task->due_at ? FormatRfc3339(*task->due_at) : std::string(),
-                            task->title, task->trigger_event});
-        }
-      }
-    }
-    return true;
-  });
-  if (!s.ok() && status_.ok()) status_ = s;
+void EventTimeRun::Take(const std::string& topic, const std::string& payload) {
+  if (topic == engine_->dead_letter_topic()) {
+    ++dead_letters_;
+    return;
+  }
+  auto p = partner_by_topic_.find(topic);
+  if (p == partner_by_topic_.end()) return;  // case updates
+  // A task message carries the fields of a stored task record.
+  if (auto task = Task::FromRecord(payload); task.ok()) {
+    tasks_.push_back({task->task_id, p->second, task->rule, task->kind, task->priority,
+                      task->case_type, task->case_id,
+                      task->due_at ? FormatRfc3339(*task->due_at) : std::string(), task->title,
+                      task->trigger_event});
+  }
 }
 
 }  // namespace convene::engine

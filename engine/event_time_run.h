@@ -52,7 +52,8 @@ class EventTimeRun {
 
  private:
   EventTimeRun(std::shared_ptr<const rules::RuleSet> rules, std::filesystem::path dir);
-  void Drain();
+  // A message the engine would have published: a task or a dead letter.
+  void Take(const std::string& topic, const std::string& payload);
 
   std::shared_ptr<const rules::RuleSet> rules_;
   std::filesystem::path dir_;
@@ -64,7 +65,6 @@ class EventTimeRun {
   std::vector<RuleFiring> firings_;
   int dead_letters_ = 0;
   int64_t offset_ = 0;
-  std::string drained_to_;  // outbox key after the last one drained
   Status status_;           // the first store failure, if any
 };
 
