@@ -50,6 +50,10 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.max_background_jobs = 2;
+  // All the families' memtables together (each may grow to write_buffer_size):
+  // past this the largest is flushed, so memory stays bounded however many
+  // families there are. A scratch store is small and short-lived.
+  options.db_write_buffer_size = open.scratch ? (64 << 20) : (256 << 20);
   // Refuse a store whose files do not fit together rather than open part of it.
   options.paranoid_checks = true;
   // Replay the log up to the first record that does not check: a torn last
