@@ -54,6 +54,7 @@ Status AuditTrail::Recover(const CaseStore& store) {
 
 void AuditTrail::Append(const CaseStore& store, rocksdb::WriteBatch* batch, std::string_view kind,
                         TimeMs at, const std::function<void(json::Writer&)>& fields) {
+  if (!enabled_) return;
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();

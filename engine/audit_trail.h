@@ -30,6 +30,9 @@ class AuditTrail {
   // (a JSON object's members, written by the caller) to `batch`.
   void Append(const CaseStore& store, rocksdb::WriteBatch* batch, std::string_view kind,
               TimeMs at, const std::function<void(json::Writer&)>& fields);
+  // A trail that keeps nothing: for scratch runs (what-if replays, policy
+  // tests), whose store is thrown away.
+  void Disable() { enabled_ = false; }
 
   struct Verified {
     uint64_t entries = 0;
@@ -40,6 +43,7 @@ class AuditTrail {
   static Result<Verified> Verify(const CaseStore& store);
 
  private:
+  bool enabled_ = true;
   uint64_t seq_ = 0;   // of the last entry
   std::string head_;   // its hash; "" before the first
 };

@@ -109,6 +109,7 @@ Status Engine::Recover() {
     return true;
   });
   if (!s.ok()) return s;
+  if (!options_.audit) audit_.Disable();
   if (Status a = audit_.Recover(*store_); !a.ok()) return a;
   committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
   spdlog::debug("store: {} partitions positioned, {} index entries, outbox at {}", offsets_.size(),

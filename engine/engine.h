@@ -56,6 +56,8 @@ struct EngineOptions {
   std::function<void(const std::string& rule, const std::string& case_id,
                      const std::string& event_id)>
       rule_fired;
+  // Keep the audit trail (SPEC 6). Off only for scratch runs.
+  bool audit = true;
   // When set, what the engine would publish (tasks, case updates, dead
   // letters) goes to this instead of the outbox, once its batch is written:
   // for runs that publish nothing (what-if replays, policy tests).

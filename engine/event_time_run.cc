@@ -20,7 +20,8 @@ Result<std::unique_ptr<EventTimeRun>> EventTimeRun::Open(
   if (!store.ok()) return store.status();
   run->store_ = std::move(*store);
   EngineOptions options;
-  options.sync = false;  // a scratch store: nothing to make durable
+  options.sync = false;   // a scratch store: nothing to make durable,
+  options.audit = false;  // nobody to account to
   options.rule_fired = [r = run.get()](const std::string& rule, const std::string& case_id,
                                        const std::string& event_id) {
     r->firings_.push_back({rule, case_id, event_id});
