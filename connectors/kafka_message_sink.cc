@@ -66,7 +66,7 @@ Status KafkaMessageSink::Produce(const std::string& topic, std::string_view key,
       const_cast<char*>(payload.data()), payload.size(), key.empty() ? nullptr : key.data(),
       // The token travels as librdkafka's opaque pointer and comes back in dr_cb.
       key.size(), 0, reinterpret_cast<void*>(static_cast<uintptr_t>(token)));  // NOLINT
-  if (e == RdKafka::ERR__QUEUE_FULL) return Status::Error(kQueueFull);
+  if (e == RdKafka::ERR__QUEUE_FULL) return Status::Busy(kQueueFull);
   if (e != RdKafka::ERR_NO_ERROR) return Status::Error(RdKafka::err2str(e));
   return Status::Ok();
 }

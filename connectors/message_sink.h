@@ -18,7 +18,7 @@ namespace convene::connectors {
 
 // The Status a sink returns when its local queue is full.
 inline const char* const kQueueFull = "the local send queue is full";
-inline bool IsQueueFull(const Status& s) { return !s.ok() && s.message() == kQueueFull; }
+inline bool IsQueueFull(const Status& s) { return s.code() == Status::Code::kBusy; }
 
 class MessageSink {
  public:

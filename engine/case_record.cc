@@ -164,7 +164,7 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
   rapidjson::Document d;
   d.Parse(text.data(), text.size());
   if (d.HasParseError() || !d.IsObject() || !d.HasMember("case")) {
-    return Status::Error("stored case record is not readable");
+    return Status::Corruption("stored case record is not readable");
   }
   CaseRecord r;
   const auto& c = d["case"];
@@ -239,7 +239,7 @@ Result<std::optional<CaseRecord>> ReadCase(const CaseStore& store, std::string_v
       rapidjson::Document d;
       d.Parse(v.data(), v.size());
       if (d.HasParseError() || !take(d)) {
-        bad = Status::Error("case " + std::string(id) + ": a damaged row");
+        bad = Status::Corruption("case " + std::string(id) + ": a damaged row");
         return false;
       }
       ++n;
@@ -248,7 +248,7 @@ Result<std::optional<CaseRecord>> ReadCase(const CaseStore& store, std::string_v
     if (!s.ok()) return s;
     if (!bad.ok()) return bad;
     if (n != expected) {
-      return Status::Error("case " + std::string(id) + ": " + std::to_string(n) + " of its " +
+      return Status::Corruption("case " + std::string(id) + ": " + std::to_string(n) + " of its " +
                            std::to_string(expected) + " rows");
     }
     return Status::Ok();

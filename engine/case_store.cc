@@ -76,12 +76,12 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
       read_only ? rocksdb::DB::OpenForReadOnly(options, dir.string(), families, &store->handles_,
                                                &db)
                 : rocksdb::DB::Open(options, dir.string(), families, &store->handles_, &db);
-  if (!s.ok()) return Status::Error("cannot open the store in " + dir.string() + ": " +
+  if (!s.ok()) return Status::IOError("cannot open the store in " + dir.string() + ": " +
                                     s.ToString());
   store->db_.reset(db);
   if (!read_only && !open.scratch) {
     if (Status s = store->CheckIntegrity(); !s.ok()) {
-      return Status::Error("the store in " + dir.string() + " failed its checks: " + s.message());
+      return s.Prefixed("the store in " + dir.string() + " failed its checks: ");
     }
   }
   return store;
@@ -89,7 +89,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
 
 Status CaseStore::CheckIntegrity() {
   rocksdb::Status s = db_->VerifyChecksum();
-  if (!s.ok()) return Status::Error(s.ToString());
+  if (!s.ok()) return Status::Corruption(s.ToString());
   rocksdb::Env* env = db_->GetEnv();
   std::string path = (dir_ / kCommittedFile).string();
   if (env->FileExists(path).IsNotFound()) return Status::Ok();  // never written
@@ -100,7 +100,7 @@ Status CaseStore::CheckIntegrity() {
   uint64_t confirmed = std::strtoull(committed.c_str(), nullptr, 10);
   uint64_t recovered = db_->GetLatestSequenceNumber();
   if (recovered < confirmed) {
-    return Status::Error("its log ends at write " + std::to_string(recovered) + " but write " +
+    return Status::Corruption("its log ends at write " + std::to_string(recovered) + " but write " +
                          std::to_string(confirmed) +
                          " was confirmed as durable: the write-ahead log is damaged or "
                          "truncated. convene will not start on a store that has lost committed "
@@ -115,7 +115,7 @@ Status CaseStore::RecordCommitted() {
   std::string tmp = (dir_ / (std::string(kCommittedFile) + ".tmp")).string();
   rocksdb::Status s = rocksdb::WriteStringToFile(env, value, tmp, /*should_sync=*/false);
   if (s.ok()) s = env->RenameFile(tmp, (dir_ / kCommittedFile).string());
-  if (!s.ok()) return Status::Error("store: cannot record the committed write: " + s.ToString());
+  if (!s.ok()) return Status::IOError("store: cannot record the committed write: " + s.ToString());
   return Status::Ok();
 }
 
@@ -129,7 +129,10 @@ Result<std::optional<std::string>> CaseStore::Get(Family family, std::string_vie
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(family),
                                rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return Status::Error("store read: " + s.ToString());
+  if (!s.ok()) {
+    return s.IsCorruption() ? Status::Corruption("store read: " + s.ToString())
+                            : Status::IOError("store read: " + s.ToString());
+  }
   return std::optional<std::string>(std::move(value));
 }
 
@@ -139,7 +142,7 @@ Status CaseStore::Write(rocksdb::WriteBatch* batch, bool sync) {
   options.disableWAL = scratch_;
   std::lock_guard<std::mutex> lock(write_mu_);
   rocksdb::Status s = db_->Write(options, batch);
-  if (!s.ok()) return Status::Error("store write: " + s.ToString());
+  if (!s.ok()) return Status::IOError("store write: " + s.ToString());
   // Writes are serialised here, so the latest sequence is this write's (or,
   // unsynced, an earlier one's that this sync made durable too).
   if (options.sync) return RecordCommitted();
@@ -158,7 +161,10 @@ Status CaseStore::ScanFrom(Family family, std::string_view start, std::string_vi
     }
   }
   // Invalid either at the end or because a read failed: only status() tells.
-  if (!it->status().ok()) return Status::Error("store scan: " + it->status().ToString());
+  if (!it->status().ok()) {
+    return it->status().IsCorruption() ? Status::Corruption("store scan: " + it->status().ToString())
+                                       : Status::IOError("store scan: " + it->status().ToString());
+  }
   return Status::Ok();
 }
 

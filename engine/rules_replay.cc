@@ -31,7 +31,7 @@ Result<RunResult> RunOnce(std::shared_ptr<const rules::RuleSet> rules,
   auto run = EventTimeRun::Open(std::move(rules), dir);
   if (!run.ok()) return run.status();
   for (const auto& e : events) {
-    if (control.stop && control.stop->load()) return Status::Error("replay interrupted");
+    if (control.stop && control.stop->load()) return Status::Interrupted("replay interrupted");
     auto applied = (*run)->Apply(e);
     if (!applied.ok()) return applied.status();
     done->fetch_add(1, std::memory_order_relaxed);

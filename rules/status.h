@@ -12,20 +12,45 @@ namespace convene {
 
 class [[nodiscard]] Status {
  public:
+  // What kind of failure, for code that acts on it; the message is for people.
+  enum class Code {
+    kOk,
+    kError,        // a failure with no more particular kind
+    kInvalid,      // input or configuration that does not fit (rejected, with the reason)
+    kNotFound,     // what was asked for is not there
+    kCorruption,   // stored data is damaged or does not fit together
+    kIOError,      // the file system or the store could not do what was asked
+    kBusy,         // try again: a queue is full
+    kInterrupted,  // stopped on request (a signal)
+  };
+
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status Error(std::string message) { return Status(std::move(message)); }
-
-  bool ok() const { return !message_.has_value(); }
-  const std::string& message() const {
-    static const std::string kEmpty;
-    return message_ ? *message_ : kEmpty;
+  static Status Error(std::string message) { return Status(Code::kError, std::move(message)); }
+  static Status Invalid(std::string message) { return Status(Code::kInvalid, std::move(message)); }
+  static Status NotFound(std::string message) { return Status(Code::kNotFound, std::move(message)); }
+  static Status Corruption(std::string message) {
+    return Status(Code::kCorruption, std::move(message));
   }
-  std::string ToString() const { return ok() ? "OK" : *message_; }
+  static Status IOError(std::string message) { return Status(Code::kIOError, std::move(message)); }
+  static Status Busy(std::string message) { return Status(Code::kBusy, std::move(message)); }
+  static Status Interrupted(std::string message) {
+    return Status(Code::kInterrupted, std::move(message));
+  }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  const std::string& message() const { return message_; }
+  std::string ToString() const { return ok() ? "OK" : message_; }
+  // The same kind of failure, with `context` in front of the message.
+  Status Prefixed(const std::string& context) const {
+    return ok() ? *this : Status(code_, context + message_);
+  }
 
  private:
-  explicit Status(std::string message) : message_(std::move(message)) {}
-  std::optional<std::string> message_;
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  Code code_ = Code::kOk;
+  std::string message_;
 };
 
 // Either a value or the Status that explains why there is none.

@@ -286,7 +286,7 @@ int RulesReplayCommand(const std::string& events_file, const std::string& from_d
   std::filesystem::remove_all(scratch);
   if (!report.ok()) {
     std::cerr << report.status().message() << "\n";
-    return g_stop ? 130 : 1;
+    return report.status().code() == Status::Code::kInterrupted ? 130 : 1;
   }
   ReplayHeading h;
   h.from_dir = from_dir;

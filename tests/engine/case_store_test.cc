@@ -76,6 +76,7 @@ TEST(CaseStoreTest, AStoreWithADamagedTableIsRefusedAtStart) {
       << store.status().message();
   EXPECT_NE(store.status().message().find("Corruption"), std::string::npos)
       << store.status().message();
+  EXPECT_EQ(store.status().code(), Status::Code::kCorruption);
 }
 
 TEST(CaseStoreTest, ALogCutShortBeforeAConfirmedWriteIsRefused) {
@@ -93,6 +94,7 @@ TEST(CaseStoreTest, ALogCutShortBeforeAConfirmedWriteIsRefused) {
   EXPECT_NE(store.status().message().find("the write-ahead log is damaged or truncated"),
             std::string::npos)
       << store.status().message();
+  EXPECT_EQ(store.status().code(), Status::Code::kCorruption);
 }
 
 TEST(CaseStoreTest, ATornLastWriteIsDroppedAndTheStoreOpens) {
@@ -128,9 +130,11 @@ TEST(CaseStoreTest, AScanThatCannotReadSaysSo) {
     return true;
   });
   EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), Status::Code::kIOError) << s.message();
   EXPECT_EQ(seen, 0);
   auto v = (*store)->Get(Family::kCases, "batch/3");
   EXPECT_FALSE(v.ok()) << "a failed read answered " << (v.ok() && v->has_value() ? "a value" : "absent");
+  EXPECT_EQ(v.status().code(), Status::Code::kIOError);
   faults.FailReads(false);
   EXPECT_TRUE((*store)->Scan(Family::kCases, "batch/", [&](std::string_view, std::string_view) {
     ++seen;
