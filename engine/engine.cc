@@ -76,10 +76,7 @@ Status Engine::Recover() {
     return true;
   });
   if (!s.ok()) return s;
-  s = store_->Scan(Family::kTimers, "", [&](std::string_view k, std::string_view v) {
-    timers_.emplace(k, v);
-    return true;
-  });
+  s = timers_.Recover(*store_);
   if (!s.ok()) return s;
   // Index entries: kind, type, key, case id separated by kSep.
   size_t entries = 0;

@@ -36,6 +36,7 @@
 #include "engine/case_store.h"
 #include "engine/clock.h"
 #include "engine/task.h"
+#include "engine/timer_queue.h"
 #include "rules/event.h"
 #include "rules/rule_set.h"
 
@@ -260,11 +261,8 @@ class Engine {
   // Fires, inside the batch being built, the event-time timers due by `t`, so
   // that an event is judged after what fell due before it whatever the batching.
   void FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules);
-  using TimerEntry = std::pair<std::string, std::string>;  // key, value
-  // Appends the timers of `clock` ('w' or 'e') due by `now` until `due` holds `max`.
-  void CollectDue(char clock, TimeMs now, size_t max, std::vector<TimerEntry>* due) const;
   // Fires `due` inside the batch being built, removing each timer.
-  void FireAll(const std::vector<TimerEntry>& due, const rules::RuleSet& rules);
+  void FireAll(const std::vector<TimerQueue::Entry>& due, const rules::RuleSet& rules);
   std::optional<Task> FindTask(const std::string& task_id);
   void UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules);
 
@@ -293,10 +291,7 @@ class Engine {
   std::map<std::string, uint64_t> case_seq_;  // case type -> last number used
   uint64_t outbox_seq_ = 0;
   TimeMs event_time_ = 0;  // the latest occurred_at applied
-  // Every armed timer (key -> value), mirrored from the `timers` family: the
-  // next due timer is found in memory, never by walking RocksDB over the keys
-  // of timers fired or re-armed (deleted keys linger until compaction).
-  std::map<std::string, std::string> timers_;
+  TimerQueue timers_;
   std::unordered_map<std::string, std::vector<std::string>> open_index_;  // type\x1fkey -> ids
   std::unordered_map<std::string, std::vector<std::string>> all_index_;   // incl. closed
   std::unordered_map<std::string, CaseRecord> cases_;

@@ -1,13 +1,7 @@
-// Durable timers: SLA clocks on tasks and idle clocks on cases. A timer is a
-// key in the `timers` family (its clock, then due time, so a scan finds what
-// is due), written in the same batch as the state that armed it. Timers are
+// What the engine's timers mean (the queue itself is timer_queue.h): SLA
+// clocks on tasks, idle clocks on cases, and meeting clocks. Timers are
 // checked when they fire rather than deleted when they stop mattering: an
 // acknowledged task's acknowledge clock fires and finds nothing to do.
-//
-// Two clocks: SLA clocks are about people acting, so they run on the wall
-// clock. Idle clocks are about events, so they run on event time (the latest
-// occurred_at applied): replaying last year's events must not close every
-// case as idle just because the wall clock is a year on.
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
@@ -17,25 +11,11 @@
 #include "rules/json.h"
 
 namespace convene::engine {
-namespace {
-
-// 'w' timers run on the wall clock, 'e' timers on event time.
-std::string TimerKey(char clock, TimeMs due, char kind, std::string_view id) {
-  std::string k(1, clock);
-  k.append(EncodeU64(static_cast<uint64_t>(due)));
-  k.push_back(kind);
-  k.append(id);
-  return k;
-}
-
-}  // namespace
 
 void Engine::PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value) {
-  // Idle clocks and panel agendas and roll-over follow events; SLA clocks follow people.
+  // Idle clocks and meetings follow events; SLA clocks follow people.
   char clock = (kind == kTimerAcknowledge || kind == kTimerComplete) ? 'w' : 'e';
-  std::string key = TimerKey(clock, due, kind, id);
-  batch_->write.Put(store_->handle(Family::kTimers), key, value);
-  timers_[std::move(key)] = value;
+  timers_.Put(*store_, &batch_->write, clock, due, kind, id, value);
 }
 
 void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
@@ -47,9 +27,7 @@ void Engine::ArmIdleTimer(CaseRecord* c, const rules::RuleSet& rules) {
   // is not re-armed (a delete and a write) at every event.
   if (c->idle_due != 0 && c->idle_due <= due) return;
   if (c->idle_due != 0) {
-    std::string old = TimerKey('e', c->idle_due, kTimerIdle, c->view.id);
-    batch_->write.Delete(store_->handle(Family::kTimers), old);
-    timers_.erase(old);
+    timers_.Remove(*store_, &batch_->write, 'e', c->idle_due, kTimerIdle, c->view.id);
   }
   PutIdleTimer(c, due, *type->close_after_idle);
 }
@@ -69,34 +47,24 @@ void Engine::PutIdleTimer(CaseRecord* c, TimeMs due, const rules::Duration& idle
 
 void Engine::AdvanceEventTime(TimeMs t) { event_time_ = std::max(event_time_, t); }
 
-void Engine::CollectDue(char clock, TimeMs now, size_t max, std::vector<TimerEntry>* due) const {
-  for (auto it = timers_.lower_bound(std::string(1, clock));
-       it != timers_.end() && it->first[0] == clock && due->size() < max &&
-       static_cast<TimeMs>(DecodeU64(std::string_view(it->first).substr(1))) <= now;
-       ++it) {
-    due->emplace_back(it->first, it->second);
-  }
-}
-
-void Engine::FireAll(const std::vector<TimerEntry>& due, const rules::RuleSet& rules) {
+void Engine::FireAll(const std::vector<TimerQueue::Entry>& due, const rules::RuleSet& rules) {
   for (const auto& [k, v] : due) {
-    batch_->write.Delete(store_->handle(Family::kTimers), k);
-    timers_.erase(k);
+    timers_.Remove(*store_, &batch_->write, k);
     FireTimer(k, v, rules);
   }
 }
 
 void Engine::FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules) {
-  std::vector<TimerEntry> due;
-  CollectDue('e', t, SIZE_MAX, &due);
+  std::vector<TimerQueue::Entry> due;
+  timers_.Due('e', t, SIZE_MAX, &due);
   FireAll(due, rules);
 }
 
 Result<size_t> Engine::FireDueTimers(size_t max) {
   if (!store_error_.ok()) return store_error_;
-  std::vector<TimerEntry> due;
-  CollectDue('w', clock_->Now(), max, &due);
-  CollectDue('e', event_time_, max, &due);
+  std::vector<TimerQueue::Entry> due;
+  timers_.Due('w', clock_->Now(), max, &due);
+  timers_.Due('e', event_time_, max, &due);
   if (due.empty()) return size_t{0};
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
   BeginBatch(due.size(), *rules);
@@ -108,7 +76,7 @@ Result<size_t> Engine::FireDueTimers(size_t max) {
 }
 
 void Engine::FireTimer(std::string_view key, std::string_view value, const rules::RuleSet& rules) {
-  TimeMs due = static_cast<TimeMs>(DecodeU64(key.substr(1)));
+  TimeMs due = TimerQueue::DueOf(key);
   rapidjson::Document d;
   d.Parse(value.data(), value.size());
   if (d.HasParseError()) return;
