@@ -344,6 +344,14 @@ Status Engine::CommitBatch(const rules::RuleSet& rules) {
     return s;
   }
   for (const auto& m : delivered) options_.deliver(m.topic, m.key, m.payload);
+  // Everything is written: cases held longest can go, down to nine tenths.
+  if (cases_.size() > options_.case_cache_size) {
+    size_t keep = options_.case_cache_size / 10 * 9;
+    while (cases_.size() > keep && !case_order_.empty()) {
+      cases_.erase(case_order_.front());
+      case_order_.pop_front();
+    }
+  }
   return s;
 }
 

@@ -48,6 +48,9 @@ struct EngineOptions {
   // batch, never one per event.
   bool sync = true;
   size_t event_cache_size = 20000;
+  // Cases kept in memory between batches; past this the longest-held are let
+  // go (they are read back from the store when an event needs them).
+  size_t case_cache_size = 100000;
   // An event whose occurred_at is further ahead of the wall clock than this is
   // rejected (SPEC 3): no single event may move event time into the future.
   TimeMs max_future_ms = 24LL * 3600 * 1000;
@@ -295,6 +298,7 @@ class Engine {
   std::unordered_map<std::string, std::vector<std::string>> open_index_;  // type\x1fkey -> ids
   std::unordered_map<std::string, std::vector<std::string>> all_index_;   // incl. closed
   std::unordered_map<std::string, CaseRecord> cases_;
+  std::deque<std::string> case_order_;  // the order cases_ took them, for letting go
   std::map<std::string, MeetingState> meetings_;  // AgendaKey -> the meeting
   std::unordered_map<std::string, std::shared_ptr<const rules::Event>> event_cache_;
   std::deque<std::string> event_cache_order_;

@@ -45,6 +45,7 @@ CaseRecord* Engine::GetCase(const std::string& id) {
     return nullptr;
   }
   if (!stored->has_value()) return nullptr;
+  case_order_.push_back(id);
   return &cases_.emplace(id, std::move(**stored)).first->second;
 }
 
@@ -148,6 +149,7 @@ CaseRecord* Engine::OpenCase(const rules::CaseType& type, const rules::Event& ev
   std::snprintf(number, sizeof number, "%06llu", static_cast<unsigned long long>(n));
   std::string id = type.id + "-" + number;
   CaseRecord& c = cases_[id];
+  case_order_.push_back(id);
   c.view.id = id;
   c.view.type = type.id;
   c.view.stage = type.stages.empty() ? "" : type.stages.front();

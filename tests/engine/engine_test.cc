@@ -615,6 +615,30 @@ TEST_F(EngineTest, TimelineAndHistoryAreRowsAndAnOlderWholeRecordMovesToThem) {
   EXPECT_EQ(again->history.size(), after->history.size());
 }
 
+// Cases past the cache's size are let go after a batch and read back from
+// the store when an event needs them: nothing about them is lost.
+TEST_F(EngineTest, CasesLetGoFromMemoryAreReadBackWhole) {
+  engine_.reset();
+  EngineOptions options;
+  options.case_cache_size = 2;
+  auto engine = Engine::Open(store_.get(), rules_, &clock_, options);
+  ASSERT_TRUE(engine.ok());
+  engine_ = std::move(*engine);
+  for (int i = 0; i < 6; ++i) {
+    std::string n = std::to_string(i);
+    Apply({Asb("a" + n, "2026-01-05T10:00:00Z", "10" + n, "A" + n)});
+  }
+  // asb-000001 was let go long since; its next events find it whole.
+  Apply({Asb("b0", "2026-01-06T10:00:00Z", "100", "B0")});
+  Apply({Asb("c0", "2026-01-07T10:00:00Z", "100", "C0")});
+  auto c = Case("asb-000001");
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->timeline.size(), 3u);
+  EXPECT_EQ(c->timeline[0].event_id, "a0");
+  EXPECT_EQ(c->timeline[2].event_id, "c0");
+  EXPECT_FALSE(Case("asb-000007"));  // no second case for the same address
+}
+
 TEST_F(EngineTest, RecordsTheBrokerNoLongerHadAreCountedAsLost) {
   next_offset_ = 7;  // offsets 0..6 were deleted by retention before the engine read them
   Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A")});
