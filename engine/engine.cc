@@ -230,6 +230,11 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
     return;
   }
   std::shared_ptr<const rules::Event> event = std::move(*parsed);
+  if (options_.advance_clock) {
+    options_.advance_clock(event->occurred_at());
+    event_time_ = std::max(event_time_, clock_->Now());
+    FireAllDueInBatch(rules);
+  }
   if (TimeMs limit = clock_->Now() + options_.max_future_ms; event->occurred_at() > limit) {
     DeadLetter(record,
                "field 'occurred_at' (" + FormatRfc3339(event->occurred_at()) +

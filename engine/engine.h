@@ -60,6 +60,11 @@ struct EngineOptions {
   std::function<void(const std::string& rule, const std::string& case_id,
                      const std::string& event_id)>
       rule_fired;
+  // Event-time runs (what-if replays): called with each event's occurred_at
+  // before it is applied, to move the wall clock to it (never back); the
+  // timers due by then, on both clocks, fire first, inside the batch. So a
+  // batch of many events comes out as if each were its own.
+  std::function<void(TimeMs occurred_at)> advance_clock;
   // Keep the audit trail (SPEC 6). Off only for scratch runs.
   bool audit = true;
   // When set, what the engine would publish (tasks, case updates, dead
@@ -264,6 +269,9 @@ class Engine {
   // Fires, inside the batch being built, the event-time timers due by `t`, so
   // that an event is judged after what fell due before it whatever the batching.
   void FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules);
+  // Fires, inside the batch, every timer due by the wall clock and event
+  // time, and those they arm that are due as well.
+  void FireAllDueInBatch(const rules::RuleSet& rules);
   // Fires `due` inside the batch being built, removing each timer.
   void FireAll(const std::vector<TimerQueue::Entry>& due, const rules::RuleSet& rules);
   std::optional<Task> FindTask(const std::string& task_id);

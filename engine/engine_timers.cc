@@ -60,6 +60,16 @@ void Engine::FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules) {
   FireAll(due, rules);
 }
 
+void Engine::FireAllDueInBatch(const rules::RuleSet& rules) {
+  while (store_error_.ok()) {
+    std::vector<TimerQueue::Entry> due;
+    timers_.Due('w', clock_->Now(), SIZE_MAX, &due);
+    timers_.Due('e', event_time_, SIZE_MAX, &due);
+    if (due.empty()) return;
+    FireAll(due, rules);
+  }
+}
+
 Result<size_t> Engine::FireDueTimers(size_t max) {
   if (!store_error_.ok()) return store_error_;
   std::vector<TimerQueue::Entry> due;

@@ -26,6 +26,9 @@ Result<std::unique_ptr<EventTimeRun>> EventTimeRun::Open(
                                        const std::string& event_id) {
     r->firings_.push_back({rule, case_id, event_id});
   };
+  options.advance_clock = [r = run.get()](TimeMs t) {
+    if (t > r->clock_.Now()) r->clock_.Set(t);
+  };
   // Nothing is published: tasks and dead letters are taken as they are made.
   options.deliver = [r = run.get()](const std::string& topic, const std::string&,
                                     const std::string& payload) { r->Take(topic, payload); };
@@ -70,6 +73,24 @@ Result<bool> EventTimeRun::Apply(const std::string& payload) {
   if (!s.ok()) return s;
   if (!status_.ok()) return status_;
   return engine_->totals().accepted > accepted;
+}
+
+Status EventTimeRun::ApplyAll(const std::vector<std::string>& events,
+                              const std::atomic<bool>* stop, std::atomic<size_t>* done) {
+  constexpr size_t kBatch = 1000;
+  std::vector<connectors::InputRecord> batch;
+  batch.reserve(kBatch);
+  for (size_t i = 0; i < events.size(); i += kBatch) {
+    if (stop && stop->load()) return Status::Interrupted("replay interrupted");
+    if (!status_.ok()) return status_;
+    batch.clear();
+    for (size_t j = i; j < events.size() && j < i + kBatch; ++j) {
+      batch.push_back({engine_->events_topic(), 0, offset_++, "", events[j]});
+    }
+    if (Status s = engine_->ProcessBatch(batch); !s.ok()) return s;
+    if (done) done->fetch_add(batch.size(), std::memory_order_relaxed);
+  }
+  return status_;
 }
 
 void EventTimeRun::Take(const std::string& topic, const std::string& payload) {

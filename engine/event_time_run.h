@@ -6,6 +6,7 @@
 // Thread-compatible.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -42,6 +43,11 @@ class EventTimeRun {
   // Applies one message; an event's occurred_at first moves the clocks.
   // Returns whether it was accepted (not rejected, not a duplicate).
   Result<bool> Apply(const std::string& payload);
+  // Applies `events` in order, as Apply would one by one, but many to a
+  // batch (the engine moves the clocks and fires what falls due between
+  // them). `done`, when given, counts the events applied as it goes.
+  Status ApplyAll(const std::vector<std::string>& events, const std::atomic<bool>* stop = nullptr,
+                  std::atomic<size_t>* done = nullptr);
 
   TimeMs now() const { return clock_.Now(); }
   const std::vector<EmittedTask>& tasks() const { return tasks_; }

@@ -30,12 +30,7 @@ Result<RunResult> RunOnce(std::shared_ptr<const rules::RuleSet> rules,
                           std::atomic<size_t>* done) {
   auto run = EventTimeRun::Open(std::move(rules), dir);
   if (!run.ok()) return run.status();
-  for (const auto& e : events) {
-    if (control.stop && control.stop->load()) return Status::Interrupted("replay interrupted");
-    auto applied = (*run)->Apply(e);
-    if (!applied.ok()) return applied.status();
-    done->fetch_add(1, std::memory_order_relaxed);
-  }
+  if (Status s = (*run)->ApplyAll(events, control.stop, done); !s.ok()) return s;
   RunResult result;
   result.tasks = (*run)->tasks();
   result.firings = (*run)->firings();

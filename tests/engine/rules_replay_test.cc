@@ -77,6 +77,33 @@ TEST(RulesReplayTest, LoweringTheCaseReviewThresholdShowsWhatItWouldHaveChanged)
   for (const auto& s : report->stages) EXPECT_EQ(s.to_stage, "case-review") << s.case_id;
 }
 
+// Many events to a batch (ApplyAll, as replays run) give exactly what one
+// event to a batch gives: the same tasks, due at the same times, in the same
+// order, and the same rejects.
+TEST(RulesReplayTest, ApplyingManyToABatchGivesWhatOneAtATimeGives) {
+  auto rules = Load(CONVENE_CONFIG_DIR);
+  ASSERT_TRUE(rules);
+  std::vector<std::string> events = SampleEvents();
+  testing::TempDir scratch;
+  auto one = EventTimeRun::Open(rules, scratch.Sub("one"));
+  auto many = EventTimeRun::Open(rules, scratch.Sub("many"));
+  ASSERT_TRUE(one.ok() && many.ok());
+  for (const auto& e : events) ASSERT_TRUE((*one)->Apply(e).ok());
+  ASSERT_TRUE((*many)->ApplyAll(events).ok());
+  const auto& a = (*one)->tasks();
+  const auto& b = (*many)->tasks();
+  ASSERT_GT(a.size(), 100u);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].id, b[i].id) << i;
+    EXPECT_EQ(a[i].due_at, b[i].due_at) << a[i].id;
+    EXPECT_EQ(a[i].title, b[i].title) << a[i].id;
+  }
+  EXPECT_EQ((*one)->dead_letters(), (*many)->dead_letters());
+  EXPECT_GT((*one)->dead_letters(), 0);
+  ASSERT_EQ((*one)->firings().size(), (*many)->firings().size());
+}
+
 // A proposed rule that matches nothing is named, with why: the officer's typo
 // in a type, and a condition no event meets.
 TEST(RulesReplayTest, ARuleThatFiresOnNoEventIsNamedWithWhy) {
