@@ -15,7 +15,8 @@
 // kafka:  the events go through the embedded broker: produced in chunks while
 //         the engine consumes, timed from the first applied batch (the consumer
 //         group join excluded) until every event is applied and every task,
-//         case update and dead letter delivered.
+//         case update and dead letter delivered; then a bare librdkafka consumer
+//         reads the same kind of messages from the same broker, for the ratio.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -26,6 +27,7 @@
 #include <thread>
 
 #include "connectors/kafka_message_sink.h"
+#include "connectors/topic_reader.h"
 #include "engine/engine.h"
 #include "tools/commands.h"
 #include "tools/engine_host.h"
@@ -156,12 +158,54 @@ int RunKafkaMode(const std::vector<std::string>& events, const std::string& conf
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const convene::engine::EngineTotals t = (*host)->engine()->totals();
   (void)(*host)->Stop(std::chrono::seconds(10));
+  // The reference: a bare librdkafka consumer reading the same kind of
+  // messages from the same broker (as many as its retention keeps whole).
+  size_t bare_n = std::min<size_t>(events.size(), 8000);
+  std::vector<std::string> bare(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(bare_n));
+  double bare_rate = 0;
+  convene::Status made = (*broker)->CreateTopic("convene.bench-bare", 1);
+  if (made.ok()) {
+    // A plain producer: no engine reads this topic, so nothing to wait for.
+    auto sink = convene::connectors::KafkaMessageSink::Open(
+        (*broker)->bootstrap(), [](uint64_t, const convene::Status&) {});
+    made = sink.ok() ? convene::Status::Ok() : sink.status();
+    for (size_t i = 0; made.ok() && i < bare.size(); ++i) {
+      made = (*sink)->Produce("convene.bench-bare", "", bare[i], i);
+      if (convene::connectors::IsQueueFull(made)) {
+        (*sink)->Poll(std::chrono::milliseconds(10));
+        made = convene::Status::Ok();
+        --i;
+      }
+    }
+    if (made.ok()) made = (*sink)->Flush(std::chrono::seconds(30));
+  }
+  if (!made.ok()) std::fprintf(stderr, "bare consumer: %s\n", made.message().c_str());
+  if (made.ok()) {
+    auto bare_start = Clock::now();
+    auto read = convene::connectors::ReadTopic((*broker)->bootstrap(), "convene.bench-bare",
+                                               std::chrono::seconds(60));
+    double bare_seconds = std::chrono::duration<double>(Clock::now() - bare_start).count();
+    if (read.ok() && read->size() == bare_n) {
+      bare_rate = static_cast<double>(bare_n) / bare_seconds;
+    } else {
+      std::fprintf(stderr, "bare consumer: %s\n",
+                   read.ok() ? ("read " + std::to_string(read->size()) + " of " +
+                                std::to_string(bare_n)).c_str()
+                             : read.status().message().c_str());
+    }
+  }
   std::printf("mode=kafka events=%zu (produced in chunks of %zu)\n", events.size(), kChunk);
   std::printf("  %.3f s, %.0f events/s produced, consumed, applied and delivered; %llu accepted, "
               "%llu lost, %llu tasks, %llu messages relayed\n",
               seconds, static_cast<double>(events.size()) / seconds, static_cast<unsigned long long>(t.accepted),
               static_cast<unsigned long long>(t.lost), static_cast<unsigned long long>(t.tasks),
               static_cast<unsigned long long>((*host)->relay()->delivered()));
+  double rate = static_cast<double>(events.size()) / seconds;
+  if (bare_rate > 0) {
+    std::printf("  a bare librdkafka consumer on the same broker: %.0f messages/s (%zu read); "
+                "convene's rate is %.1f%% of it\n",
+                bare_rate, bare_n, 100 * rate / bare_rate);
+  }
   std::filesystem::remove_all(dir);
   return t.lost == 0 && t.accepted == events.size() ? 0 : 1;
 }
