@@ -71,8 +71,9 @@ TimeMs Engine::Seat(const rules::Panel& panel, TimeMs meeting, const std::string
     std::string key = AgendaKey(panel.id, meeting);
     MeetingState& m = meetings_[key];
     if (m.cases.count(case_id) && !m.ended) return meeting;
-    // Over (a late referral, or a roll from it): the next meeting.
-    if (m.ended || panel.EndOfMeetingDay(meeting) <= event_time_) continue;
+    // Over (a late referral, or a roll from it), cancelled or not quorate:
+    // the next meeting.
+    if (m.ended || !m.not_held.empty() || panel.EndOfMeetingDay(meeting) <= event_time_) continue;
     if (panel.max_cases > 0 && m.cases.size() >= static_cast<size_t>(panel.max_cases)) {
       if (passed_full) *passed_full = true;
       continue;  // full: the next meeting
