@@ -169,13 +169,14 @@ int RunKafkaMode(const std::vector<std::string>& events, const std::string& conf
     auto sink = convene::connectors::KafkaMessageSink::Open(
         (*broker)->bootstrap(), [](uint64_t, const convene::Status&) {});
     made = sink.ok() ? convene::Status::Ok() : sink.status();
-    for (size_t i = 0; made.ok() && i < bare.size(); ++i) {
+    for (size_t i = 0; made.ok() && i < bare.size();) {
       made = (*sink)->Produce("convene.bench-bare", "", bare[i], i);
-      if (convene::connectors::IsQueueFull(made)) {
+      if (convene::connectors::IsQueueFull(made)) {  // let deliveries make room, then again
         (*sink)->Poll(std::chrono::milliseconds(10));
         made = convene::Status::Ok();
-        --i;
+        continue;
       }
+      ++i;
     }
     if (made.ok()) made = (*sink)->Flush(std::chrono::seconds(30));
   }
