@@ -149,10 +149,7 @@ class Loader : public YamlReporter {
     if (set_->calendars.count(name)) return true;
     std::vector<std::string> names;
     for (const auto& [k, v] : set_->calendars) names.push_back(k);
-    std::string hint = DidYouMean(name, names);
-    Error(at, "unknown calendar '" + name + "'" +
-                  (hint.empty() ? " (calendar.yaml defines: " + Quoted(names) + ")"
-                                : " (did you mean '" + hint + "'?)"));
+    UnknownId(at, "unknown calendar", name, names, "calendar.yaml");
     return false;
   }
 
@@ -160,10 +157,7 @@ class Loader : public YamlReporter {
     if (set_->FindPartner(id)) return id;
     std::vector<std::string> ids;
     for (const auto& p : set_->partners) ids.push_back(p.id);
-    std::string hint = DidYouMean(id, ids);
-    Error(at, "unknown partner '" + id + "'" +
-                  (hint.empty() ? " (partners.yaml defines: " + Quoted(ids) + ")"
-                                : " (did you mean '" + hint + "'?)"));
+    UnknownId(at, "unknown partner", id, ids, "partners.yaml");
     return std::nullopt;
   }
 
@@ -572,10 +566,7 @@ class Loader : public YamlReporter {
       if (!ct) {
         std::vector<std::string> ids;
         for (const auto& t : set_->case_types) ids.push_back(t.id);
-        std::string hint = DidYouMean(*c, ids);
-        Error(r["case"], "unknown case type '" + *c + "'" +
-                             (hint.empty() ? " (case_types.yaml defines: " + Quoted(ids) + ")"
-                                           : " (did you mean '" + hint + "'?)"));
+        UnknownId(r["case"], "unknown case type", *c, ids, "case_types.yaml");
       } else {
         rule->case_type = *c;
       }
@@ -641,6 +632,15 @@ class Loader : public YamlReporter {
     return errors_.size() == before;
   }
 
+  // "WHAT 'name' (did you mean 'nearest'?)", or with the ids `file` defines.
+  void UnknownId(const YAML::Node& at, const std::string& what, const std::string& name,
+                 const std::vector<std::string>& ids, const char* file) {
+    std::string hint = DidYouMean(name, ids);
+    Error(at, what + " '" + name + "'" +
+                  (hint.empty() ? " (" + std::string(file) + " defines: " + Quoted(ids) + ")"
+                                : " (did you mean '" + hint + "'?)"));
+  }
+
   std::vector<Action> Actions(const YAML::Node& list, const CaseType* ct,
                               const std::vector<std::string>& roots) {
     static const std::vector<std::string> kKinds = {"task",   "escalate", "set_stage",
@@ -704,10 +704,7 @@ class Loader : public YamlReporter {
         if (!set_->FindCaseType(action.argument)) {
           std::vector<std::string> ids;
           for (const auto& t : set_->case_types) ids.push_back(t.id);
-          std::string hint = DidYouMean(action.argument, ids);
-          Error(body, "open: unknown case type '" + action.argument + "'" +
-                          (hint.empty() ? " (case_types.yaml defines: " + Quoted(ids) + ")"
-                                        : " (did you mean '" + hint + "'?)"));
+          UnknownId(body, "open: unknown case type", action.argument, ids, "case_types.yaml");
           continue;
         }
       } else if (kind == "link") {
@@ -738,10 +735,7 @@ class Loader : public YamlReporter {
         if (!set_->FindPanel(action.argument)) {
           std::vector<std::string> ids;
           for (const auto& p : set_->panels) ids.push_back(p.id);
-          std::string hint = DidYouMean(action.argument, ids);
-          Error(body, "unknown panel '" + action.argument + "'" +
-                          (hint.empty() ? " (panels.yaml defines: " + Quoted(ids) + ")"
-                                        : " (did you mean '" + hint + "'?)"));
+          UnknownId(body, "unknown panel", action.argument, ids, "panels.yaml");
           continue;
         }
       } else {
