@@ -276,10 +276,9 @@ Result<std::optional<CaseRecord>> ReadCase(const CaseStore& store, std::string_v
     });
     if (!s.ok()) return s;
     for (auto& h : unwritten) c.history.push_back(std::move(h));
-  } else {
-    // In the engine, `history` is what is not yet written: a record from
-    // before the rows keeps its whole history there until its next write.
   }
+  // Without: `history` is what is not yet written (a record from before the
+  // rows keeps its whole history there until its next write).
   return std::optional<CaseRecord>(std::move(c));
 }
 

@@ -255,15 +255,15 @@ Result<ReplayReport> ReplayRules(std::shared_ptr<const rules::RuleSet> from,
         change.never = WhyNever(*rule, types, report.first, report.last);
       }
     }
-    for (const auto* list : {&change.tasks.added, &change.tasks.removed}) {
-      for (const auto& t : *list) {
-        if (auto it = times.find(t.trigger_event); it != times.end()) report.event_times[it->first] = it->second;
-      }
-    }
+    // When each listed task's event happened.
+    auto note_time = [&](const EmittedTask& t) {
+      if (auto it = times.find(t.trigger_event); it != times.end()) report.event_times.insert(*it);
+    };
+    for (const auto& t : change.tasks.added) note_time(t);
+    for (const auto& t : change.tasks.removed) note_time(t);
     for (const auto& [was, now] : change.tasks.moved) {
-      for (const auto* t : {&was, &now}) {
-        if (auto it = times.find(t->trigger_event); it != times.end()) report.event_times[it->first] = it->second;
-      }
+      note_time(was);
+      note_time(now);
     }
   }
 

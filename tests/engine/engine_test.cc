@@ -149,6 +149,19 @@ class EngineTest : public ::testing::Test {
            category + R"("}})";
   }
 
+  // An asb.report at `uprn` naming `subjects` (Subject(...), comma-separated)
+  // with `data` the members of its data object.
+  static std::string Report(const std::string& id, const std::string& when,
+                            const std::string& uprn, const std::string& subjects,
+                            const std::string& data) {
+    return R"({"id":")" + id + R"(","type":"asb.report","occurred_at":")" + when +
+           R"(","source":"police",)" + (subjects.empty() ? "" : R"("subjects":[)" + subjects + "],") +
+           R"("location":{"uprn":")" + uprn + R"("},"data":{)" + data + "}}";
+  }
+  static std::string Subject(const std::string& id, const std::string& role) {
+    return R"({"id":")" + id + R"(","role":")" + role + R"("})";
+  }
+
   std::vector<OutboxMessage> Outbox(const std::string& topic) {
     std::vector<OutboxMessage> out;
     EXPECT_TRUE(store_->Scan(Family::kOutbox, "", [&](std::string_view, std::string_view v) {
@@ -373,10 +386,8 @@ TEST_F(EngineTest, ConditionalCountsReadTheCountedEventsThemselves) {
   ReloadRules();
   auto report = [](const std::string& id, const std::string& when, const std::string& person,
                    int age) {
-    return R"({"id":")" + id + R"(","type":"asb.report","occurred_at":")" + when +
-           R"(","source":"police","subjects":[{"id":")" + person +
-           R"(","role":"young_person"}],"location":{"uprn":"100"},"data":{"age":)" +
-           std::to_string(age) + "}}";
+    return Report(id, when, "100", Subject(person, "young_person"),
+                  R"("age":)" + std::to_string(age));
   };
   Apply({report("e1", "2026-03-01T10:00:00Z", "person:C", 15),
          report("e2", "2026-03-10T10:00:00Z", "person:A", 34)});   // an adult at the address
@@ -403,12 +414,9 @@ TEST_F(EngineTest, DistinctCountsEachReporterOfAJointComplaint) {
                    const std::vector<std::string>& reporters) {
     std::string subjects;
     for (const auto& r : reporters) {
-      subjects += std::string(subjects.empty() ? "" : ",") + R"({"id":")" + r +
-                  R"(","role":"reporter"})";
+      subjects += std::string(subjects.empty() ? "" : ",") + Subject(r, "reporter");
     }
-    return R"({"id":")" + id + R"(","type":"asb.report","occurred_at":")" + when +
-           R"(","source":"police","subjects":[)" + subjects +
-           R"(],"location":{"uprn":"100"},"data":{}})";
+    return Report(id, when, "100", subjects, "");
   };
   Apply({report("e1", "2026-03-01T10:00:00Z", {"person:R1", "person:R2", "person:R3"})});
   EXPECT_TRUE(Case("asb-000001")->view.flags.empty());
@@ -449,10 +457,8 @@ TEST_F(EngineTest, OpenJoinsOrOpensACaseOfAnotherTypeWhoseRulesRun) {
   if (HasFailure()) return;
   auto report = [](const std::string& id, const std::string& uprn, const std::string& person,
                    int age) {
-    return R"({"id":")" + id +
-           R"(","type":"asb.report","occurred_at":"2026-03-01T10:00:00Z","source":"police",)"
-           R"("subjects":[{"id":")" + person + R"(","role":"young_person"}],"location":{"uprn":")" +
-           uprn + R"("},"data":{"age":)" + std::to_string(age) + "}}";
+    return Report(id, "2026-03-01T10:00:00Z", uprn, Subject(person, "young_person"),
+                  R"("age":)" + std::to_string(age));
   };
   Apply({report("e1", "100", "person:A", 34)});  // an adult: no youth case
   EXPECT_FALSE(Case("youth-000001"));
@@ -491,10 +497,8 @@ TEST_F(EngineTest, ACaseKeepsTheKeysOfItsOpeningEventAndLinkAddsOneOnPurpose) {
   if (HasFailure()) return;
   auto report = [](const std::string& id, const std::string& uprn, const std::string& person,
                    bool confirmed) {
-    return R"({"id":")" + id +
-           R"(","type":"asb.report","occurred_at":"2026-03-01T10:00:00Z","source":"police",)"
-           R"("subjects":[{"id":")" + person + R"(","role":"perpetrator"}],"location":{"uprn":")" +
-           uprn + R"("},"data":{"confirmed":)" + (confirmed ? "true" : "false") + "}}";
+    return Report(id, "2026-03-01T10:00:00Z", uprn, Subject(person, "perpetrator"),
+                  std::string(R"("confirmed":)") + (confirmed ? "true" : "false"));
   };
   // P1 at 100 opens a case; P2 at 100 joins it by the address, but P2 is not a key.
   Apply({report("e1", "100", "person:P1", false), report("e2", "100", "person:P2", false)});
@@ -541,9 +545,8 @@ TEST_F(EngineTest, AWindowCountsALateEventInItAndNotOneJustOutside) {
   ReloadRules();
   if (HasFailure()) return;
   auto report = [](const std::string& id, const std::string& when, bool night) {
-    return R"({"id":")" + id + R"(","type":"asb.report","occurred_at":")" + when +
-           R"(","source":"police","location":{"uprn":"100"},"data":{"incident_ref":")" + id +
-           R"(","night":)" + (night ? "true" : "false") + "}}";
+    return Report(id, when, "100", "",
+                  R"("incident_ref":")" + id + R"(","night":)" + (night ? "true" : "false"));
   };
   Apply({report("e1", "2026-03-10T10:00:00Z", true), report("e2", "2026-03-20T10:00:00Z", false)});
   // Sent in late: 1 March is in the 30 days before 25 March; 20 February is not.
