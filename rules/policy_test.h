@@ -1,6 +1,6 @@
 // Policy tests: what a policy officer writes in tests/*.yaml (SPEC 4) to pin
 // down what the rules must do, parsed into immutable values. Running them is
-// the engine's job (engine/policy_test_runner.h), so they exercise the real
+// the engine's job (policy/policy_test_runner.h), so they exercise the real
 // evaluator, store and timers.
 #pragma once
 

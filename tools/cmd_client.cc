@@ -15,8 +15,8 @@
 #include "engine/audit_trail.h"
 #include "engine/case_record.h"
 #include "engine/case_store.h"
-#include "engine/policy_test_runner.h"
-#include "engine/rules_replay.h"
+#include "policy/policy_test_runner.h"
+#include "policy/rules_replay.h"
 #include "tools/replay_format.h"
 #include "engine/task.h"
 #include "rules/config_loader.h"
@@ -214,7 +214,7 @@ int RulesTestCommand(const std::string& config_dir, const std::string& filter) {
   }
   std::cout << "rules " << rules->version << " from " << config_dir << ": " << tests.size()
             << " test" << (tests.size() == 1 ? "" : "s") << "\n";
-  auto results = engine::RunPolicyTests(rules, tests, scratch, &g_stop);
+  auto results = policy::RunPolicyTests(rules, tests, scratch, &g_stop);
   std::filesystem::remove_all(scratch);
   size_t passed = 0, failed = 0;
   for (const auto& r : results) {
@@ -277,10 +277,10 @@ int RulesReplayCommand(const std::string& events_file, const std::string& from_d
       if (printed) std::fprintf(stderr, "\r\033[K");
     });
   }
-  engine::ReplayControl control;
+  policy::ReplayControl control;
   control.stop = &g_stop;
   control.applied = &applied;
-  auto report = engine::ReplayRules(from, to, std::move(events), scratch, control);
+  auto report = policy::ReplayRules(from, to, std::move(events), scratch, control);
   done = true;
   if (shown.joinable()) shown.join();
   std::filesystem::remove_all(scratch);

@@ -6,10 +6,10 @@
 namespace convene::tools {
 namespace {
 
-using engine::CasePlace;
-using engine::EmittedTask;
-using engine::ReplayReport;
-using engine::RuleChange;
+using policy::CasePlace;
+using policy::EmittedTask;
+using policy::ReplayReport;
+using policy::RuleChange;
 
 std::string Day(TimeMs t) { return t ? FormatRfc3339(t).substr(0, 10) : "?"; }
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "engine/rules_replay.h"
+#include "policy/rules_replay.h"
 
 namespace convene::tools {
 
@@ -15,10 +15,10 @@ struct ReplayHeading {
   size_t examples = 3;  // tasks and cases shown per rule in text
 };
 
-std::string ReplayText(const engine::ReplayReport& report, const ReplayHeading& h);
+std::string ReplayText(const policy::ReplayReport& report, const ReplayHeading& h);
 // One row per rule: rule, title, in_from, in_to, fired_before, fired_after,
 // tasks_before, tasks_after, cases_affected, cases, tasks_by_partner, note.
-std::string ReplayCsv(const engine::ReplayReport& report, const ReplayHeading& h);
-std::string ReplayHtml(const engine::ReplayReport& report, const ReplayHeading& h);
+std::string ReplayCsv(const policy::ReplayReport& report, const ReplayHeading& h);
+std::string ReplayHtml(const policy::ReplayReport& report, const ReplayHeading& h);
 
 }  // namespace convene::tools

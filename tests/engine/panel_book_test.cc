@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/event_time_run.h"
+#include "policy/event_time_run.h"
 #include "rules/config_loader.h"
 #include "tests/support/temp_dir.h"
 
@@ -16,7 +16,7 @@ class PanelBookTest : public ::testing::Test {
     auto r = rules::LoadRuleSet(CONVENE_CONFIG_DIR);
     ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const rules::RuleSet>>(r));
     rules_ = std::get<std::shared_ptr<const rules::RuleSet>>(r);
-    auto run = EventTimeRun::Open(rules_, scratch_.path() / "store");
+    auto run = policy::EventTimeRun::Open(rules_, scratch_.path() / "store");
     ASSERT_TRUE(run.ok()) << run.status().message();
     run_ = std::move(*run);
     marac_ = rules_->FindPanel("marac");
@@ -40,7 +40,7 @@ class PanelBookTest : public ::testing::Test {
 
   testing::TempDir scratch_;
   std::shared_ptr<const rules::RuleSet> rules_;
-  std::unique_ptr<EventTimeRun> run_;
+  std::unique_ptr<policy::EventTimeRun> run_;
   const rules::Panel* marac_ = nullptr;
 };
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/event_time_run.h"
+#include "policy/event_time_run.h"
 #include "rules/rule_set.h"
 
-namespace convene::engine {
+namespace convene::policy {
 
 struct RuleDiff {
   std::vector<EmittedTask> added;    // made by the `to` rules only
@@ -87,4 +87,4 @@ Result<ReplayReport> ReplayRules(std::shared_ptr<const rules::RuleSet> from,
                                  const std::filesystem::path& scratch,
                                  const ReplayControl& control = {});
 
-}  // namespace convene::engine
+}  // namespace convene::policy

@@ -17,7 +17,7 @@
 #include "engine/clock.h"
 #include "engine/engine.h"
 
-namespace convene::engine {
+namespace convene::policy {
 
 // A task as a partner would have received it.
 struct EmittedTask {
@@ -53,8 +53,8 @@ class EventTimeRun {
   const std::vector<EmittedTask>& tasks() const { return tasks_; }
   const std::vector<RuleFiring>& firings() const { return firings_; }
   int dead_letters() const { return dead_letters_; }
-  Engine* engine() { return engine_.get(); }
-  CaseStore* store() { return store_.get(); }
+  engine::Engine* engine() { return engine_.get(); }
+  engine::CaseStore* store() { return store_.get(); }
 
  private:
   EventTimeRun(std::shared_ptr<const rules::RuleSet> rules, std::filesystem::path dir);
@@ -63,9 +63,9 @@ class EventTimeRun {
 
   std::shared_ptr<const rules::RuleSet> rules_;
   std::filesystem::path dir_;
-  ManualClock clock_{0};
-  std::unique_ptr<CaseStore> store_;
-  std::unique_ptr<Engine> engine_;
+  engine::ManualClock clock_{0};
+  std::unique_ptr<engine::CaseStore> store_;
+  std::unique_ptr<engine::Engine> engine_;
   std::map<std::string, std::string> partner_by_topic_;
   std::vector<EmittedTask> tasks_;
   std::vector<RuleFiring> firings_;
@@ -74,4 +74,4 @@ class EventTimeRun {
   Status status_;           // the first store failure, if any
 };
 
-}  // namespace convene::engine
+}  // namespace convene::policy

@@ -14,7 +14,7 @@
 #include "rules/policy_test.h"
 #include "rules/rule_set.h"
 
-namespace convene::engine {
+namespace convene::policy {
 
 struct PolicyTestResult {
   const rules::PolicyTest* test = nullptr;
@@ -32,4 +32,4 @@ std::vector<PolicyTestResult> RunPolicyTests(const std::shared_ptr<const rules::
                                              const std::filesystem::path& scratch,
                                              const std::atomic<bool>* stop = nullptr);
 
-}  // namespace convene::engine
+}  // namespace convene::policy

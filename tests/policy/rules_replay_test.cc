@@ -1,4 +1,4 @@
-#include "engine/rules_replay.h"
+#include "policy/rules_replay.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
-namespace convene::engine {
+namespace convene::policy {
 namespace {
 
 std::shared_ptr<const rules::RuleSet> Load(const std::filesystem::path& dir) {
@@ -145,4 +145,4 @@ TEST(RulesReplayTest, ARuleThatFiresOnNoEventIsNamedWithWhy) {
 }
 
 }  // namespace
-}  // namespace convene::engine
+}  // namespace convene::policy

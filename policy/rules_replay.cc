@@ -1,4 +1,4 @@
-#include "engine/rules_replay.h"
+#include "policy/rules_replay.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,7 +9,11 @@
 #include "rules/json.h"
 #include "rules/share.h"
 
-namespace convene::engine {
+namespace convene::policy {
+
+using engine::CaseRecord;
+using engine::CaseStore;
+using engine::Family;
 namespace {
 
 // What makes two runs' tasks "the same decision".
@@ -294,4 +298,4 @@ Result<ReplayReport> ReplayRules(std::shared_ptr<const rules::RuleSet> from,
   return report;
 }
 
-}  // namespace convene::engine
+}  // namespace convene::policy

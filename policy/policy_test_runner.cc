@@ -1,4 +1,4 @@
-#include "engine/policy_test_runner.h"
+#include "policy/policy_test_runner.h"
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -10,10 +10,19 @@
 #include <utility>
 
 #include "engine/engine.h"
-#include "engine/event_time_run.h"
+#include "policy/event_time_run.h"
 #include "rules/json.h"
 
-namespace convene::engine {
+namespace convene::policy {
+
+using engine::CaseRecord;
+using engine::Family;
+using engine::Task;
+using engine::Referral;
+using engine::CaseStore;
+using engine::Engine;
+using engine::EngineOptions;
+using engine::ReadCase;
 namespace {
 
 bool Matches(const rules::TaskMatcher& m, const EmittedTask& t) {
@@ -317,4 +326,4 @@ std::vector<PolicyTestResult> RunPolicyTests(const std::shared_ptr<const rules::
   return results;
 }
 
-}  // namespace convene::engine
+}  // namespace convene::policy

@@ -1,8 +1,13 @@
-#include "engine/event_time_run.h"
+#include "policy/event_time_run.h"
 
 #include "rules/json.h"
 
-namespace convene::engine {
+namespace convene::policy {
+
+using engine::CaseStore;
+using engine::EngineOptions;
+using engine::Engine;
+using engine::Task;
 
 EventTimeRun::EventTimeRun(std::shared_ptr<const rules::RuleSet> rules, std::filesystem::path dir)
     : rules_(std::move(rules)), dir_(std::move(dir)) {
@@ -109,4 +114,4 @@ void EventTimeRun::Take(const std::string& topic, const std::string& payload) {
   }
 }
 
-}  // namespace convene::engine
+}  // namespace convene::policy
