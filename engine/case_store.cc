@@ -1,9 +1,13 @@
 #include "engine/case_store.h"
 
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
+#include <rocksdb/sst_file_reader.h>
 #include <rocksdb/table.h>
 
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "engine/store_keys.h"
@@ -41,7 +45,90 @@ rocksdb::ColumnFamilyOptions FamilyOptions() {
 // and deliveries were already built on.
 constexpr const char* kCommittedFile = "COMMITTED";
 
+// Beside the database: the table files whose every block has been checked
+// against its checksum, one name a line. Table files never change once
+// written, so each is checked once: as it is written (Verifier, on RocksDB's
+// background thread) or, if the process died first, at the next start.
+constexpr const char* kVerifiedFile = "VERIFIED";
+
+// The name of a table file without its folder ("000123.sst").
+std::string FileName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 }  // namespace
+
+// Checks each table file RocksDB writes (flushes, compactions) and notes it
+// in VERIFIED, so start-up checks only what a crash left unchecked.
+class CaseStore::Verifier : public rocksdb::EventListener {
+ public:
+  Verifier(rocksdb::Env* env, std::filesystem::path dir) : env_(env), dir_(std::move(dir)) {}
+
+  // The names VERIFIED holds.
+  void Load() {
+    std::string text;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!rocksdb::ReadFileToString(env_, (dir_ / kVerifiedFile).string(), &text).ok()) return;
+    std::istringstream in(text);
+    for (std::string name; std::getline(in, name);) {
+      if (!name.empty()) verified_.insert(name);
+    }
+  }
+  bool Verified(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return verified_.count(name) > 0;
+  }
+  // Every block of the table at `path` against its checksum.
+  Status Check(const std::string& path) {
+    rocksdb::Options options;
+    options.env = env_;
+    rocksdb::SstFileReader reader(options);
+    rocksdb::Status s = reader.Open(path);
+    if (s.ok()) s = reader.VerifyChecksum();
+    if (!s.ok()) return Status::Corruption(FileName(path) + ": " + s.ToString());
+    return Status::Ok();
+  }
+  // Forgets the checked files no longer in `live` (compacted away) and
+  // writes VERIFIED.
+  Status Save(const std::set<std::string>& live) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::set<std::string> kept;
+    for (const auto& n : verified_) {
+      if (live.count(n)) kept.insert(n);
+    }
+    verified_ = std::move(kept);
+    return WriteLocked();
+  }
+  void Note(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    verified_.insert(name);
+    (void)WriteLocked();  // not noted: checked again at the next start, no more
+  }
+
+  void OnTableFileCreated(const rocksdb::TableFileCreationInfo& info) override {
+    if (!info.status.ok() || info.file_size == 0) return;
+    if (Status s = Check(info.file_path); s.ok()) Note(FileName(info.file_path));
+    // A file that fails here is left unnoted: the next start checks it and
+    // refuses the store; a read of a damaged block fails before then.
+  }
+
+ private:
+  Status WriteLocked() {
+    std::string text;
+    for (const auto& n : verified_) text += n + "\n";
+    std::string tmp = (dir_ / (std::string(kVerifiedFile) + ".tmp")).string();
+    rocksdb::Status s = rocksdb::WriteStringToFile(env_, text, tmp, /*should_sync=*/false);
+    if (s.ok()) s = env_->RenameFile(tmp, (dir_ / kVerifiedFile).string());
+    if (!s.ok()) return Status::IOError("store: cannot write " + std::string(kVerifiedFile) + ": " + s.ToString());
+    return Status::Ok();
+  }
+
+  rocksdb::Env* env_;
+  std::filesystem::path dir_;
+  std::mutex mu_;
+  std::set<std::string> verified_;
+};
 
 Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& dir,
                                                    const OpenOptions& open) {
@@ -66,6 +153,12 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
   std::unique_ptr<CaseStore> store(new CaseStore());
   store->dir_ = dir;
   store->scratch_ = open.scratch;
+  if (!read_only && !open.scratch) {
+    store->verifier_ = std::make_shared<Verifier>(
+        open.env ? open.env : rocksdb::Env::Default(), dir);
+    store->verifier_->Load();
+    options.listeners.push_back(store->verifier_);
+  }
   rocksdb::DB* db = nullptr;
   if (!read_only && !open.env) {
     std::error_code ec;
@@ -88,8 +181,19 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
 }
 
 Status CaseStore::CheckIntegrity() {
-  rocksdb::Status s = db_->VerifyChecksum();
-  if (!s.ok()) return Status::Corruption(s.ToString());
+  // Every table file not checked before (written when the process died
+  // before checking it, or by a store from before VERIFIED).
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  std::set<std::string> live;
+  for (const auto& f : files) {
+    std::string name = FileName(f.name);
+    live.insert(name);
+    if (verifier_->Verified(name)) continue;
+    if (Status s = verifier_->Check(f.db_path + "/" + name); !s.ok()) return s;
+    verifier_->Note(name);
+  }
+  if (Status s = verifier_->Save(live); !s.ok()) return s;
   rocksdb::Env* env = db_->GetEnv();
   std::string path = (dir_ / kCommittedFile).string();
   if (env->FileExists(path).IsNotFound()) return Status::Ok();  // never written
@@ -105,6 +209,21 @@ Status CaseStore::CheckIntegrity() {
                          " was confirmed as durable: the write-ahead log is damaged or "
                          "truncated. convene will not start on a store that has lost committed "
                          "batches; restore the folder from a backup");
+  }
+  return Status::Ok();
+}
+
+Status CaseStore::Scrub(const std::atomic<bool>& stop) const {
+  if (!verifier_) return Status::Ok();
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  for (const auto& f : files) {
+    if (stop) return Status::Ok();
+    Status s = verifier_->Check(f.db_path + "/" + FileName(f.name));
+    // A file compacted away since the list was taken is no longer the store's.
+    if (!s.ok() && db_->GetEnv()->FileExists(f.db_path + "/" + FileName(f.name)).ok()) {
+      return s.Prefixed("the store in " + dir_.string() + " failed its checks: ");
+    }
   }
   return Status::Ok();
 }

@@ -33,7 +33,8 @@ Engine::Engine(CaseStore* store, std::shared_ptr<const rules::RuleSet> rules, co
       clock_(clock),
       options_(std::move(options)),
       events_topic_(options_.topic_prefix + "events"),
-      rules_(std::move(rules)) {}
+      rules_(std::move(rules)),
+      index_(store, options_.case_cache_size * 4) {}
 
 Engine::~Engine() = default;
 
@@ -79,7 +80,6 @@ Status Engine::Recover() {
   s = timers_.Recover(*store_);
   if (!s.ok()) return s;
   // Index entries: kind, type, key, case id separated by kSep.
-  size_t entries = 0;
   s = store_->Scan(Family::kIndexes, "", [&](std::string_view k, std::string_view v) {
     if (k.size() > 2 && k[0] == 'a') {
       size_t id_sep = k.rfind(kSep);
@@ -97,20 +97,13 @@ Status Engine::Recover() {
       }
       return true;
     }
-    if (k.size() < 2 || (k[0] != 'o' && k[0] != 'h')) return true;
-    size_t id_sep = k.rfind(kSep);
-    std::string type_key(k.substr(2, id_sep - 2));
-    std::string id(k.substr(id_sep + 1));
-    (k[0] == 'o' ? open_index_ : all_index_)[type_key].push_back(std::move(id));
-    ++entries;
     return true;
   });
   if (!s.ok()) return s;
   if (!options_.audit) audit_.Disable();
   if (Status a = audit_.Recover(*store_); !a.ok()) return a;
   committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
-  spdlog::debug("store: {} partitions positioned, {} index entries, outbox at {}", offsets_.size(),
-               entries, outbox_seq_);
+  spdlog::debug("store: {} partitions positioned, outbox at {}", offsets_.size(), outbox_seq_);
   return Status::Ok();
 }
 
@@ -357,6 +350,8 @@ Status Engine::CommitBatch(const rules::RuleSet& rules) {
       case_order_.pop_front();
     }
   }
+  index_.Trim();
+  timers_.Committed();
   return s;
 }
 

@@ -32,6 +32,7 @@
 #include "connectors/event_source.h"
 #include "connectors/record.h"
 #include "engine/audit_trail.h"
+#include "engine/case_index.h"
 #include "engine/case_record.h"
 #include "engine/case_store.h"
 #include "engine/clock.h"
@@ -165,7 +166,7 @@ class Engine {
   std::vector<std::string> KeysOf(const rules::CaseType& type, const rules::Event& event) const;
   // The ids of the open cases of `type` holding any of `keys`, in id order.
   std::vector<std::string> OpenCaseIds(const rules::CaseType& type,
-                                       const std::vector<std::string>& keys) const;
+                                       const std::vector<std::string>& keys);
   CaseRecord* OpenCase(const rules::CaseType& type, const rules::Event& event,
                        const std::vector<std::string>& keys, const rules::RuleSet& rules);
   void AddKeys(CaseRecord* c, const std::vector<std::string>& keys);
@@ -272,6 +273,9 @@ class Engine {
   // Fires, inside the batch, every timer due by the wall clock and event
   // time, and those they arm that are due as well.
   void FireAllDueInBatch(const rules::RuleSet& rules);
+  // The timers due by `wall` (wall clock) and `event_time`, up to `max` in
+  // all; none when they cannot be read (the batch is then abandoned).
+  std::vector<TimerQueue::Entry> DueTimers(TimeMs wall, TimeMs event_time, size_t max);
   // Fires `due` inside the batch being built, removing each timer.
   void FireAll(const std::vector<TimerQueue::Entry>& due, const rules::RuleSet& rules);
   std::optional<Task> FindTask(const std::string& task_id);
@@ -303,8 +307,7 @@ class Engine {
   uint64_t outbox_seq_ = 0;
   TimeMs event_time_ = 0;  // the latest occurred_at applied
   TimerQueue timers_;
-  std::unordered_map<std::string, std::vector<std::string>> open_index_;  // type\x1fkey -> ids
-  std::unordered_map<std::string, std::vector<std::string>> all_index_;   // incl. closed
+  CaseIndex index_;  // correlation keys -> cases
   std::unordered_map<std::string, CaseRecord> cases_;
   std::deque<std::string> case_order_;  // the order cases_ took them, for letting go
   std::map<std::string, MeetingState> meetings_;  // AgendaKey -> the meeting

@@ -128,16 +128,12 @@ Result<std::vector<CaseRecord*>> Engine::Correlate(const rules::Event& event,
 }
 
 std::vector<std::string> Engine::OpenCaseIds(const rules::CaseType& type,
-                                             const std::vector<std::string>& keys) const {
+                                             const std::vector<std::string>& keys) {
   std::vector<std::string> ids;
-  for (const auto& k : keys) {
-    auto it = open_index_.find(TypeKey(type.id, k));
-    if (it == open_index_.end()) continue;
-    for (const auto& id : it->second) {
-      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
-    }
+  if (Status s = index_.OpenCases(type.id, keys, &ids); !s.ok()) {
+    StoreFailed(s, "the case index");
+    ids.clear();
   }
-  std::sort(ids.begin(), ids.end());
   return ids;
 }
 
@@ -163,15 +159,12 @@ CaseRecord* Engine::OpenCase(const rules::CaseType& type, const rules::Event& ev
 }
 
 void Engine::AddKeys(CaseRecord* c, const std::vector<std::string>& keys) {
-  auto* idx = store_->handle(Family::kIndexes);
   for (const auto& k : keys) {
     if (std::find(c->keys.begin(), c->keys.end(), k) != c->keys.end()) continue;
     c->keys.push_back(k);
-    std::string tk = TypeKey(c->view.type, k);
-    open_index_[tk].push_back(c->view.id);
-    all_index_[tk].push_back(c->view.id);
-    batch_->write.Put(idx, IndexKey('o', c->view.type, k, c->view.id), "");
-    batch_->write.Put(idx, IndexKey('h', c->view.type, k, c->view.id), "");
+    if (Status s = index_.Add(&batch_->write, c->view.type, k, c->view.id); !s.ok()) {
+      StoreFailed(s, "the case index");
+    }
   }
   Changed(c);
 }
@@ -179,11 +172,10 @@ void Engine::AddKeys(CaseRecord* c, const std::vector<std::string>& keys) {
 void Engine::CloseCase(CaseRecord* c, const std::string& reason, const std::string& event_id,
                        const std::string& rule, const rules::RuleSet& rules) {
   c->view.status = "closed";
-  auto* idx = store_->handle(Family::kIndexes);
   for (const auto& k : c->keys) {
-    auto& ids = open_index_[TypeKey(c->view.type, k)];
-    ids.erase(std::remove(ids.begin(), ids.end(), c->view.id), ids.end());
-    batch_->write.Delete(idx, IndexKey('o', c->view.type, k, c->view.id));
+    if (Status s = index_.Close(&batch_->write, c->view.type, k, c->view.id); !s.ok()) {
+      StoreFailed(s, "the case index");
+    }
   }
   Record(c, event_id, rule, "close", reason, rules);
   Changed(c, "closed: " + reason);
@@ -191,19 +183,18 @@ void Engine::CloseCase(CaseRecord* c, const std::string& reason, const std::stri
 
 int64_t Engine::CountPriorCases(const CaseRecord& c, std::string_view case_type, TimeMs from,
                                 TimeMs to) {
-  std::vector<std::string> seen;
-  for (const auto& k : c.keys) {
-    auto it = all_index_.find(TypeKey(case_type, k));
-    if (it == all_index_.end()) continue;
-    for (const auto& id : it->second) {
-      if (id == c.view.id || std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
-      const CaseRecord* other = GetCase(id);
-      if (other && other->view.opened_at > from && other->view.opened_at <= to) {
-        seen.push_back(id);
-      }
-    }
+  std::vector<std::string> ids;
+  if (Status s = index_.AllCases(case_type, c.keys, &ids); !s.ok()) {
+    StoreFailed(s, "the case index");
+    return 0;
   }
-  return static_cast<int64_t>(seen.size());
+  int64_t n = 0;
+  for (const auto& id : ids) {
+    if (id == c.view.id) continue;
+    const CaseRecord* other = GetCase(id);
+    if (other && other->view.opened_at > from && other->view.opened_at <= to) ++n;
+  }
+  return n;
 }
 
 void Engine::Record(CaseRecord* c, const std::string& event_id, const std::string& rule,

@@ -54,17 +54,25 @@ void Engine::FireAll(const std::vector<TimerQueue::Entry>& due, const rules::Rul
   }
 }
 
-void Engine::FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules) {
+std::vector<TimerQueue::Entry> Engine::DueTimers(TimeMs wall, TimeMs event_time, size_t max) {
   std::vector<TimerQueue::Entry> due;
-  timers_.Due('e', t, SIZE_MAX, &due);
-  FireAll(due, rules);
+  Status s = timers_.Due('w', wall, max, &due);
+  if (s.ok()) s = timers_.Due('e', event_time, max, &due);
+  if (!s.ok()) {
+    StoreFailed(s, "the timers");
+    due.clear();
+  }
+  return due;
+}
+
+void Engine::FireEventTimeTimers(TimeMs t, const rules::RuleSet& rules) {
+  // Wall-clock timers are not fired here: a clock at 0 finds none due.
+  FireAll(DueTimers(0, t, SIZE_MAX), rules);
 }
 
 void Engine::FireAllDueInBatch(const rules::RuleSet& rules) {
   while (store_error_.ok()) {
-    std::vector<TimerQueue::Entry> due;
-    timers_.Due('w', clock_->Now(), SIZE_MAX, &due);
-    timers_.Due('e', event_time_, SIZE_MAX, &due);
+    std::vector<TimerQueue::Entry> due = DueTimers(clock_->Now(), event_time_, SIZE_MAX);
     if (due.empty()) return;
     FireAll(due, rules);
   }
@@ -72,9 +80,8 @@ void Engine::FireAllDueInBatch(const rules::RuleSet& rules) {
 
 Result<size_t> Engine::FireDueTimers(size_t max) {
   if (!store_error_.ok()) return store_error_;
-  std::vector<TimerQueue::Entry> due;
-  timers_.Due('w', clock_->Now(), max, &due);
-  timers_.Due('e', event_time_, max, &due);
+  std::vector<TimerQueue::Entry> due = DueTimers(clock_->Now(), event_time_, max);
+  if (!store_error_.ok()) return store_error_;
   if (due.empty()) return size_t{0};
   std::shared_ptr<const rules::RuleSet> rules = this->rules();
   BeginBatch(due.size(), *rules);

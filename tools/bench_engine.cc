@@ -1,7 +1,8 @@
 // convene_bench: measures the engine's throughput and prints its figures.
 //
-//   convene_bench [--events N] [--addresses A] [--batch B] [--mode engine|kafka] [--no-sync]
-//                 [--town] [--write-events FILE]
+//   convene_bench [--events N] [--addresses A] [--batch B] [--mode engine|kafka|latency]
+//                 [--no-sync] [--town] [--write-events FILE] [--store DIR]
+//   convene_bench --restart DIR
 //
 // --town: a realistic year of a busy town (tools/town_year.h: skewed
 //         addresses and people, every event type the shipped rules read)
@@ -9,22 +10,40 @@
 //         events as JSON lines (for `convene rules replay --events FILE`) and
 //         exits.
 //
-// engine: events already in memory go through Engine::ProcessBatch on a real
-//         RocksDB store (validation, dedup, correlation, rules, outbox, one
-//         synced WriteBatch per batch). This is the engine's own cost.
-// kafka:  the events go through the embedded broker: produced in chunks while
-//         the engine consumes, timed from the first applied batch (the consumer
-//         group join excluded) until every event is applied and every task,
-//         case update and dead letter delivered; then a bare librdkafka consumer
-//         reads the same kind of messages from the same broker, for the ratio.
+// engine:  events already in memory go through Engine::ProcessBatch on a real
+//          RocksDB store (validation, dedup, correlation, rules, outbox, one
+//          synced WriteBatch per batch). This is the engine's own cost. Prints
+//          events/s for each stretch of the stream (to 25k, 50k, 100k, 250k,
+//          500k, 1M events: linear cost shows as a flat rate), p50/p99 time to
+//          apply a batch, and resident memory. --store DIR keeps the store.
+// kafka:   the events go through the embedded broker: produced in chunks while
+//          the engine consumes, timed from the first applied batch (the consumer
+//          group join excluded) until every event is applied and every task,
+//          case update and dead letter delivered; then a bare librdkafka consumer
+//          reads the same kind of messages from the same broker, for the ratio.
+// latency: events produced at --rate per second through the embedded broker;
+//          a consumer on the partner queues notes when each task arrives:
+//          p50/p99/max from an event produced to its task on the partner topic.
+// --restart DIR: a store a run with --store left (e.g. with a million cases):
+//          convene's own start-up (store open to ready to apply), then the
+//          same store behind the embedded broker: from start to the next event
+//          applied, consumer-group join included; resident memory.
 #include <spdlog/spdlog.h>
 
+#include <librdkafka/rdkafkacpp.h>
+#include <rapidjson/document.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "connectors/kafka_message_sink.h"
 #include "connectors/topic_reader.h"
@@ -70,11 +89,44 @@ std::vector<std::string> MakeEvents(size_t n, size_t addresses, int year) {
   return out;
 }
 
+// Resident memory now and at its peak, in MiB (from /proc/self/status).
+std::pair<double, double> ResidentMiB() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  double rss = 0, peak = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::atof(line.c_str() + 6) / 1024;
+    if (line.rfind("VmHWM:", 0) == 0) peak = std::atof(line.c_str() + 6) / 1024;
+  }
+  return {rss, peak};
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+double Seconds(Clock::time_point from) {
+  return std::chrono::duration<double>(Clock::now() - from).count();
+}
+
+std::vector<convene::connectors::InputRecord> Records(const std::vector<std::string>& events) {
+  std::vector<convene::connectors::InputRecord> records;
+  records.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    records.push_back({"convene.events", 0, static_cast<int64_t>(i), "", events[i]});
+  }
+  return records;
+}
+
 int RunEngineMode(const std::vector<std::string>& events, size_t batch, bool sync,
-                  const std::string& config) {
+                  const std::string& config, const std::string& keep) {
   auto rules = convene::tools::LoadRulesOrReport(config, "convene.");
   if (!rules) return 2;
-  std::string dir = "/tmp/convene-bench-" + std::to_string(getpid());
+  std::string dir = keep.empty() ? "/tmp/convene-bench-" + std::to_string(getpid()) : keep;
+  if (!keep.empty()) std::filesystem::remove_all(dir);
   {
     auto store = convene::engine::CaseStore::Open(dir);
     if (!store.ok()) return 1;
@@ -83,32 +135,205 @@ int RunEngineMode(const std::vector<std::string>& events, size_t batch, bool syn
     options.sync = sync;
     auto engine = convene::engine::Engine::Open(store->get(), rules, &clock, options);
     if (!engine.ok()) return 1;
-    std::vector<convene::connectors::InputRecord> records;
-    records.reserve(events.size());
-    for (size_t i = 0; i < events.size(); ++i) {
-      records.push_back({"convene.events", 0, static_cast<int64_t>(i), "", events[i]});
-    }
-    auto start = Clock::now();
+    std::vector<convene::connectors::InputRecord> records = Records(events);
+    std::printf("mode=engine events=%zu batch=%zu sync=%s\n", events.size(), batch,
+                sync ? "yes" : "no");
+    // The stretches of the stream whose rates are printed as they end.
+    const size_t marks[] = {25000, 50000, 100000, 250000, 500000, 1000000, 2000000};
+    size_t next_mark = 0, stretch_from = 0;
+    std::vector<double> batch_ms;
+    auto start = Clock::now(), stretch_start = start;
     for (size_t i = 0; i < records.size(); i += batch) {
       auto from = records.begin() + static_cast<std::ptrdiff_t>(i);
       auto to = records.begin() + static_cast<std::ptrdiff_t>(std::min(records.size(), i + batch));
       std::vector<convene::connectors::InputRecord> chunk(from, to);
+      auto batch_start = Clock::now();
       if (!(*engine)->ProcessBatch(chunk).ok()) return 1;
+      batch_ms.push_back(1000 * Seconds(batch_start));
       // As the engine loop does: fire what fell due (idle cases close on event time).
       if (!(*engine)->FireDueTimers().ok()) return 1;
+      size_t done = std::min(records.size(), i + batch);
+      while (next_mark < std::size(marks) && done >= marks[next_mark]) {
+        std::printf("  events %7zu..%-7zu %8.0f events/s\n", stretch_from, done,
+                    static_cast<double>(done - stretch_from) / Seconds(stretch_start));
+        stretch_from = done;
+        stretch_start = Clock::now();
+        ++next_mark;
+      }
     }
-    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    double seconds = Seconds(start);
     const convene::engine::EngineTotals t = (*engine)->totals();
-    std::printf("mode=engine events=%zu batch=%zu sync=%s\n", events.size(), batch,
-                sync ? "yes" : "no");
+    auto [rss, peak] = ResidentMiB();
     std::printf("  %.3f s, %.0f events/s, %llu accepted, %llu batches, %llu cases, %llu tasks\n",
-                seconds, static_cast<double>(events.size()) / seconds, static_cast<unsigned long long>(t.accepted),
+                seconds, static_cast<double>(events.size()) / seconds,
+                static_cast<unsigned long long>(t.accepted),
                 static_cast<unsigned long long>(t.batches),
                 static_cast<unsigned long long>(t.cases_opened),
                 static_cast<unsigned long long>(t.tasks));
+    std::printf("  apply time per batch of %zu: p50 %.1f ms, p99 %.1f ms; resident %.0f MiB "
+                "(peak %.0f MiB)\n",
+                batch, Percentile(batch_ms, 0.5), Percentile(batch_ms, 0.99), rss, peak);
   }
-  std::filesystem::remove_all(dir);
+  if (keep.empty()) {
+    std::filesystem::remove_all(dir);
+  } else {
+    std::printf("  store kept in %s\n", dir.c_str());
+  }
   return 0;
+}
+
+// A store left by --store: how long convene takes to be ready on it.
+int RunRestart(const std::string& dir, const std::string& config) {
+  auto rules = convene::tools::LoadRulesOrReport(config, "convene.");
+  if (!rules) return 2;
+  if (!std::filesystem::exists(dir)) {
+    std::fprintf(stderr, "no store in %s (make one with --store %s)\n", dir.c_str(), dir.c_str());
+    return 2;
+  }
+  std::printf("mode=restart store=%s\n", dir.c_str());
+  int64_t next_offset = 0;
+  {
+    auto start = Clock::now();
+    auto store = convene::engine::CaseStore::Open(dir);
+    if (!store.ok()) {
+      std::fprintf(stderr, "%s\n", store.status().message().c_str());
+      return 1;
+    }
+    double opened = Seconds(start);
+    convene::engine::SystemClock clock;
+    auto engine = convene::engine::Engine::Open(store->get(), rules, &clock, {});
+    if (!engine.ok()) return 1;
+    double ready = Seconds(start);
+    auto [rss, peak] = ResidentMiB();
+    next_offset = (*engine)->StoredOffset("convene.events", 0).value_or(0);
+    std::printf("  convene's start-up: store open %.3f s, ready to apply %.3f s; resident %.0f "
+                "MiB\n", opened, ready, rss);
+    (void)peak;
+  }
+  // The same store behind a new embedded broker, as `convene run` starts.
+  auto broker = convene::tools::StartEmbeddedBroker(rules.get(), "convene.");
+  if (!broker.ok()) return 1;
+  std::vector<std::string> one = MakeEvents(1, 1, LastYear());
+  one[0].replace(one[0].find("police:B-0"), 10, "police:restart-" + std::to_string(getpid()));
+  if (!convene::connectors::ProduceAll((*broker)->bootstrap(), "convene.events", one).ok()) {
+    return 1;
+  }
+  auto start = Clock::now();
+  convene::tools::EngineHost::Options options;
+  options.data_dir = dir;
+  options.bootstrap = (*broker)->bootstrap();
+  options.fresh_broker = true;
+  auto host = convene::tools::EngineHost::Start(options, rules);
+  if (!host.ok()) {
+    std::fprintf(stderr, "%s\n", host.status().message().c_str());
+    return 1;
+  }
+  double started = Seconds(start);
+  while ((*host)->engine()->totals().accepted == 0) {
+    if (Seconds(start) > 60) return 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  double applied = Seconds(start);
+  auto [rss, peak] = ResidentMiB();
+  std::printf("  behind the embedded broker: started %.3f s, next event applied %.3f s after "
+              "starting (group join included); resident %.0f MiB; store was at offset %lld\n",
+              started, applied, rss, static_cast<long long>(next_offset));
+  (void)peak;
+  (void)(*host)->Stop(std::chrono::seconds(10));
+  return 0;
+}
+
+// Event to task through the embedded broker at a steady rate.
+int RunLatencyMode(const std::vector<std::string>& events, double rate, const std::string& config) {
+  auto rules = convene::tools::LoadRulesOrReport(config, "convene.");
+  if (!rules) return 2;
+  auto broker = convene::tools::StartEmbeddedBroker(rules.get(), "convene.");
+  if (!broker.ok()) return 1;
+  std::string dir = "/tmp/convene-bench-" + std::to_string(getpid());
+  convene::tools::EngineHost::Options options;
+  options.data_dir = dir;
+  options.bootstrap = (*broker)->bootstrap();
+  options.fresh_broker = true;
+  auto host = convene::tools::EngineHost::Start(options, rules);
+  if (!host.ok()) return 1;
+  // The partner queues, read as a partner system would, as tasks arrive.
+  std::string error;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", (*broker)->bootstrap(), error);
+  conf->set("group.id", "convene-bench-latency", error);
+  conf->set("auto.offset.reset", "earliest", error);
+  conf->set("fetch.wait.max.ms", "1", error);
+  conf->set("fetch.error.backoff.ms", "1", error);
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer) return 1;
+  std::vector<std::string> topics;
+  for (const auto& p : rules->partners) topics.push_back(p.topic);
+  if (consumer->subscribe(topics) != RdKafka::ERR_NO_ERROR) return 1;
+  std::mutex mu;
+  std::unordered_map<std::string, Clock::time_point> sent;
+  std::vector<double> latency_ms;
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done) {
+      std::unique_ptr<RdKafka::Message> m(consumer->consume(10));
+      if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+      auto now = Clock::now();
+      rapidjson::Document d;
+      d.Parse(static_cast<const char*>(m->payload()), m->len());
+      if (!d.IsObject() || !d.HasMember("trigger_event") || !d["trigger_event"].IsString()) continue;
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = sent.find(d["trigger_event"].GetString());
+      if (it != sent.end()) {
+        latency_ms.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
+      }
+    }
+  });
+  auto sink = convene::connectors::KafkaMessageSink::Open(
+      (*broker)->bootstrap(), [](uint64_t, const convene::Status&) {});
+  if (!sink.ok()) return 1;
+  // Waits for the engine's consumer group to be assigned before the clock starts.
+  while (!(*host)->engine() || (*host)->engine()->totals().batches == 0) {
+    (void)(*sink)->Produce("convene.events", "", "{}", 0);
+    (void)(*sink)->Flush(std::chrono::seconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the partner consumer joins too
+  auto start = Clock::now();
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto due = start + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(static_cast<double>(i) / rate));
+    std::this_thread::sleep_until(due);
+    rapidjson::Document d;
+    d.Parse(events[i].c_str());
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      sent[d["id"].GetString()] = Clock::now();
+    }
+    convene::Status s = (*sink)->Produce("convene.events", "", events[i], i);
+    while (convene::connectors::IsQueueFull(s)) {
+      (*sink)->Poll(std::chrono::milliseconds(1));
+      s = (*sink)->Produce("convene.events", "", events[i], i);
+    }
+    if (!s.ok()) return 1;
+    (*sink)->Poll(std::chrono::milliseconds(0));
+  }
+  (void)(*sink)->Flush(std::chrono::seconds(30));
+  double seconds = Seconds(start);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  done = true;
+  reader.join();
+  consumer->close();
+  const convene::engine::EngineTotals t = (*host)->engine()->totals();
+  (void)(*host)->Stop(std::chrono::seconds(10));
+  std::filesystem::remove_all(dir);
+  std::lock_guard<std::mutex> lock(mu);
+  std::printf("mode=latency events=%zu at %.0f events/s (%.0f achieved), %llu accepted, %llu "
+              "lost\n", events.size(), rate, static_cast<double>(events.size()) / seconds,
+              static_cast<unsigned long long>(t.accepted), static_cast<unsigned long long>(t.lost));
+  std::printf("  event produced -> task on the partner topic, %zu tasks: p50 %.1f ms, p99 %.1f "
+              "ms, max %.1f ms\n", latency_ms.size(), Percentile(latency_ms, 0.5),
+              Percentile(latency_ms, 0.99), Percentile(latency_ms, 1.0));
+  return latency_ms.empty() ? 1 : 0;
 }
 
 int RunKafkaMode(const std::vector<std::string>& events, const std::string& config) {
@@ -219,17 +444,24 @@ int main(int argc, char** argv) {
   std::string mode = "engine";
   std::string config = convene::tools::DefaultConfigDir();
   bool no_sync = false, town = false;
-  std::string write_events;
+  std::string write_events, keep, restart;
+  double rate = 5000;
   app.add_option("--events", n)->capture_default_str();
   app.add_option("--batch", batch)->capture_default_str();
   app.add_option("--addresses", addresses, "distinct addresses (cases)")->capture_default_str();
-  app.add_option("--mode", mode)->check(CLI::IsMember({"engine", "kafka"}))->capture_default_str();
+  app.add_option("--mode", mode)
+      ->check(CLI::IsMember({"engine", "kafka", "latency"}))
+      ->capture_default_str();
+  app.add_option("--rate", rate, "latency: events produced per second")->capture_default_str();
+  app.add_option("--store", keep, "engine: build the store in DIR and keep it");
+  app.add_option("--restart", restart, "time start-up on the store in DIR and exit");
   app.add_option("--config", config)->capture_default_str();
   app.add_flag("--no-sync", no_sync);
   app.add_flag("--town", town, "a realistic year of a busy town (hot spots, every event type)");
   app.add_option("--write-events", write_events, "write the events as JSON lines and exit");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
+  if (!restart.empty()) return RunRestart(restart, config);
   std::vector<std::string> events;
   if (town) {
     convene::tools::TownYearOptions o;
@@ -245,6 +477,7 @@ int main(int argc, char** argv) {
     for (const auto& e : events) std::fprintf(f, "%s\n", e.c_str());
     return std::fclose(f) == 0 ? 0 : 1;
   }
-  return mode == "engine" ? RunEngineMode(events, batch, !no_sync, config)
+  if (mode == "latency") return RunLatencyMode(events, rate, config);
+  return mode == "engine" ? RunEngineMode(events, batch, !no_sync, config, keep)
                           : RunKafkaMode(events, config);
 }

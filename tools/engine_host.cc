@@ -44,6 +44,18 @@ Result<std::unique_ptr<EngineHost>> EngineHost::Start(const Options& options,
     host->watcher_->Start();
   }
   EngineHost* h = host.get();
+  // Every table file checked again beside the engine (start-up checks only
+  // those never checked): a damaged one stops the engine with the reason.
+  host->scrub_ = std::thread([h] {
+    Status s = h->store_->Scrub(h->stop_);
+    if (s.ok()) return;
+    spdlog::critical("{}; convene stops", s.message());
+    {
+      std::lock_guard<std::mutex> lock(h->scrub_mu_);
+      h->scrub_status_ = s;
+    }
+    h->stop_ = true;
+  });
   engine::LoopOptions loop_options;
   loop_options.max_batch = options.batch_size;
   host->loop_ = std::thread([h, loop_options] {
@@ -60,8 +72,10 @@ Status EngineHost::Stop(std::chrono::milliseconds drain) {
   if (watcher_) watcher_->Stop();
   stop_ = true;
   if (loop_.joinable()) loop_.join();
+  if (scrub_.joinable()) scrub_.join();
   if (relay_) relay_->Stop(drain);
-  return loop_status_;
+  std::lock_guard<std::mutex> lock(scrub_mu_);
+  return scrub_status_.ok() ? loop_status_ : scrub_status_;
 }
 
 bool EngineHost::CaughtUp(int64_t events_end) const {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,7 +55,7 @@ class EngineHost {
   }
   engine::Engine* engine() { return engine_.get(); }
   engine::OutboxRelay* relay() { return relay_.get(); }
-  bool running() const { return !finished_.load(); }
+  bool running() const { return !finished_.load() && !stop_.load(); }
 
  private:
   EngineHost() = default;
@@ -66,6 +67,9 @@ class EngineHost {
   std::unique_ptr<connectors::KafkaEventSource> source_;
   std::unique_ptr<engine::RulesWatcher> watcher_;
   std::thread loop_;
+  std::thread scrub_;  // CaseStore::Scrub, once, beside the loop
+  std::mutex scrub_mu_;
+  Status scrub_status_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
   Status loop_status_;
