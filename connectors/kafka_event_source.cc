@@ -74,7 +74,8 @@ class KafkaEventSource::Rebalance : public RdKafka::RebalanceCb {
 Result<std::unique_ptr<KafkaEventSource>> KafkaEventSource::Open(const std::string& bootstrap,
                                                                 const std::string& topic,
                                                                 const std::string& group,
-                                                                StartOffsetLookup start_offsets) {
+                                                                StartOffsetLookup start_offsets,
+                                                                bool sole_reader) {
   auto conf = MakeKafkaConf(bootstrap, {{"group.id", group},
                                         {"enable.auto.commit", "false"},
                                         {"enable.auto.offset.store", "false"},
@@ -88,6 +89,7 @@ Result<std::unique_ptr<KafkaEventSource>> KafkaEventSource::Open(const std::stri
                                         {"topic.metadata.refresh.interval.ms", "2000"}});
   if (!conf.ok()) return conf.status();
   std::unique_ptr<KafkaEventSource> source(new KafkaEventSource());
+  StartOffsetLookup lookup = start_offsets;
   source->rebalance_ = std::make_unique<Rebalance>(std::move(start_offsets), &source->assigned_);
   std::string err;
   if ((*conf)->set("rebalance_cb", source->rebalance_.get(), err) != RdKafka::Conf::CONF_OK) {
@@ -102,11 +104,46 @@ Result<std::unique_ptr<KafkaEventSource>> KafkaEventSource::Open(const std::stri
                          " within 10 s (its cluster id is needed to know whether the stored "
                          "offsets are this broker's)");
   }
+  if (sole_reader) {
+    // Assigned at the first Poll, once the engine has decided where to start
+    // (AdoptBroker may drop offsets stored for another broker).
+    source->sole_topic_ = topic;
+    source->lookup_ = std::move(lookup);
+    return source;
+  }
   RdKafka::ErrorCode e = source->consumer_->subscribe({topic});
   if (e != RdKafka::ERR_NO_ERROR) {
     return Status::Error("kafka subscribe to " + topic + ": " + RdKafka::err2str(e));
   }
   return source;
+}
+
+Status KafkaEventSource::AssignAll() {
+  std::string err;
+  std::unique_ptr<RdKafka::Topic> handle(
+      RdKafka::Topic::create(consumer_.get(), sole_topic_, nullptr, err));
+  if (!handle) return Status::Error("kafka topic " + sole_topic_ + ": " + err);
+  RdKafka::Metadata* raw = nullptr;
+  RdKafka::ErrorCode e = consumer_->metadata(false, handle.get(), &raw, 10000);
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  if (e != RdKafka::ERR_NO_ERROR || metadata->topics()->empty()) {
+    return Status::Error("kafka: the partitions of " + sole_topic_ + ": " + RdKafka::err2str(e));
+  }
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (const auto* p : *metadata->topics()->front()->partitions()) {
+    auto stored = lookup_(sole_topic_, p->id());
+    partitions.push_back(RdKafka::TopicPartition::create(
+        sole_topic_, p->id(), stored ? *stored : RdKafka::Topic::OFFSET_BEGINNING));
+    spdlog::info("intake: {}[{}] starts at {}", sole_topic_, p->id(),
+                 stored ? std::to_string(*stored) : std::string("the beginning"));
+  }
+  e = consumer_->assign(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
+  if (e != RdKafka::ERR_NO_ERROR) {
+    return Status::Error("kafka assign " + sole_topic_ + ": " + RdKafka::err2str(e));
+  }
+  assigned_ = true;
+  return Status::Ok();
 }
 
 KafkaEventSource::~KafkaEventSource() {
@@ -115,6 +152,9 @@ KafkaEventSource::~KafkaEventSource() {
 
 Status KafkaEventSource::Poll(std::vector<InputRecord>* out, size_t max,
                               std::chrono::milliseconds timeout) {
+  if (!sole_topic_.empty() && !assigned_) {
+    if (Status s = AssignAll(); !s.ok()) return s;
+  }
   int wait = static_cast<int>(timeout.count());
   for (size_t n = 0; n < max; ++n) {
     std::unique_ptr<RdKafka::Message> m(consumer_->consume(wait));

@@ -18,11 +18,15 @@ namespace convene::connectors {
 
 class KafkaEventSource : public EventSource {
  public:
-  // Subscribes `group` to `topic` at `bootstrap`.
+  // Subscribes `group` to `topic` at `bootstrap`. `sole_reader` (the
+  // embedded broker, which only this process reads): every partition is
+  // assigned at once instead, without waiting for a group join; offsets are
+  // still committed to `group`.
   static Result<std::unique_ptr<KafkaEventSource>> Open(const std::string& bootstrap,
                                                         const std::string& topic,
                                                         const std::string& group,
-                                                        StartOffsetLookup start_offsets);
+                                                        StartOffsetLookup start_offsets,
+                                                        bool sole_reader = false);
   ~KafkaEventSource() override;
 
   Status Poll(std::vector<InputRecord>* out, size_t max,
@@ -35,11 +39,15 @@ class KafkaEventSource : public EventSource {
  private:
   class Rebalance;
   KafkaEventSource() = default;
+  // sole_reader: assigns every partition of the topic at its start offset.
+  Status AssignAll();
 
   std::unique_ptr<Rebalance> rebalance_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::atomic<bool> assigned_{false};
   std::string cluster_id_;
+  std::string sole_topic_;      // set when the sole reader (assigned, not subscribed)
+  StartOffsetLookup lookup_;    // for AssignAll
 };
 
 }  // namespace convene::connectors

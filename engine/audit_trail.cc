@@ -36,7 +36,7 @@ Status AuditTrail::Recover(const CaseStore& store) {
   head_.clear();
   std::string last_key, last_value;
   // Entries are keyed by their big-endian sequence: the last key is the newest.
-  Status s = store.Scan(Family::kAudit, "", [&](std::string_view k, std::string_view v) {
+  Status s = store.Last(Family::kAudit, [&](std::string_view k, std::string_view v) {
     last_key.assign(k);
     last_value.assign(v);
     return true;

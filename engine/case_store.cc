@@ -287,6 +287,21 @@ Status CaseStore::ScanFrom(Family family, std::string_view start, std::string_vi
   return Status::Ok();
 }
 
+Status CaseStore::Last(Family family, const ScanFn& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(family)));
+  it->SeekToLast();
+  if (it->Valid()) {
+    rocksdb::Slice k = it->key(), v = it->value();
+    fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()));
+    return Status::Ok();
+  }
+  if (!it->status().ok()) {
+    return it->status().IsCorruption() ? Status::Corruption("store read: " + it->status().ToString())
+                                       : Status::IOError("store read: " + it->status().ToString());
+  }
+  return Status::Ok();
+}
+
 Status CaseStore::TasksOf(std::string_view owner,
                           const std::function<bool(std::string_view)>& fn) const {
   std::string prefix = CaseTaskKey(owner, "");

@@ -99,6 +99,9 @@ class CaseStore {
   Status ScanFrom(Family family, std::string_view start, std::string_view prefix,
                   const ScanFn& fn) const;
 
+  // Calls `fn` with the family's last entry (in key order), if it has one.
+  Status Last(Family family, const ScanFn& fn) const;
+
   // Typed reads of what the engine keeps, for the commands and the tests;
   // the keys they read are built in store_keys.h.
   // The ids of the tasks `owner` (a case, or a meeting "marac/2026-03-17")

@@ -79,23 +79,22 @@ Status Engine::Recover() {
   if (!s.ok()) return s;
   s = timers_.Recover(*store_);
   if (!s.ok()) return s;
-  // Index entries: kind, type, key, case id separated by kSep.
-  s = store_->Scan(Family::kIndexes, "", [&](std::string_view k, std::string_view v) {
-    if (k.size() > 2 && k[0] == 'a') {
-      size_t id_sep = k.rfind(kSep);
-      meetings_[std::string(k.substr(2, id_sep - 2))].cases.emplace(k.substr(id_sep + 1));
-      return true;
-    }
-    if (k.size() > 2 && k[0] == 'm') {
-      rapidjson::Document d;
-      d.Parse(v.data(), v.size());
-      if (d.IsObject()) {
-        MeetingState& m = meetings_[std::string(k.substr(2))];
-        m.agenda_sent = json::GetBool(d, "agenda_sent");
-        m.ended = json::GetBool(d, "ended");
-        m.not_held = json::GetString(d, "not_held");
-      }
-      return true;
+  // The meetings: "a" entries (a case on a meeting's agenda) and "m" entries
+  // (what is tracked of a meeting); the case index is read as events ask.
+  s = store_->Scan(Family::kIndexes, JoinKey({"a", ""}), [&](std::string_view k, std::string_view) {
+    size_t id_sep = k.rfind(kSep);
+    meetings_[std::string(k.substr(2, id_sep - 2))].cases.emplace(k.substr(id_sep + 1));
+    return true;
+  });
+  if (!s.ok()) return s;
+  s = store_->Scan(Family::kIndexes, JoinKey({"m", ""}), [&](std::string_view k, std::string_view v) {
+    rapidjson::Document d;
+    d.Parse(v.data(), v.size());
+    if (d.IsObject()) {
+      MeetingState& m = meetings_[std::string(k.substr(2))];
+      m.agenda_sent = json::GetBool(d, "agenda_sent");
+      m.ended = json::GetBool(d, "ended");
+      m.not_held = json::GetString(d, "not_held");
     }
     return true;
   });

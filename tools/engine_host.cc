@@ -31,7 +31,8 @@ Result<std::unique_ptr<EngineHost>> EngineHost::Start(const Options& options,
   engine::Engine* e = host->engine_.get();
   auto source = connectors::KafkaEventSource::Open(
       options.bootstrap, e->events_topic(), connectors::kEngineGroup,
-      [e](const std::string& topic, int32_t partition) { return e->StoredOffset(topic, partition); });
+      [e](const std::string& topic, int32_t partition) { return e->StoredOffset(topic, partition); },
+      /*sole_reader=*/options.fresh_broker);
   if (!source.ok()) return source.status();
   host->source_ = std::move(*source);
   auto republished = e->AdoptBroker(host->source_->cluster_id(), options.fresh_broker);
