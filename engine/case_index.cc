@@ -21,7 +21,7 @@ Result<CaseIndex::Entry*> CaseIndex::Load(std::string_view type, std::string_vie
   for (char kind : {'o', 'h'}) {
     std::string prefix = IndexKey(kind, type, key, "");
     std::vector<std::string>* ids = kind == 'o' ? &entry.open : &entry.all;
-    Status s = store_->Scan(Family::kIndexes, prefix, [&](std::string_view k, std::string_view) {
+    Status s = store_->PrefixScan(Family::kIndexes, prefix, [&](std::string_view k, std::string_view) {
       std::string_view id = k.substr(prefix.size());
       // A longer key that starts with this one ("a" and "a\x1fb") is another key.
       if (id.find(kSep) == std::string_view::npos) ids->emplace_back(id);

@@ -2,6 +2,7 @@
 
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/sst_file_reader.h>
 #include <rocksdb/table.h>
 
@@ -27,7 +28,29 @@ const char* kFamilyNames[kFamilyCount] = {"default",  // rocksdb::kDefaultColumn
                                           "timeline",
                                           "history"};
 
-rocksdb::ColumnFamilyOptions FamilyOptions() {
+// The `indexes` family's prefix: a key up to and including its last
+// separator ("o<sep>asb<sep>event.location.uprn=100<sep>" of an open-case
+// entry: everything but the case id). Its bloom filters answer "no case holds
+// this key", the common answer for a new address or person, without a read.
+class IndexPrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "convene.IndexPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    std::string_view k(key.data(), key.size());
+    return rocksdb::Slice(key.data(), k.rfind(kSep) + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return std::string_view(key.data(), key.size()).find(kSep) != std::string_view::npos;
+  }
+};
+
+rocksdb::ReadOptions TotalOrder() {
+  rocksdb::ReadOptions o;
+  o.total_order_seek = true;  // every scan but PrefixScan: as if there were no prefix filters
+  return o;
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const char* name) {
   rocksdb::ColumnFamilyOptions o;
   rocksdb::BlockBasedTableOptions table;
   // Most event-id lookups are for ids never seen: a bloom filter answers them
@@ -37,6 +60,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions() {
   o.compression = rocksdb::kLZ4Compression;
   // Batches are large (megabytes); larger memtables mean fewer, larger flushes.
   o.write_buffer_size = 128 << 20;
+  if (std::string_view(name) == "indexes") {
+    o.prefix_extractor = std::make_shared<IndexPrefix>();
+    o.memtable_prefix_bloom_size_ratio = 0.05;
+  }
   return o;
 }
 
@@ -149,7 +176,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   if (open.env) options.env = open.env;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* name : kFamilyNames) families.emplace_back(name, FamilyOptions());
+  for (const char* name : kFamilyNames) families.emplace_back(name, FamilyOptions(name));
   std::unique_ptr<CaseStore> store(new CaseStore());
   store->dir_ = dir;
   store->scratch_ = open.scratch;
@@ -269,8 +296,13 @@ Status CaseStore::Write(rocksdb::WriteBatch* batch, bool sync) {
 }
 
 Status CaseStore::ScanFrom(Family family, std::string_view start, std::string_view prefix,
-                           const ScanFn& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(family)));
+                           const ScanFn& fn, bool exact) const {
+  rocksdb::ReadOptions read = TotalOrder();
+  if (exact) {
+    read.total_order_seek = false;
+    read.prefix_same_as_start = true;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, handle(family)));
   for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();
     if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) return Status::Ok();
@@ -288,7 +320,7 @@ Status CaseStore::ScanFrom(Family family, std::string_view start, std::string_vi
 }
 
 Status CaseStore::Last(Family family, const ScanFn& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(family)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(TotalOrder(), handle(family)));
   it->SeekToLast();
   if (it->Valid()) {
     rocksdb::Slice k = it->key(), v = it->value();

@@ -97,7 +97,15 @@ class CaseStore {
   // As Scan, starting at `start` (>= prefix). Starting past keys known to be
   // deleted matters: RocksDB walks over deleted keys until they are compacted.
   Status ScanFrom(Family family, std::string_view start, std::string_view prefix,
-                  const ScanFn& fn) const;
+                  const ScanFn& fn) const {
+    return ScanFrom(family, start, prefix, fn, /*exact=*/false);
+  }
+  // As Scan, for an `indexes` prefix that ends at its last separator (all
+  // but the last part of the keys it finds): bloom filters skip the files
+  // and memtables that hold none, so finding nothing costs no read.
+  Status PrefixScan(Family family, std::string_view prefix, const ScanFn& fn) const {
+    return ScanFrom(family, prefix, prefix, fn, /*exact=*/true);
+  }
 
   // Calls `fn` with the family's last entry (in key order), if it has one.
   Status Last(Family family, const ScanFn& fn) const;
@@ -119,6 +127,8 @@ class CaseStore {
 
  private:
   CaseStore() = default;
+  Status ScanFrom(Family family, std::string_view start, std::string_view prefix,
+                  const ScanFn& fn, bool exact) const;
   Status CheckIntegrity();
   Status RecordCommitted();
 
