@@ -326,7 +326,13 @@ int RunLatencyMode(const std::vector<std::string>& events, double rate, const st
   }
   (void)(*sink)->Flush(std::chrono::seconds(30));
   double seconds = Seconds(start);
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // The last tasks: until three seconds pass with none new (at most 30).
+  for (size_t seen = SIZE_MAX, waited = 0; waited < 30; ++waited) {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    std::lock_guard<std::mutex> lock(mu);
+    if (latency_ms.size() == seen && seen > 0) break;
+    seen = latency_ms.size();
+  }
   done = true;
   reader.join();
   consumer->close();
