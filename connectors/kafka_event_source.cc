@@ -126,6 +126,12 @@ Status KafkaEventSource::AssignAll() {
   RdKafka::Metadata* raw = nullptr;
   RdKafka::ErrorCode e = consumer_->metadata(false, handle.get(), &raw, 10000);
   std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  if (e == RdKafka::ERR_NO_ERROR && !metadata->topics()->empty()) {
+    e = metadata->topics()->front()->err();
+    if (e == RdKafka::ERR_NO_ERROR && metadata->topics()->front()->partitions()->empty()) {
+      e = RdKafka::ERR_UNKNOWN_TOPIC_OR_PART;
+    }
+  }
   if (e != RdKafka::ERR_NO_ERROR || metadata->topics()->empty()) {
     return Status::Error("kafka: the partitions of " + sole_topic_ + ": " + RdKafka::err2str(e));
   }
