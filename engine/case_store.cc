@@ -84,6 +84,17 @@ std::string FileName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// The path of a live table file.
+std::string TablePath(const rocksdb::LiveFileMetaData& f) {
+  return f.db_path + "/" + FileName(f.name);
+}
+
+// A RocksDB error as convene's: damaged data is a Corruption, the rest I/O.
+Status StoreError(const rocksdb::Status& s, const char* what) {
+  std::string message = std::string(what) + ": " + s.ToString();
+  return s.IsCorruption() ? Status::Corruption(message) : Status::IOError(message);
+}
+
 }  // namespace
 
 // Checks each table file RocksDB writes (flushes, compactions) and notes it
@@ -106,6 +117,12 @@ class CaseStore::Verifier : public rocksdb::EventListener {
     std::lock_guard<std::mutex> lock(mu_);
     return verified_.count(name) > 0;
   }
+  // Checked by this process (at open, or as written): the scrub need not
+  // read it again.
+  bool CheckedHere(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return checked_here_.count(name) > 0;
+  }
   // Every block of the table at `path` against its checksum.
   Status Check(const std::string& path) {
     rocksdb::Options options;
@@ -116,20 +133,23 @@ class CaseStore::Verifier : public rocksdb::EventListener {
     if (!s.ok()) return Status::Corruption(FileName(path) + ": " + s.ToString());
     return Status::Ok();
   }
-  // Forgets the checked files no longer in `live` (compacted away) and
-  // writes VERIFIED.
-  Status Save(const std::set<std::string>& live) {
+  // Notes `checked` as verified, forgets the files no longer in `live`
+  // (compacted away), and writes VERIFIED once.
+  Status Save(const std::set<std::string>& live, const std::set<std::string>& checked) {
     std::lock_guard<std::mutex> lock(mu_);
     std::set<std::string> kept;
     for (const auto& n : verified_) {
       if (live.count(n)) kept.insert(n);
     }
     verified_ = std::move(kept);
+    verified_.insert(checked.begin(), checked.end());
+    checked_here_.insert(checked.begin(), checked.end());
     return WriteLocked();
   }
   void Note(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     verified_.insert(name);
+    checked_here_.insert(name);
     (void)WriteLocked();  // not noted: checked again at the next start, no more
   }
 
@@ -155,6 +175,7 @@ class CaseStore::Verifier : public rocksdb::EventListener {
   std::filesystem::path dir_;
   std::mutex mu_;
   std::set<std::string> verified_;
+  std::set<std::string> checked_here_;
 };
 
 Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& dir,
@@ -212,15 +233,15 @@ Status CaseStore::CheckIntegrity() {
   // before checking it, or by a store from before VERIFIED).
   std::vector<rocksdb::LiveFileMetaData> files;
   db_->GetLiveFilesMetaData(&files);
-  std::set<std::string> live;
+  std::set<std::string> live, checked;
   for (const auto& f : files) {
     std::string name = FileName(f.name);
     live.insert(name);
     if (verifier_->Verified(name)) continue;
-    if (Status s = verifier_->Check(f.db_path + "/" + name); !s.ok()) return s;
-    verifier_->Note(name);
+    if (Status s = verifier_->Check(TablePath(f)); !s.ok()) return s;
+    checked.insert(name);
   }
-  if (Status s = verifier_->Save(live); !s.ok()) return s;
+  if (Status s = verifier_->Save(live, checked); !s.ok()) return s;
   rocksdb::Env* env = db_->GetEnv();
   std::string path = (dir_ / kCommittedFile).string();
   if (env->FileExists(path).IsNotFound()) return Status::Ok();  // never written
@@ -246,9 +267,10 @@ Status CaseStore::Scrub(const std::atomic<bool>& stop) const {
   db_->GetLiveFilesMetaData(&files);
   for (const auto& f : files) {
     if (stop) return Status::Ok();
-    Status s = verifier_->Check(f.db_path + "/" + FileName(f.name));
+    if (verifier_->CheckedHere(FileName(f.name))) continue;
+    Status s = verifier_->Check(TablePath(f));
     // A file compacted away since the list was taken is no longer the store's.
-    if (!s.ok() && db_->GetEnv()->FileExists(f.db_path + "/" + FileName(f.name)).ok()) {
+    if (!s.ok() && db_->GetEnv()->FileExists(TablePath(f)).ok()) {
       return s.Prefixed("the store in " + dir_.string() + " failed its checks: ");
     }
   }
@@ -275,10 +297,7 @@ Result<std::optional<std::string>> CaseStore::Get(Family family, std::string_vie
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(family),
                                rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) {
-    return s.IsCorruption() ? Status::Corruption("store read: " + s.ToString())
-                            : Status::IOError("store read: " + s.ToString());
-  }
+  if (!s.ok()) return StoreError(s, "store read");
   return std::optional<std::string>(std::move(value));
 }
 
@@ -312,10 +331,7 @@ Status CaseStore::ScanFrom(Family family, std::string_view start, std::string_vi
     }
   }
   // Invalid either at the end or because a read failed: only status() tells.
-  if (!it->status().ok()) {
-    return it->status().IsCorruption() ? Status::Corruption("store scan: " + it->status().ToString())
-                                       : Status::IOError("store scan: " + it->status().ToString());
-  }
+  if (!it->status().ok()) return StoreError(it->status(), "store scan");
   return Status::Ok();
 }
 
@@ -327,10 +343,7 @@ Status CaseStore::Last(Family family, const ScanFn& fn) const {
     fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()));
     return Status::Ok();
   }
-  if (!it->status().ok()) {
-    return it->status().IsCorruption() ? Status::Corruption("store read: " + it->status().ToString())
-                                       : Status::IOError("store read: " + it->status().ToString());
-  }
+  if (!it->status().ok()) return StoreError(it->status(), "store read");
   return Status::Ok();
 }
 

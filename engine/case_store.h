@@ -75,8 +75,8 @@ class CaseStore {
   }
   ~CaseStore();
 
-  // Checks every table file's checksums again (those checked before too: a
-  // disk can damage a file after it was written), until `stop`. Run beside
+  // Checks again the checksums of every table file checked by an earlier
+  // process (a disk can damage a file after it was written), until `stop`. Run beside
   // the engine after start; not OK names the damaged file.
   Status Scrub(const std::atomic<bool>& stop) const;
 

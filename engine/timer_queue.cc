@@ -105,9 +105,10 @@ void TimerQueue::Committed() {
 Status TimerQueue::Due(char clock, TimeMs now, size_t max, std::vector<Entry>* out) {
   std::string from(1, clock);
   while (true) {
-    auto it = armed_.upper_bound(from);
-    if (from.size() == 1) it = armed_.lower_bound(from);
-    for (; it != armed_.end() && it->first[0] == clock && out->size() < max; ++it) {
+    // Past `from`: the last timer taken, or at first the clock's bare
+    // prefix, which no timer's key equals.
+    for (auto it = armed_.upper_bound(from);
+         it != armed_.end() && it->first[0] == clock && out->size() < max; ++it) {
       if (DueOf(it->first) > now) return Status::Ok();
       out->emplace_back(it->first, it->second);
       from = it->first;
