@@ -17,8 +17,8 @@
 //          500k, 1M events: linear cost shows as a flat rate), p50/p99 time to
 //          apply a batch, and resident memory. --store DIR keeps the store.
 // kafka:   the events go through the embedded broker: produced in chunks while
-//          the engine consumes, timed from the first applied batch (the consumer
-//          group join excluded) until every event is applied and every task,
+//          the engine consumes, timed from the first applied batch (the
+//          consumer's start excluded) until every event is applied and every task,
 //          case update and dead letter delivered; then a bare librdkafka consumer
 //          reads the same kind of messages from the same broker, for the ratio.
 // latency: events produced at --rate per second through the embedded broker;
@@ -27,7 +27,7 @@
 // --restart DIR: a store a run with --store left (e.g. with a million cases):
 //          convene's own start-up (store open to ready to apply), then the
 //          same store behind the embedded broker: from start to the next event
-//          applied, consumer-group join included; resident memory.
+//          applied, the consumer's start included; resident memory.
 #include <spdlog/spdlog.h>
 
 #include <librdkafka/rdkafkacpp.h>
@@ -121,6 +121,26 @@ std::vector<convene::connectors::InputRecord> Records(const std::vector<std::str
   return records;
 }
 
+// The engine on the store in `dir` behind the embedded broker at
+// `bootstrap`, as `convene run` starts it.
+convene::Result<std::unique_ptr<convene::tools::EngineHost>> StartHost(
+    const std::string& bootstrap, const std::string& dir,
+    std::shared_ptr<const convene::rules::RuleSet> rules) {
+  convene::tools::EngineHost::Options options;
+  options.data_dir = dir;
+  options.bootstrap = bootstrap;
+  options.fresh_broker = true;
+  return convene::tools::EngineHost::Start(options, std::move(rules));
+}
+
+// A plain producer: it confirms nothing to anyone (ProduceAll, on the
+// embedded broker, would wait for an engine to apply what it sent).
+convene::Result<std::unique_ptr<convene::connectors::KafkaMessageSink>> PlainProducer(
+    const std::string& bootstrap) {
+  return convene::connectors::KafkaMessageSink::Open(bootstrap,
+                                                     [](uint64_t, const convene::Status&) {});
+}
+
 int RunEngineMode(const std::vector<std::string>& events, size_t batch, bool sync,
                   const std::string& config, const std::string& keep) {
   auto rules = convene::tools::LoadRulesOrReport(config, "convene.");
@@ -204,11 +224,9 @@ int RunRestart(const std::string& dir, const std::string& config) {
     auto engine = convene::engine::Engine::Open(store->get(), rules, &clock, {});
     if (!engine.ok()) return 1;
     double ready = Seconds(start);
-    auto [rss, peak] = ResidentMiB();
     next_offset = (*engine)->StoredOffset("convene.events", 0).value_or(0);
     std::printf("  convene's start-up: store open %.3f s, ready to apply %.3f s; resident %.0f "
-                "MiB\n", opened, ready, rss);
-    (void)peak;
+                "MiB\n", opened, ready, ResidentMiB().first);
   }
   // The same store behind a new embedded broker, as `convene run` starts.
   auto broker = convene::tools::StartEmbeddedBroker(rules.get(), "convene.");
@@ -216,9 +234,7 @@ int RunRestart(const std::string& dir, const std::string& config) {
   std::vector<std::string> one = MakeEvents(1, 1, LastYear());
   one[0].replace(one[0].find("police:B-0"), 10, "police:restart-" + std::to_string(getpid()));
   {
-    // A plain producer: ProduceAll would wait for an engine to apply it.
-    auto sink = convene::connectors::KafkaMessageSink::Open(
-        (*broker)->bootstrap(), [](uint64_t, const convene::Status&) {});
+    auto sink = PlainProducer((*broker)->bootstrap());
     if (!sink.ok() || !(*sink)->Produce("convene.events", "", one[0], 0).ok() ||
         !(*sink)->Flush(std::chrono::seconds(10)).ok()) {
       std::fprintf(stderr, "cannot produce the event\n");
@@ -226,11 +242,7 @@ int RunRestart(const std::string& dir, const std::string& config) {
     }
   }
   auto start = Clock::now();
-  convene::tools::EngineHost::Options options;
-  options.data_dir = dir;
-  options.bootstrap = (*broker)->bootstrap();
-  options.fresh_broker = true;
-  auto host = convene::tools::EngineHost::Start(options, rules);
+  auto host = StartHost((*broker)->bootstrap(), dir, rules);
   if (!host.ok()) {
     std::fprintf(stderr, "%s\n", host.status().message().c_str());
     return 1;
@@ -241,11 +253,10 @@ int RunRestart(const std::string& dir, const std::string& config) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   double applied = Seconds(start);
-  auto [rss, peak] = ResidentMiB();
   std::printf("  behind the embedded broker: started %.3f s, next event applied %.3f s after "
-              "starting (group join included); resident %.0f MiB; store was at offset %lld\n",
-              started, applied, rss, static_cast<long long>(next_offset));
-  (void)peak;
+              "starting (the consumer's start included); resident %.0f MiB; store was at "
+              "offset %lld\n",
+              started, applied, ResidentMiB().first, static_cast<long long>(next_offset));
   (void)(*host)->Stop(std::chrono::seconds(10));
   return 0;
 }
@@ -257,11 +268,7 @@ int RunLatencyMode(const std::vector<std::string>& events, double rate, const st
   auto broker = convene::tools::StartEmbeddedBroker(rules.get(), "convene.");
   if (!broker.ok()) return 1;
   std::string dir = "/tmp/convene-bench-" + std::to_string(getpid());
-  convene::tools::EngineHost::Options options;
-  options.data_dir = dir;
-  options.bootstrap = (*broker)->bootstrap();
-  options.fresh_broker = true;
-  auto host = convene::tools::EngineHost::Start(options, rules);
+  auto host = StartHost((*broker)->bootstrap(), dir, rules);
   if (!host.ok()) return 1;
   // The partner queues, read as a partner system would, as tasks arrive.
   std::string error;
@@ -295,10 +302,10 @@ int RunLatencyMode(const std::vector<std::string>& events, double rate, const st
       }
     }
   });
-  auto sink = convene::connectors::KafkaMessageSink::Open(
-      (*broker)->bootstrap(), [](uint64_t, const convene::Status&) {});
+  auto sink = PlainProducer((*broker)->bootstrap());
   if (!sink.ok()) return 1;
-  // Waits for the engine's consumer group to be assigned before the clock starts.
+  // The clock starts once the engine reads: until it has applied a batch it
+  // is sent empty messages (each a dead letter).
   while (!(*host)->engine() || (*host)->engine()->totals().batches == 0) {
     (void)(*sink)->Produce("convene.events", "", "{}", 0);
     (void)(*sink)->Flush(std::chrono::seconds(5));
@@ -355,10 +362,7 @@ int RunKafkaMode(const std::vector<std::string>& events, const std::string& conf
   auto broker = convene::tools::StartEmbeddedBroker(rules.get(), "convene.");
   if (!broker.ok()) return 1;
   std::string dir = "/tmp/convene-bench-" + std::to_string(getpid());
-  convene::tools::EngineHost::Options options;
-  options.data_dir = dir;
-  options.bootstrap = (*broker)->bootstrap();
-  auto host = convene::tools::EngineHost::Start(options, rules);
+  auto host = StartHost((*broker)->bootstrap(), dir, rules);
   if (!host.ok()) return 1;
   auto applied = [&] {
     int64_t n = 0;
@@ -368,7 +372,7 @@ int RunKafkaMode(const std::vector<std::string>& events, const std::string& conf
   // The embedded broker keeps about 5 MiB per partition (decision 0003), so
   // events are produced in chunks, never more than 6,000 (about 2.6 MiB) ahead
   // of the engine.
-  // The clock starts when the consumer group has assigned the partition.
+  // The clock starts when the engine has applied its first batch.
   constexpr size_t kChunk = 2000;
   bool started = false;
   Clock::time_point start;
@@ -403,9 +407,7 @@ int RunKafkaMode(const std::vector<std::string>& events, const std::string& conf
   double bare_rate = 0;
   convene::Status made = (*broker)->CreateTopic("convene.bench-bare", 1);
   if (made.ok()) {
-    // A plain producer: no engine reads this topic, so nothing to wait for.
-    auto sink = convene::connectors::KafkaMessageSink::Open(
-        (*broker)->bootstrap(), [](uint64_t, const convene::Status&) {});
+    auto sink = PlainProducer((*broker)->bootstrap());
     made = sink.ok() ? convene::Status::Ok() : sink.status();
     for (size_t i = 0; made.ok() && i < bare.size();) {
       made = (*sink)->Produce("convene.bench-bare", "", bare[i], i);
