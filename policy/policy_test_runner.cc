@@ -130,11 +130,17 @@ class TestRun {
     return Apply(json::Serialize(d), std::string(json::GetString(d, "id")));
   }
 
+  // Whether the task is still open; a read that fails is a failure of the
+  // test (as in ScanCases), never "not open".
   bool Open(const std::string& task_id) {
     auto rec = run_->store()->Get(Family::kTasks, task_id);
-    if (!rec.ok() || !rec->has_value()) return false;
-    auto t = Task::FromRecord(**rec);
-    return t.ok() && (t->status == "open" || t->status == "acknowledged");
+    if (rec.ok() && !rec->has_value()) return false;
+    auto t = rec.ok() ? Task::FromRecord(**rec) : Result<Task>(rec.status());
+    if (!t.ok()) {
+      if (scan_error_.ok()) scan_error_ = t.status().Prefixed("task " + task_id + ": ");
+      return false;
+    }
+    return t->status == "open" || t->status == "acknowledged";
   }
 
   Status Apply(const std::string& payload, const std::string& event_id) {

@@ -39,13 +39,21 @@ Result<RunResult> RunOnce(std::shared_ptr<const rules::RuleSet> rules,
   result.tasks = (*run)->tasks();
   result.firings = (*run)->firings();
   CaseStore* store = (*run)->store();
+  Status unreadable;  // a case or event that could not be read: the report would be wrong
   Status s = store->Scan(Family::kCases, "", [&](std::string_view k, std::string_view v) {
     auto c = CaseRecord::Parse(v);
-    if (!c.ok()) return true;
+    if (!c.ok()) {
+      unreadable = c.status().Prefixed("case " + std::string(k) + ": ");
+      return false;
+    }
     result.stages[std::string(k)] = c->view.stage;
     if (c->opening_event.empty()) return true;
     auto raw = store->Get(Family::kEvents, c->opening_event);
-    if (!raw.ok() || !raw->has_value()) return true;
+    if (!raw.ok()) {
+      unreadable = raw.status().Prefixed("event " + c->opening_event + ": ");
+      return false;
+    }
+    if (!raw->has_value()) return true;
     rapidjson::Document d;
     d.Parse((*raw)->data(), (*raw)->size());
     if (d.IsObject() && d.HasMember("location")) {
@@ -55,6 +63,7 @@ Result<RunResult> RunOnce(std::shared_ptr<const rules::RuleSet> rules,
     return true;
   });
   if (!s.ok()) return s;
+  if (!unreadable.ok()) return unreadable;
   if (!(*run)->status().ok()) return (*run)->status();
   return result;
 }
