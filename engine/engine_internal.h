@@ -28,6 +28,14 @@ inline constexpr char kTimerAgenda = 'g';
 
 using text::JoinPath;
 
+// Flags `c` with `flag` unless it has it already; true when it was added.
+inline bool AddFlag(CaseRecord* c, const std::string& flag) {
+  auto& flags = c->view.flags;
+  if (std::find(flags.begin(), flags.end(), flag) != flags.end()) return false;
+  flags.push_back(flag);
+  return true;
+}
+
 // What one batch has changed so far, before it is written.
 struct Engine::BatchState {
   // Reserved up front (about 4 KiB an event): a batch of thousands of events

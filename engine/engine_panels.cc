@@ -27,15 +27,6 @@
 #include "rules/title_template.h"
 
 namespace convene::engine {
-namespace {
-
-void AddFlag(CaseRecord* c, const std::string& flag) {
-  if (std::find(c->view.flags.begin(), c->view.flags.end(), flag) == c->view.flags.end()) {
-    c->view.flags.push_back(flag);
-  }
-}
-
-}  // namespace
 
 void Engine::ArmMeetingTimer(const rules::Panel& panel, TimeMs meeting, std::string_view clock,
                              char kind, TimeMs due) {

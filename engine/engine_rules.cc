@@ -182,9 +182,7 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
       return;
     }
     case Kind::kFlag:
-      if (std::find(c->view.flags.begin(), c->view.flags.end(), action.argument) ==
-          c->view.flags.end()) {
-        c->view.flags.push_back(action.argument);
+      if (AddFlag(c, action.argument)) {
         Changed(c, "flag " + action.argument);
         Record(c, event, rule.id, "flag", action.argument, rules);
       }
