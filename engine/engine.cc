@@ -34,7 +34,9 @@ Engine::Engine(CaseStore* store, std::shared_ptr<const rules::RuleSet> rules, co
       options_(std::move(options)),
       events_topic_(options_.topic_prefix + "events"),
       rules_(std::move(rules)),
-      index_(store, options_.case_cache_size * 4) {}
+      tasks_(store),
+      index_(store, options_.case_cache_size * 4),
+      meetings_(store, options_.case_cache_size) {}
 
 Engine::~Engine() = default;
 
@@ -79,26 +81,6 @@ Status Engine::Recover() {
   if (!s.ok()) return s;
   s = timers_.Recover(*store_);
   if (!s.ok()) return s;
-  // The meetings: "a" entries (a case on a meeting's agenda) and "m" entries
-  // (what is tracked of a meeting); the case index is read as events ask.
-  s = store_->Scan(Family::kIndexes, JoinKey({"a", ""}), [&](std::string_view k, std::string_view) {
-    size_t id_sep = k.rfind(kSep);
-    meetings_[std::string(k.substr(2, id_sep - 2))].cases.emplace(k.substr(id_sep + 1));
-    return true;
-  });
-  if (!s.ok()) return s;
-  s = store_->Scan(Family::kIndexes, JoinKey({"m", ""}), [&](std::string_view k, std::string_view v) {
-    rapidjson::Document d;
-    d.Parse(v.data(), v.size());
-    if (d.IsObject()) {
-      MeetingState& m = meetings_[std::string(k.substr(2))];
-      m.agenda_sent = json::GetBool(d, "agenda_sent");
-      m.ended = json::GetBool(d, "ended");
-      m.not_held = json::GetString(d, "not_held");
-    }
-    return true;
-  });
-  if (!s.ok()) return s;
   if (!options_.audit) audit_.Disable();
   if (Status a = audit_.Recover(*store_); !a.ok()) return a;
   committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
@@ -126,20 +108,14 @@ Result<size_t> Engine::AdoptBroker(const std::string& cluster_id, bool fresh) {
                    cluster_id, previous.empty() ? "unrecorded" : previous, events_topic_);
     }
     offsets_.clear();
-    Status s = store_->Scan(Family::kTasks, "", [&](std::string_view, std::string_view v) {
-      auto t = Task::FromRecord(v);
-      if (!t.ok()) {
-        StoreFailed(Status::Error("corrupt record: " + t.status().message()), "a task");
-        return false;
-      }
-      if (t->status != "open" && t->status != "acknowledged") return true;
-      const rules::Partner* partner = rules->FindPartner(t->partner);
+    Status s = tasks_.ForEachOpen([&](const Task& t) {
+      const rules::Partner* partner = rules->FindPartner(t.partner);
       if (!partner) return true;  // a partner no longer configured has no queue
-      Outbox(partner->topic, t->task_id, t->ToMessage());
+      Outbox(partner->topic, t.task_id, t.ToMessage());
       ++republished;
       return true;
     });
-    if (!s.ok()) StoreFailed(s, "the tasks");
+    if (!s.ok()) StoreFailed(s, "the task book");
     if (republished > 0) {
       audit_.Append(*store_, &batch_->write, "republished", clock_->Now(), [&](json::Writer& w) {
         json::Field(w, "cluster", cluster_id);
@@ -317,6 +293,7 @@ bool Engine::AlreadyApplied(const std::string& event_id) {
 
 void Engine::BeginBatch(size_t size, const rules::RuleSet& rules) {
   batch_ = std::make_unique<BatchState>(size);
+  tasks_.BeginBatch();
   if (rules.version != audited_rules_) {
     // The first batch a rule set decides is where its change took effect.
     audit_.Append(*store_, &batch_->write, "rules", clock_->Now(), [&](json::Writer& w) {
@@ -350,6 +327,7 @@ Status Engine::CommitBatch(const rules::RuleSet& rules) {
     }
   }
   index_.Trim();
+  meetings_.Trim();
   timers_.Committed();
   return s;
 }

@@ -37,6 +37,8 @@
 #include "engine/case_store.h"
 #include "engine/clock.h"
 #include "engine/task.h"
+#include "engine/meeting_book.h"
+#include "engine/task_book.h"
 #include "engine/timer_queue.h"
 #include "rules/event.h"
 #include "rules/rule_set.h"
@@ -208,13 +210,9 @@ class Engine {
   const Task& PublishTask(Task t, const rules::Partner& partner);
 
   // Panels (engine_panels.cc).
-  // A meeting as the engine tracks it (the "a" and "m" index entries).
-  struct MeetingState {
-    std::set<std::string> cases;  // ever put on its agenda, including those rolled on since
-    bool agenda_sent = false;     // the agenda went to the chair (at the cutoff)
-    bool ended = false;           // its day is over: its cases were heard, or rolled on
-    std::string not_held;         // why its cases roll on: "cancelled", "not quorate ..."
-  };
+  // The meeting of `panel` starting at `meeting` (from the meeting book);
+  // null when the store cannot be read (the batch is then abandoned).
+  MeetingBook::Meeting* MeetingOf(std::string_view panel, TimeMs meeting);
   // refer: the next meeting the case can make at the event's time and
   // research tasks to the members; a case heard within repeat_within comes
   // back as a repeat referral, one still waiting gains the new incident.
@@ -225,7 +223,6 @@ class Engine {
   // `*passed_full` is set when a full meeting was passed over.
   TimeMs Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id,
               const rules::RuleSet& rules, bool* passed_full = nullptr);
-  void SaveMeeting(const std::string& key, const MeetingState& m);
   // Arms a meeting's timer of `clock` ("agenda", "end", "outcome") to fire at `due`.
   void ArmMeetingTimer(const rules::Panel& panel, TimeMs meeting, std::string_view clock,
                        char kind, TimeMs due);
@@ -307,10 +304,11 @@ class Engine {
   uint64_t outbox_seq_ = 0;
   TimeMs event_time_ = 0;  // the latest occurred_at applied
   TimerQueue timers_;
+  TaskBook tasks_;  // every task issued, its status and owner
   CaseIndex index_;  // correlation keys -> cases
   std::unordered_map<std::string, CaseRecord> cases_;
   std::deque<std::string> case_order_;  // the order cases_ took them, for letting go
-  std::map<std::string, MeetingState> meetings_;  // AgendaKey -> the meeting
+  MeetingBook meetings_;  // the panels' meetings: agendas, held or not
   std::unordered_map<std::string, std::shared_ptr<const rules::Event>> event_cache_;
   std::deque<std::string> event_cache_order_;
 

@@ -43,7 +43,6 @@ struct Engine::BatchState {
   explicit BatchState(size_t events) : write(std::min<size_t>(events * 4096 + 4096, 32 << 20)) {}
   rocksdb::WriteBatch write;
   std::unordered_map<std::string, std::shared_ptr<const rules::Event>> events;
-  std::unordered_map<std::string, Task> tasks;
   std::vector<CaseRecord*> dirty_cases;  // in the order they were first changed
   std::set<std::string> touched_seq;  // case types whose sequence moved
   std::vector<OutboxMessage> delivered;  // EngineOptions::deliver: after the write

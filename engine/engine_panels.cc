@@ -9,10 +9,8 @@
 // the chair. A case heard and referred again within `repeat_within` is a
 // repeat referral; one still waiting gains the new incident.
 //
-// A meeting's agenda is a set of index entries ('a', panel, meeting, case id),
-// written with the referral; what the engine tracks of a meeting (agenda sent,
-// ended, not held) is one entry ('m', panel, meeting); a panel.held record is
-// ('p', panel, meeting). Meeting clocks run on event time, like idle clocks:
+// What is kept of each meeting (its agenda, whether it was held) is the
+// meeting book's (meeting_book.h); this file decides. Meeting clocks run on event time, like idle clocks:
 // replaying last year's events hears and rolls cases as they were then.
 #include <spdlog/spdlog.h>
 
@@ -42,41 +40,37 @@ void Engine::ArmMeetingTimer(const rules::Panel& panel, TimeMs meeting, std::str
            std::string(buf.GetString(), buf.GetSize()));
 }
 
-void Engine::SaveMeeting(const std::string& key, const MeetingState& m) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::Key(w, "agenda_sent");
-  w.Bool(m.agenda_sent);
-  json::Key(w, "ended");
-  w.Bool(m.ended);
-  json::Field(w, "not_held", m.not_held);
-  w.EndObject();
-  batch_->write.Put(store_->handle(Family::kIndexes), MeetingStateKey(key),
-                    std::string(buf.GetString(), buf.GetSize()));
+MeetingBook::Meeting* Engine::MeetingOf(std::string_view panel, TimeMs meeting) {
+  auto m = meetings_.Get(panel, meeting);
+  if (!m.ok()) {
+    StoreFailed(m.status(), "the meetings");
+    return nullptr;
+  }
+  return *m;
 }
 
 TimeMs Engine::Seat(const rules::Panel& panel, TimeMs meeting, const std::string& case_id,
                     const rules::RuleSet& rules, bool* passed_full) {
   for (int i = 0; meeting != 0 && i < 1000; ++i, meeting = panel.MeetingAfter(meeting)) {
-    std::string key = AgendaKey(panel.id, meeting);
-    MeetingState& m = meetings_[key];
-    if (m.cases.count(case_id) && !m.ended) return meeting;
+    MeetingBook::Meeting* m = MeetingOf(panel.id, meeting);
+    if (!m) return 0;
+    if (m->cases.count(case_id) && !m->ended) return meeting;
     // Over (a late referral, or a roll from it), cancelled or not quorate:
     // the next meeting.
-    if (m.ended || !m.not_held.empty() || panel.EndOfMeetingDay(meeting) <= event_time_) continue;
-    if (panel.max_cases > 0 && m.cases.size() >= static_cast<size_t>(panel.max_cases)) {
+    if (m->ended || !m->not_held.empty() || panel.EndOfMeetingDay(meeting) <= event_time_) {
+      continue;
+    }
+    if (panel.max_cases > 0 && m->cases.size() >= static_cast<size_t>(panel.max_cases)) {
       if (passed_full) *passed_full = true;
       continue;  // full: the next meeting
     }
-    if (m.cases.empty()) {
+    if (m->cases.empty()) {
       // The meeting's clocks, once: its agenda at the cutoff, its end.
       ArmMeetingTimer(panel, meeting, "agenda", kTimerAgenda,
                       panel.cutoff.Before(meeting, rules.calendars));
       ArmMeetingTimer(panel, meeting, "end", kTimerMeetingEnd, panel.EndOfMeetingDay(meeting));
     }
-    m.cases.insert(case_id);
-    batch_->write.Put(store_->handle(Family::kIndexes), AgendaIndexKey(key, case_id), "");
+    meetings_.Seat(&batch_->write, panel.id, meeting, m, case_id);
     return meeting;
   }
   return 0;
@@ -109,8 +103,8 @@ void Engine::EmitReferralTask(CaseRecord* c, const Referral& r, const rules::Pan
 
 void Engine::NotifyLateAgenda(CaseRecord* c, const Referral& r, const rules::Panel& panel,
                               const std::string& why, const rules::RuleSet& rules) {
-  auto it = meetings_.find(AgendaKey(panel.id, r.meeting));
-  if (it == meetings_.end() || !it->second.agenda_sent) return;
+  const MeetingBook::Meeting* m = MeetingOf(panel.id, r.meeting);
+  if (!m || !m->agenda_sent) return;
   std::string day = panel.DateOf(r.meeting);
   std::optional<TimeMs> due;
   if (panel.agenda_due) due = panel.agenda_due->Before(r.meeting, rules.calendars);
@@ -144,8 +138,8 @@ void Engine::Refer(CaseRecord* c, const rules::Event& event, const rules::Rule& 
     Record(c, event, rule.id, "refer", what, rules);
     Changed(c, what);
     // The agenda lists the case; once it has gone out, the chair is told.
-    auto m = meetings_.find(AgendaKey(panel.id, pending.meeting));
-    if (chair && m != meetings_.end() && m->second.agenda_sent) {
+    const MeetingBook::Meeting* m = MeetingOf(panel.id, pending.meeting);
+    if (chair && m && m->agenda_sent) {
       EmitTask(c, event, rule, action, *chair, "notify",
                "Further incident on " + c->view.id + (pending.repeat ? " (repeat)" : "") +
                    " before " + panel.title + " on " + day + ": " + event.id(),
@@ -223,10 +217,10 @@ void Engine::RollReferral(CaseRecord* c, Referral* r, const rules::Panel& panel,
 
 void Engine::RollOn(const rules::Panel& panel, TimeMs meeting, const std::string& why,
                     const rules::RuleSet& rules) {
-  auto it = meetings_.find(AgendaKey(panel.id, meeting));
-  if (it == meetings_.end()) return;
+  const MeetingBook::Meeting* m = MeetingOf(panel.id, meeting);
+  if (!m) return;
   // A copy: seating cases on the next meeting changes the meetings.
-  std::vector<std::string> ids(it->second.cases.begin(), it->second.cases.end());
+  std::vector<std::string> ids(m->cases.begin(), m->cases.end());
   for (const auto& id : ids) {
     CaseRecord* c = GetCase(id);
     if (!c || c->view.status != "open") continue;
@@ -237,19 +231,18 @@ void Engine::RollOn(const rules::Panel& panel, TimeMs meeting, const std::string
 
 void Engine::EndMeeting(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules) {
   const rules::Panel* panel = rules.FindPanel(panel_id);
-  std::string key = AgendaKey(panel_id, meeting);
-  auto it = meetings_.find(key);
-  if (!panel || it == meetings_.end() || it->second.ended) return;
-  it->second.ended = true;
-  SaveMeeting(key, it->second);
-  if (!it->second.not_held.empty()) {
-    RollOn(*panel, meeting, it->second.not_held, rules);
+  MeetingBook::Meeting* m = panel ? MeetingOf(panel_id, meeting) : nullptr;
+  if (!m || !m->recorded || m->ended) return;
+  m->ended = true;
+  meetings_.Save(&batch_->write, panel_id, meeting, m);
+  if (!m->not_held.empty()) {
+    RollOn(*panel, meeting, m->not_held, rules);
     return;
   }
   // Held: it heard every case on its agenda.
   std::string day = panel->DateOf(meeting);
   bool outcomes_missing = false;
-  for (const auto& id : it->second.cases) {
+  for (const auto& id : m->cases) {
     CaseRecord* c = GetCase(id);
     if (!c || c->view.status != "open") continue;
     Referral* r = ReferralAt(c, *panel, meeting);
@@ -268,11 +261,11 @@ void Engine::EndMeeting(std::string_view panel_id, TimeMs meeting, const rules::
 
 void Engine::OutcomeDue(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules) {
   const rules::Panel* panel = rules.FindPanel(panel_id);
-  auto it = meetings_.find(AgendaKey(panel_id, meeting));
-  if (!panel || it == meetings_.end()) return;
+  const MeetingBook::Meeting* m = panel ? MeetingOf(panel_id, meeting) : nullptr;
+  if (!m) return;
   std::string day = panel->DateOf(meeting);
   TimeMs due = panel->outcome_due.After(meeting, rules.calendars);
-  for (const auto& id : it->second.cases) {
+  for (const auto& id : m->cases) {
     CaseRecord* c = GetCase(id);
     if (!c || c->view.status != "open") continue;
     const Referral* r = ReferralAt(c, *panel, meeting);
@@ -385,12 +378,12 @@ void Engine::ApplyHeld(const rules::Event& event, const rules::RuleSet& rules) {
   const rules::Panel& panel = *rules.FindPanel(json::GetString(data, "panel"));  // CheckHeld
   std::string day = std::string(json::GetString(data, "meeting")).substr(0, 10);
   TimeMs meeting = panel.MeetingAt(*ParseDate(day) / kMsPerDay);
-  std::string key = AgendaKey(panel.id, meeting);
-  MeetingState& m = meetings_[key];
+  MeetingBook::Meeting* m = MeetingOf(panel.id, meeting);
+  if (!m) return;
   const rules::Partner* chair = rules.FindPartner(panel.chair);
   if (event.type() == "panel.cancelled") {
     std::string reason(json::GetString(data, "reason"));
-    m.not_held = "cancelled" + (reason.empty() ? "" : ": " + reason);
+    m->not_held = "cancelled" + (reason.empty() ? "" : ": " + reason);
   } else {
     std::set<std::string> present;
     for (const auto& a : data["attendees"].GetArray()) present.insert(a.GetString());
@@ -414,10 +407,10 @@ void Engine::ApplyHeld(const rules::Event& event, const rules::RuleSet& rules) {
     }
     w.EndObject();
     std::string record(buf.GetString(), buf.GetSize());
-    batch_->write.Put(store_->handle(Family::kIndexes), HeldIndexKey(key), record);
+    meetings_.SaveHeld(&batch_->write, panel.id, meeting, record);
     std::string names;
     for (const auto& q : missing) names += (names.empty() ? "" : ", ") + q;
-    m.not_held = missing.empty() ? "" : "not quorate: met without " + names;
+    m->not_held = missing.empty() ? "" : "not quorate: met without " + names;
     if (!missing.empty() && chair) {
       EmitMeetingTask(panel, meeting, *chair, "notify",
                       panel.title + " on " + day + " met without " + names +
@@ -426,9 +419,9 @@ void Engine::ApplyHeld(const rules::Event& event, const rules::RuleSet& rules) {
                       std::nullopt, event.id(), "quorum", std::move(record), rules);
     }
   }
-  SaveMeeting(key, m);
+  meetings_.Save(&batch_->write, panel.id, meeting, m);
   // Recorded after the day was over: its cases are taken back from "heard".
-  if (m.ended && !m.not_held.empty()) RollOn(panel, meeting, m.not_held, rules);
+  if (m->ended && !m->not_held.empty()) RollOn(panel, meeting, m->not_held, rules);
 }
 
 void Engine::EmitMeetingTask(const rules::Panel& panel, TimeMs meeting,
@@ -440,7 +433,7 @@ void Engine::EmitMeetingTask(const rules::Panel& panel, TimeMs meeting,
   Task t;
   t.case_id = panel.id + "/" + panel.DateOf(meeting);
   t.task_id = MakeTaskId(t.case_id, "panel:" + panel.id, 0, trigger, chair.id + "/" + variant);
-  if (batch_->tasks.count(t.task_id)) return;
+  if (tasks_.InBatch(t.task_id)) return;
   t.case_type = "panel";
   t.partner = chair.id;
   t.kind = std::move(kind);
@@ -457,19 +450,18 @@ void Engine::EmitMeetingTask(const rules::Panel& panel, TimeMs meeting,
 
 void Engine::EmitAgenda(std::string_view panel_id, TimeMs meeting, const rules::RuleSet& rules) {
   const rules::Panel* panel = rules.FindPanel(panel_id);
-  std::string key = AgendaKey(panel_id, meeting);
-  auto it = meetings_.find(key);
   const rules::Partner* chair = panel ? rules.FindPartner(panel->chair) : nullptr;
-  if (!panel || !chair || it == meetings_.end() || it->second.agenda_sent) return;
+  MeetingBook::Meeting* m = chair ? MeetingOf(panel_id, meeting) : nullptr;
+  if (!m || !m->recorded || m->agenda_sent) return;
   // Once per meeting; a case added later reaches the chair as a notify.
-  it->second.agenda_sent = true;
-  SaveMeeting(key, it->second);
+  m->agenda_sent = true;
+  meetings_.Save(&batch_->write, panel_id, meeting, m);
   struct Item {
     CaseRecord* c;
     const Referral* r;
   };
   std::vector<Item> items;
-  for (const auto& id : it->second.cases) {
+  for (const auto& id : m->cases) {
     CaseRecord* c = GetCase(id);
     if (!c || c->view.status != "open") continue;
     const Referral* r = ReferralAt(c, *panel, meeting);

@@ -259,7 +259,7 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
   std::string to = partner.id;
   if (!variant.empty()) to.append("/").append(variant);  // a member who is also the chair
   t.task_id = MakeTaskId(c->view.id, rule.id, action.index, trigger, to);
-  if (batch_->tasks.count(t.task_id)) return;
+  if (tasks_.InBatch(t.task_id)) return;
   t.case_id = c->view.id;
   t.case_type = c->view.type;
   t.partner = partner.id;
@@ -307,7 +307,6 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
 }
 
 const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
-  batch_->write.Put(store_->handle(Family::kIndexes), CaseTaskKey(t.case_id, t.task_id), "");
   std::string message = t.ToMessage();
   if (message.size() > kMaxTaskMessage) {
     // An event near the 1 MiB limit can share more than a message should
@@ -344,29 +343,20 @@ const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
       w.EndArray();
     });
   }
-  // The record keeps the context as published, to publish it again if the
-  // broker loses the message.
-  batch_->write.Put(store_->handle(Family::kTasks), t.task_id, t.ToRecord());
   Outbox(partner.topic, t.task_id, std::move(message));
   ++totals_.tasks;
-  std::string id = t.task_id;
-  return batch_->tasks.emplace(std::move(id), std::move(t)).first->second;
+  // The record keeps the context as published, to publish it again if the
+  // broker loses the message.
+  return tasks_.Issue(&batch_->write, std::move(t));
 }
 
 std::optional<Task> Engine::FindTask(const std::string& task_id) {
-  if (auto it = batch_->tasks.find(task_id); it != batch_->tasks.end()) return it->second;
-  auto stored = store_->Get(Family::kTasks, task_id);
-  if (!stored.ok()) {
-    StoreFailed(stored.status(), "task " + task_id);
+  auto found = tasks_.Find(task_id);
+  if (!found.ok()) {
+    StoreFailed(found.status(), "the task book");
     return std::nullopt;
   }
-  if (!stored->has_value()) return std::nullopt;
-  auto task = Task::FromRecord(**stored);
-  if (!task.ok()) {
-    StoreFailed(Status::Error("corrupt record: " + task.status().message()), "task " + task_id);
-    return std::nullopt;
-  }
-  return std::move(*task);
+  return std::move(*found);
 }
 
 void Engine::UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules) {
@@ -380,14 +370,13 @@ void Engine::UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet
     auto task = FindTask(std::string(json::GetString(data, "task_id")));
     if (!task) return;
     task->status = status;
-    batch_->write.Put(store_->handle(Family::kTasks), task->task_id, task->ToRecord());
     if (CaseRecord* c = GetCase(task->case_id)) {
       std::string by(json::GetString(data, "by", event.source()));
       c->history.push_back({clock_->Now(), event.id(), task->rule, status,
                             task->task_id + " " + status + " by " + by, rules.version});
       Changed(c, "task " + task->task_id + " " + status);
     }
-    batch_->tasks[task->task_id] = std::move(*task);
+    tasks_.Update(&batch_->write, std::move(*task));
     return;
   }
 }

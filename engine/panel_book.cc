@@ -7,7 +7,7 @@
 
 #include "engine/case_record.h"
 #include "engine/engine_internal.h"
-#include "engine/task.h"
+#include "engine/task_book.h"
 #include "rules/json.h"
 #include "rules/share.h"
 
@@ -217,16 +217,9 @@ std::string FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
     }
     // The members' research for this referral.
     std::vector<std::string> research;
-    Status scanned = store.TasksOf(c.view.id, [&](std::string_view task_id) {
-      auto rec = store.Get(Family::kTasks, task_id);
-      if (!rec.ok()) {
-        research.push_back("(" + rec.status().message() + ")");
-        return false;
-      }
-      if (!rec->has_value()) return true;
-      auto t = Task::FromRecord(**rec);
-      if (t.ok() && t->kind == "research" && t->trigger_event == r.event_id) {
-        research.push_back(t->partner + " " + t->status);
+    Status scanned = ReadTasksOf(store, c.view.id, [&](const Task& t) {
+      if (t.kind == "research" && t.trigger_event == r.event_id) {
+        research.push_back(t.partner + " " + t.status);
       }
       return true;
     });

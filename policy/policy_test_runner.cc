@@ -17,7 +17,6 @@ namespace convene::policy {
 
 using engine::CaseRecord;
 using engine::Family;
-using engine::Task;
 using engine::Referral;
 using engine::CaseStore;
 using engine::Engine;
@@ -133,14 +132,12 @@ class TestRun {
   // Whether the task is still open; a read that fails is a failure of the
   // test (as in ScanCases), never "not open".
   bool Open(const std::string& task_id) {
-    auto rec = run_->store()->Get(Family::kTasks, task_id);
-    if (rec.ok() && !rec->has_value()) return false;
-    auto t = rec.ok() ? Task::FromRecord(**rec) : Result<Task>(rec.status());
+    auto t = engine::ReadTask(*run_->store(), task_id);
     if (!t.ok()) {
-      if (scan_error_.ok()) scan_error_ = t.status().Prefixed("task " + task_id + ": ");
+      if (scan_error_.ok()) scan_error_ = t.status();
       return false;
     }
-    return t->status == "open" || t->status == "acknowledged";
+    return t->has_value() && engine::IsOpenStatus((*t)->status);
   }
 
   Status Apply(const std::string& payload, const std::string& event_id) {
