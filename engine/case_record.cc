@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/records.pb.h"
 #include "engine/store_keys.h"
 #include "rules/json.h"
 
@@ -9,27 +10,33 @@ namespace convene::engine {
 
 namespace {
 
+// A binary row: this byte, then the message (records.proto). Rows written
+// before are JSON, and start with '[' or '{'.
+constexpr char kBinaryRow = '\x01';
+
+template <typename Message>
+std::string Encode(const Message& m) {
+  std::string out(1, kBinaryRow);
+  m.AppendToString(&out);
+  return out;
+}
+
+template <typename Message>
+bool Decode(std::string_view row, Message* m) {
+  return m->ParseFromArray(row.data() + 1, static_cast<int>(row.size() - 1));
+}
+
 std::string TimelineRow(const TimelineEntry& e) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartArray();
-  json::String(w, e.event_id);
-  json::String(w, e.type);
-  w.Int64(e.occurred_at);
-  if (!e.facts.empty()) {
-    w.StartObject();
-    for (const auto& [path, value] : e.facts) {
-      json::Key(w, path);
-      if (value) {
-        json::String(w, *value);
-      } else {
-        w.Null();
-      }
-    }
-    w.EndObject();
+  pb::TimelineRow row;
+  row.set_event_id(e.event_id);
+  row.set_type(e.type);
+  row.set_occurred_at(e.occurred_at);
+  for (const auto& [path, value] : e.facts) {
+    pb::Fact* f = row.add_facts();
+    f->set_path(path);
+    if (value) f->set_value(*value);
   }
-  w.EndArray();
-  return std::string(buf.GetString(), buf.GetSize());
+  return Encode(row);
 }
 
 std::optional<TimelineEntry> ParseTimelineEntry(const rapidjson::Value& e) {
@@ -48,17 +55,14 @@ std::optional<TimelineEntry> ParseTimelineEntry(const rapidjson::Value& e) {
 }
 
 std::string HistoryRow(const HistoryEntry& h) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::Field(w, "at", FormatRfc3339(h.at));
-  json::Field(w, "event", h.event_id);
-  if (!h.rule.empty()) json::Field(w, "rule", h.rule);
-  json::Field(w, "action", h.action);
-  json::Field(w, "detail", h.detail);
-  json::Field(w, "rules_version", h.rules_version);
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  pb::HistoryRow row;
+  row.set_at(h.at);
+  row.set_event_id(h.event_id);
+  row.set_rule(h.rule);
+  row.set_action(h.action);
+  row.set_detail(h.detail);
+  row.set_rules_version(h.rules_version);
+  return Encode(row);
 }
 
 HistoryEntry ParseHistoryEntry(const rapidjson::Value& h) {
@@ -70,6 +74,39 @@ HistoryEntry ParseHistoryEntry(const rapidjson::Value& h) {
   e.detail = json::GetString(h, "detail");
   e.rules_version = json::GetString(h, "rules_version");
   return e;
+}
+
+// A stored timeline row, binary or JSON; none when it is damaged.
+std::optional<TimelineEntry> ReadTimelineRow(std::string_view v) {
+  if (!v.empty() && v[0] == kBinaryRow) {
+    pb::TimelineRow row;
+    if (!Decode(v, &row) || row.event_id().empty() || row.type().empty()) return std::nullopt;
+    TimelineEntry e{row.event_id(), row.type(), row.occurred_at(), {}};
+    e.facts.reserve(static_cast<size_t>(row.facts_size()));
+    for (const pb::Fact& f : row.facts()) {
+      e.facts.emplace_back(f.path(), f.has_value() ? std::optional<std::string>(f.value())
+                                                   : std::nullopt);
+    }
+    return e;
+  }
+  rapidjson::Document d;
+  d.Parse(v.data(), v.size());
+  if (d.HasParseError()) return std::nullopt;
+  return ParseTimelineEntry(d);
+}
+
+// A stored history row, binary or JSON; none when it is damaged.
+std::optional<HistoryEntry> ReadHistoryRow(std::string_view v) {
+  if (!v.empty() && v[0] == kBinaryRow) {
+    pb::HistoryRow row;
+    if (!Decode(v, &row) || row.action().empty()) return std::nullopt;
+    return HistoryEntry{row.at(), row.event_id(), row.rule(), row.action(), row.detail(),
+                        row.rules_version()};
+  }
+  rapidjson::Document d;
+  d.Parse(v.data(), v.size());
+  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+  return ParseHistoryEntry(d);
 }
 
 }  // namespace
@@ -236,9 +273,7 @@ Result<std::optional<CaseRecord>> ReadCase(const CaseStore& store, std::string_v
   auto read = [&](Family family, size_t expected, auto&& take) -> Status {
     size_t n = 0;
     Status s = store.Scan(family, prefix, [&](std::string_view, std::string_view v) {
-      rapidjson::Document d;
-      d.Parse(v.data(), v.size());
-      if (d.HasParseError() || !take(d)) {
+      if (!take(v)) {
         bad = Status::Corruption("case " + std::string(id) + ": a damaged row");
         return false;
       }
@@ -258,8 +293,8 @@ Result<std::optional<CaseRecord>> ReadCase(const CaseStore& store, std::string_v
   std::vector<TimelineEntry> held = std::move(c.timeline);
   c.timeline.clear();
   c.latest_.clear();
-  Status s = read(Family::kTimeline, c.timeline_written_, [&](const rapidjson::Document& d) {
-    auto entry = ParseTimelineEntry(d);
+  Status s = read(Family::kTimeline, c.timeline_written_, [&](std::string_view v) {
+    auto entry = ReadTimelineRow(v);
     if (entry) c.Append(std::move(*entry));
     return entry.has_value();
   });
@@ -269,10 +304,10 @@ Result<std::optional<CaseRecord>> ReadCase(const CaseStore& store, std::string_v
   if (with_history) {
     std::vector<HistoryEntry> unwritten = std::move(c.history);
     c.history.clear();
-    s = read(Family::kHistory, c.history_written_, [&](const rapidjson::Document& d) {
-      if (!d.IsObject()) return false;
-      c.history.push_back(ParseHistoryEntry(d));
-      return true;
+    s = read(Family::kHistory, c.history_written_, [&](std::string_view v) {
+      auto entry = ReadHistoryRow(v);
+      if (entry) c.history.push_back(std::move(*entry));
+      return entry.has_value();
     });
     if (!s.ok()) return s;
     for (auto& h : unwritten) c.history.push_back(std::move(h));

@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential cmake pkg-config ccache git ca-certificates tzdata \
   librdkafka-dev librocksdb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev \
   rapidjson-dev libcli11-dev libhowardhinnant-date-dev libjemalloc-dev libgtest-dev kcat \
-  libcsv-dev libmicrohttpd-dev libre2-dev libsodium-dev curl \
+  libcsv-dev libmicrohttpd-dev libre2-dev libsodium-dev libprotobuf-dev protobuf-compiler curl \
   python3 python3-jsonschema python3-yaml"
 
 missing=""

@@ -618,6 +618,51 @@ TEST_F(EngineTest, TimelineAndHistoryAreRowsAndAnOlderWholeRecordMovesToThem) {
   EXPECT_EQ(again->history.size(), after->history.size());
 }
 
+// Rows are binary (records.proto); rows a store holds as JSON from before are
+// read beside them, and a damaged row is an error, not a shorter timeline.
+TEST_F(EngineTest, BinaryRowsAreReadBesideJsonRowsAndADamagedOneIsAnError) {
+  engine_.reset();
+  rocksdb::WriteBatch old;
+  old.Put(store_->handle(Family::kCases), "asb-000009",
+          R"({"case":{"id":"asb-000009","type":"asb","stage":"reported","status":"open"},)"
+          R"("subjects":[],"keys":["event.location.uprn=900"],"last_event_at":1767607200000,)"
+          R"("idle_due":0,"opened_at_ms":1767607200000,"opening_event":"x1",)"
+          R"("timeline_rows":1,"history_rows":1,"fired":{},"referrals":[]})");
+  old.Put(store_->handle(Family::kTimeline), CaseRowKey("asb-000009", 0),
+          R"(["x1","asb.report",1767607200000,{"data.incident_ref":"R1","data.gone":null}])");
+  old.Put(store_->handle(Family::kHistory), CaseRowKey("asb-000009", 0),
+          R"({"at":"2026-01-05T10:00:00Z","event":"x1","action":"opened","detail":"opened by asb.report x1","rules_version":"v0"})");
+  old.Put(store_->handle(Family::kIndexes), IndexKey('o', "asb", "event.location.uprn=900", "asb-000009"), "");
+  ASSERT_TRUE(store_->Write(&old).ok());
+  OpenEngine();
+  Apply({Asb("e3", "2026-01-07T10:00:00Z", "900", "R2", "", "noise")});  // rule noisy fires
+  auto row = store_->Get(Family::kTimeline, CaseRowKey("asb-000009", 1));
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((**row)[0], '\x01') << "written binary";
+  auto c = Case("asb-000009");
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->timeline.size(), 2u);
+  EXPECT_EQ(c->timeline[0].Fact("data.incident_ref"), std::optional<std::string>("R1"));
+  EXPECT_EQ(c->timeline[0].Fact("data.gone"), std::make_optional(std::optional<std::string>()));
+  EXPECT_EQ(c->timeline[1].event_id, "e3");
+  EXPECT_EQ(c->timeline[1].occurred_at, *ParseRfc3339("2026-01-07T10:00:00Z"));
+  EXPECT_EQ(c->timeline[1].Fact("data.incident_ref"), std::optional<std::string>("R2"));
+  ASSERT_GE(c->history.size(), 2u);
+  EXPECT_EQ(c->history[0].detail, "opened by asb.report x1");
+  EXPECT_EQ(c->history[1].event_id, "e3");
+
+  // A binary row cut short inside its event id. (Damage on disk is found by
+  // RocksDB's block checksums before a row is decoded.)
+  engine_.reset();
+  rocksdb::WriteBatch damage;
+  damage.Put(store_->handle(Family::kTimeline), CaseRowKey("asb-000009", 1), (**row).substr(0, 3));
+  ASSERT_TRUE(store_->Write(&damage).ok());
+  auto damaged = ReadCase(*store_, "asb-000009", /*with_history=*/false);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(damaged.status().message().find("asb-000009: a damaged row"), std::string::npos);
+}
+
 // Cases past the cache's size are let go after a batch and read back from
 // the store when an event needs them: nothing about them is lost.
 TEST_F(EngineTest, CasesLetGoFromMemoryAreReadBackWhole) {
