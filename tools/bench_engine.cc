@@ -370,30 +370,31 @@ int RunKafkaMode(const std::vector<std::string>& events, const std::string& conf
     return n;
   };
   // The embedded broker keeps about 5 MiB per partition (decision 0003), so
-  // events are produced in chunks, never more than 6,000 (about 2.6 MiB) ahead
-  // of the engine.
-  // The clock starts when the engine has applied its first batch.
-  constexpr size_t kChunk = 2000;
-  bool started = false;
-  Clock::time_point start;
-  for (size_t i = 0; i < events.size(); i += kChunk) {
-    std::vector<std::string> chunk(
-        events.begin() + static_cast<std::ptrdiff_t>(i),
-        events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + kChunk)));
-    if (!convene::connectors::ProduceAll((*broker)->bootstrap(), "convene.events", chunk).ok()) {
+  // events are produced by one plain producer (as a partner system would),
+  // never more than 6,000 (about 2.6 MiB) ahead of the engine.
+  // The clock starts as the first event is produced (the engine is running
+  // and has its partitions by then).
+  constexpr size_t kAhead = 6000;
+  auto producer = PlainProducer((*broker)->bootstrap());
+  if (!producer.ok()) return 1;
+  const Clock::time_point start = Clock::now();
+  for (size_t i = 0; i < events.size();) {
+    if (static_cast<int64_t>(i) - applied() >= static_cast<int64_t>(kAhead)) {
+      (*producer)->Poll(std::chrono::milliseconds(1));
+      continue;
+    }
+    convene::Status made = (*producer)->Produce("convene.events", "", events[i], i);
+    if (convene::connectors::IsQueueFull(made)) {
+      (*producer)->Poll(std::chrono::milliseconds(1));
+      continue;
+    }
+    if (!made.ok()) {
+      std::fprintf(stderr, "produce: %s\n", made.message().c_str());
       return 1;
     }
-    if (!started) {
-      while ((*host)->engine()->totals().batches == 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-      start = Clock::now();
-      started = true;
-    }
-    while (static_cast<int64_t>(i + chunk.size()) - applied() > 4000) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    ++i;
   }
+  if (!(*producer)->Flush(std::chrono::seconds(30)).ok()) return 1;
   while (!(*host)->CaughtUp(static_cast<int64_t>(events.size()))) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -435,7 +436,8 @@ int RunKafkaMode(const std::vector<std::string>& events, const std::string& conf
                              : read.status().message().c_str());
     }
   }
-  std::printf("mode=kafka events=%zu (produced in chunks of %zu)\n", events.size(), kChunk);
+  std::printf("mode=kafka events=%zu (produced at most %zu ahead of the engine)\n", events.size(),
+              kAhead);
   std::printf("  %.3f s, %.0f events/s produced, consumed, applied and delivered; %llu accepted, "
               "%llu lost, %llu tasks, %llu messages relayed\n",
               seconds, static_cast<double>(events.size()) / seconds, static_cast<unsigned long long>(t.accepted),
