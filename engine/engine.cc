@@ -252,6 +252,13 @@ TimelineEntry Engine::EntryFor(const rules::Event& event, const rules::RuleSet& 
     }
     entry.facts.emplace_back(JoinPath(path), std::move(fact));
   }
+  for (const auto& path : rules.window_paths) {
+    rules::Value v = event.Resolve(std::vector<std::string>(path.begin() + 1, path.end()));
+    std::string key;
+    WindowFactKey(path, &key);
+    entry.facts.emplace_back(std::move(key), v.is_null() ? std::nullopt
+                                                         : std::optional<std::string>(EncodeFact(v)));
+  }
   return entry;
 }
 

@@ -136,6 +136,7 @@ class Engine {
 
  private:
   class CaseContext;
+  class PastEventContext;
   struct BatchState;
   // An SLA clock that ran out: the task and which clock.
   struct Breach {

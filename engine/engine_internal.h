@@ -28,6 +28,24 @@ inline constexpr char kTimerAgenda = 'g';
 
 using text::JoinPath;
 
+// The timeline fact holding the value (as JSON) of `path` ("event.data.age"),
+// which a count() or distinct() with where: or same: reads of past events.
+// Facts of distinct() paths are below "event" and never start with '='.
+inline void WindowFactKey(const std::vector<std::string>& path, std::string* key) {
+  key->assign(1, '=');
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (i > 0) key->push_back('.');
+    key->append(path[i]);
+  }
+}
+
+// Such a value as a timeline fact, typed so that it reads back as the same
+// value without a JSON parser for the usual kinds: a tag, then the value.
+// "s" text, "n" a number (shortest exact form), "t"/"f", "L" a list of texts
+// apart by kSep, "j" JSON for anything else (lists of other kinds, objects).
+std::string EncodeFact(const rules::Value& v);
+rules::Value DecodeFact(std::string_view fact);
+
 // Flags `c` with `flag` unless it has it already; true when it was added.
 inline bool AddFlag(CaseRecord* c, const std::string& flag) {
   auto& flags = c->view.flags;

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "engine/engine.h"
@@ -71,21 +72,7 @@ class Engine::CaseContext : public rules::EvalContext {
   }
 
   void ForEachEvent(const rules::TypeFilter& types, TimeMs from, TimeMs to,
-                    const std::function<void(const EvalContext&)>& fn) const override {
-    // The window only: a window ending now is the timeline's tail.
-    case_.ForEachInWindow(from, to, [&](const TimelineEntry& e) {
-      if (!types.Matches(e.type)) return;
-      std::shared_ptr<const rules::Event> loaded;
-      const rules::Event* ev = &event_;
-      if (e.event_id != event_.id()) {
-        loaded = engine_->LoadEvent(e.event_id);
-        if (!loaded) return;  // a read failure stops the batch (StoreFailed)
-        ev = loaded.get();
-      }
-      CaseContext counted(engine_, case_, *ev, rules_);
-      fn(counted);
-    });
-  }
+                    const std::function<void(const EvalContext&)>& fn) const override;
 
   int64_t PriorCases(std::string_view case_type, TimeMs from, TimeMs to) const override {
     return engine_->CountPriorCases(case_, case_type, from, to);
@@ -100,6 +87,139 @@ class Engine::CaseContext : public rules::EvalContext {
   const rules::Event& event_;
   const rules::RuleSet& rules_;
 };
+
+std::string EncodeFact(const rules::Value& v) {
+  if (v.is_string()) return "s" + v.as_string();
+  if (v.is_bool()) return v.as_bool() ? "t" : "f";
+  if (v.is_number()) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.as_number());
+    if (ec == std::errc()) return "n" + std::string(buf, end);
+  }
+  if (v.is_list()) {
+    std::string texts = "L";
+    bool plain = true;
+    for (const auto& item : v.as_list()) {
+      plain = plain && item.is_string() && item.as_string().find(kSep) == std::string::npos;
+      if (!plain) break;
+      if (texts.size() > 1) texts.push_back(kSep);
+      texts += item.as_string();
+    }
+    if (plain && !v.as_list().empty()) return texts;
+  }
+  return "j" + v.ToJson();
+}
+
+rules::Value DecodeFact(std::string_view fact) {
+  if (fact.empty()) return rules::Value();
+  std::string_view rest = fact.substr(1);
+  switch (fact[0]) {
+    case 's':
+      return rules::Value(std::string(rest));
+    case 't':
+      return rules::Value(true);
+    case 'f':
+      return rules::Value(false);
+    case 'n': {
+      double d = 0;
+      auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), d);
+      return ec == std::errc() && end == rest.data() + rest.size() ? rules::Value(d) : rules::Value();
+    }
+    case 'L': {
+      rules::Value::List list;
+      for (size_t start = 0; start <= rest.size();) {
+        size_t end = rest.find(kSep, start);
+        if (end == std::string_view::npos) end = rest.size();
+        list.emplace_back(std::string(rest.substr(start, end - start)));
+        start = end + 1;
+      }
+      return rules::Value(std::move(list));
+    }
+    case 'j': {
+      rapidjson::Document d;
+      d.Parse(rest.data(), rest.size());
+      return d.HasParseError() ? rules::Value() : rules::Value::FromJson(d);
+    }
+    default:
+      return rules::Value();
+  }
+}
+
+// A past event of the case as a count() or distinct() with where: or same:
+// sees it: the values it reads come from the event's timeline facts, and the
+// event itself is read only for what they lack (a rule added since the event
+// was applied, or a nested count).
+class Engine::PastEventContext : public rules::EvalContext {
+ public:
+  PastEventContext(Engine* engine, const CaseRecord& c, const TimelineEntry& entry,
+                   const rules::RuleSet& rules)
+      : engine_(engine), case_(c), entry_(entry), rules_(rules) {}
+
+  rules::Value Resolve(const std::vector<std::string>& path) const override {
+    if (path[0] == "case") {
+      return case_.view.Resolve(std::vector<std::string>(path.begin() + 1, path.end()));
+    }
+    if (path[0] == "event") {
+      thread_local std::string key;
+      WindowFactKey(path, &key);
+      if (auto fact = entry_.Fact(key)) return *fact ? DecodeFact(**fact) : rules::Value();
+    }
+    const CaseContext* full = Full();
+    return full ? full->Resolve(path) : rules::Value();
+  }
+  int64_t Count(const rules::TypeFilter& types, TimeMs from, TimeMs to) const override {
+    const CaseContext* full = Full();
+    return full ? full->Count(types, from, to) : 0;
+  }
+  int64_t Distinct(const rules::TypeFilter& types, const std::vector<std::string>& path,
+                   TimeMs from, TimeMs to) const override {
+    const CaseContext* full = Full();
+    return full ? full->Distinct(types, path, from, to) : 0;
+  }
+  void ForEachEvent(const rules::TypeFilter& types, TimeMs from, TimeMs to,
+                    const std::function<void(const EvalContext&)>& fn) const override {
+    if (const CaseContext* full = Full()) full->ForEachEvent(types, from, to, fn);
+  }
+  int64_t PriorCases(std::string_view case_type, TimeMs from, TimeMs to) const override {
+    const CaseContext* full = Full();
+    return full ? full->PriorCases(case_type, from, to) : 0;
+  }
+  TimeMs Now() const override { return entry_.occurred_at; }
+  const rules::Calendars& calendars() const override { return rules_.calendars; }
+
+ private:
+  // The context of the event itself, read once when first needed; null when
+  // it cannot be read (a read failure stops the batch: StoreFailed).
+  const CaseContext* Full() const {
+    if (!loaded_) {
+      loaded_ = true;
+      event_ = engine_->LoadEvent(entry_.event_id);
+      if (event_) full_.emplace(engine_, case_, *event_, rules_);
+    }
+    return full_ ? &*full_ : nullptr;
+  }
+
+  Engine* engine_;
+  const CaseRecord& case_;
+  const TimelineEntry& entry_;
+  const rules::RuleSet& rules_;
+  mutable bool loaded_ = false;
+  mutable std::shared_ptr<const rules::Event> event_;
+  mutable std::optional<CaseContext> full_;
+};
+
+void Engine::CaseContext::ForEachEvent(const rules::TypeFilter& types, TimeMs from, TimeMs to,
+                                       const std::function<void(const EvalContext&)>& fn) const {
+  // The window only: a window ending now is the timeline's tail.
+  case_.ForEachInWindow(from, to, [&](const TimelineEntry& e) {
+    if (!types.Matches(e.type)) return;
+    if (e.event_id == event_.id()) {
+      fn(*this);
+      return;
+    }
+    fn(PastEventContext(engine_, case_, e, rules_));
+  });
+}
 
 void Engine::ApplyRules(CaseRecord* c, const rules::Event& event, const rules::RuleSet& rules) {
   TimeMs t = event.occurred_at();

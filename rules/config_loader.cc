@@ -540,7 +540,10 @@ class Loader : public YamlReporter {
             Error(r["id"], "rule id '" + rule.id + "' is used twice: rule ids must be unique");
             continue;
           }
-          if (rule.when) rule.when->CollectDistinctPaths(&set_->distinct_paths);
+          if (rule.when) {
+            rule.when->CollectDistinctPaths(&set_->distinct_paths);
+            rule.when->CollectWindowPaths(&set_->window_paths);
+          }
           set_->rules.push_back(std::move(rule));
         }
       }

@@ -849,6 +849,41 @@ void Expression::CollectDistinctPaths(std::vector<std::vector<std::string>>* out
   }
 }
 
+void Expression::CollectWindowPaths(std::vector<std::vector<std::string>>* out) const {
+  auto add = [out](const std::vector<std::string>& path) {
+    if (!path.empty() && path[0] == "event" &&
+        std::find(out->begin(), out->end(), path) == out->end()) {
+      out->push_back(path);
+    }
+  };
+  std::vector<const Expr*> stack = {root_.get()};
+  while (!stack.empty()) {
+    const Expr* e = stack.back();
+    stack.pop_back();
+    if (e->kind == Expr::Kind::kCall && (e->op == "count" || e->op == "distinct") &&
+        (e->where || !e->same.empty())) {
+      add(e->same);
+      if (e->op == "distinct") {
+        std::vector<std::string> counted = {"event"};
+        counted.insert(counted.end(), e->path.begin(), e->path.end());
+        add(counted);
+      }
+      // What the where: condition reads of the counted event.
+      std::vector<const Expr*> where;
+      if (e->where) where.push_back(e->where.get());
+      while (!where.empty()) {
+        const Expr* w = where.back();
+        where.pop_back();
+        if (w->kind == Expr::Kind::kPath || (w->kind == Expr::Kind::kCall && w->op == "exists")) {
+          add(w->path);
+        }
+        for (const auto& c : w->children) where.push_back(c.get());
+      }
+    }
+    for (const auto& c : e->children) stack.push_back(c.get());
+  }
+}
+
 void Expression::CollectNames(std::vector<NameUse>* out) const {
   std::vector<const Expr*> stack = {root_.get()};
   auto literal = [&](const std::vector<std::string>& path, const Expr& e) {

@@ -91,6 +91,11 @@ class Expression {
   // The paths (below "event") this expression's distinct() calls read, so the
   // engine can keep those values with each case's timeline.
   void CollectDistinctPaths(std::vector<std::vector<std::string>>* out) const;
+  // The paths (with their root, "event") that this expression's count() and
+  // distinct() calls with where: or same: read of each past event, so the
+  // engine can keep those values with each case's timeline rather than read
+  // the past events again.
+  void CollectWindowPaths(std::vector<std::vector<std::string>>* out) const;
 
   // For load-time checks of names a policy officer types: each text literal
   // compared with a path (`case.stage == "reportd"`, `case.stage in [...]`),

@@ -108,6 +108,9 @@ struct RuleSet {
   std::vector<ConfigError> warnings;
   // Every path (below "event") some rule counts distinct values of.
   std::vector<Path> distinct_paths;
+  // Every path (with its root, "event") some rule's count() or distinct()
+  // with where: or same: reads of each counted event.
+  std::vector<Path> window_paths;
 
   const Partner* FindPartner(std::string_view id) const;
   const CaseType* FindCaseType(std::string_view id) const;

@@ -1,5 +1,8 @@
 #include "rules/value.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <cmath>
 #include <cstdio>
 
@@ -60,6 +63,37 @@ std::string Value::ToText() const {
     return out;
   }
   return "{...}";
+}
+
+namespace {
+
+template <typename Writer>
+void Write(const Value& v, Writer* w) {
+  if (v.is_bool()) {
+    w->Bool(v.as_bool());
+  } else if (v.is_number()) {
+    w->Double(v.as_number());
+  } else if (v.is_string()) {
+    w->String(v.as_string().data(), static_cast<rapidjson::SizeType>(v.as_string().size()));
+  } else if (v.is_list()) {
+    w->StartArray();
+    for (const auto& item : v.as_list()) Write(item, w);
+    w->EndArray();
+  } else if (v.is_object()) {
+    w->StartObject();
+    w->EndObject();
+  } else {
+    w->Null();
+  }
+}
+
+}  // namespace
+
+std::string Value::ToJson() const {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  Write(*this, &w);
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 }  // namespace convene::rules

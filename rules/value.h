@@ -44,6 +44,8 @@ class Value {
   bool Truthy() const;
   // The text a title template shows for this value.
   std::string ToText() const;
+  // As JSON, which FromJson reads back as the same value (an object as {}).
+  std::string ToJson() const;
 
   friend bool operator==(const Value& a, const Value& b) { return a.v_ == b.v_; }
 

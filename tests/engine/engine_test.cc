@@ -1,4 +1,5 @@
 #include "engine/engine.h"
+#include "engine/engine_internal.h"
 #include "engine/store_keys.h"
 
 #include <gtest/gtest.h>
@@ -374,7 +375,7 @@ TEST_F(EngineTest, TheAuditTrailChainsEveryTaskWithheldFieldAndRuleSetAndShowsTa
 
 // count() with where: and same: over a real case's timeline: at one address,
 // an adult's incident does not count toward the child, nor another child's.
-TEST_F(EngineTest, ConditionalCountsReadTheCountedEventsThemselves) {
+TEST_F(EngineTest, ConditionalCountsCountOnlyTheMatchingEvents) {
   config_.Write("rules/rules.yaml", R"(rules:
   - id: young-person-twice
     on: [asb.report]
@@ -392,10 +393,57 @@ TEST_F(EngineTest, ConditionalCountsReadTheCountedEventsThemselves) {
   Apply({report("e1", "2026-03-01T10:00:00Z", "person:C", 15),
          report("e2", "2026-03-10T10:00:00Z", "person:A", 34)});   // an adult at the address
   Apply({report("e3", "2026-03-20T10:00:00Z", "person:D", 16)});   // another child
-  OpenEngine();  // counted events are read back from the store
+  OpenEngine();  // what is counted is read back from the store
   EXPECT_TRUE(Case("asb-000001")->view.flags.empty());
   Apply({report("e4", "2026-04-02T10:00:00Z", "person:C", 15)});   // the child's second
   EXPECT_EQ(Case("asb-000001")->view.flags, std::vector<std::string>{"young-person-twice"});
+}
+
+// What a count() with where: or same: reads of each counted event is kept
+// with the timeline when the event joins, so past events are not read again;
+// an event applied before a rule asked for a path is read itself.
+TEST_F(EngineTest, ConditionalCountsKeepWhatTheyReadOnTheTimeline) {
+  auto rule = [](const std::string& where) {
+    return R"(rules:
+  - id: young-person-twice
+    on: [asb.report]
+    case: asb
+    when: 'count("asb.report", "3mo", same: "event.subjects.young_person", where: )" + where +
+           R"() >= 2'
+    then:
+      - flag: young-person-twice
+)";
+  };
+  config_.Write("rules/rules.yaml", rule("event.data.age < 18"));
+  ReloadRules();
+  auto report = [](const std::string& id, const std::string& when, const std::string& person,
+                   int age) {
+    return Report(id, when, "100", Subject(person, "young_person"),
+                  R"("age":)" + std::to_string(age));
+  };
+  Apply({report("e1", "2026-03-01T10:00:00Z", "person:C", 15)});
+  auto c = Case("asb-000001");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->timeline[0].Fact("=event.data.age"), std::optional<std::string>("n15"));
+  EXPECT_EQ(c->timeline[0].Fact("=event.subjects.young_person"),
+            std::optional<std::string>("Lperson:C"));
+  // A rule that reads a path the timeline does not hold (data.school_year).
+  config_.Write("rules/rules.yaml", rule("event.data.age < 16 and not exists(event.data.school_year)"));
+  ReloadRules();
+  Apply({report("e2", "2026-03-10T10:00:00Z", "person:C", 15)});
+  EXPECT_EQ(Case("asb-000001")->view.flags, std::vector<std::string>{"young-person-twice"});
+
+  // Each kind of value reads back as itself.
+  for (const rules::Value& v :
+       {rules::Value(std::string("a b")), rules::Value(std::string()), rules::Value(true),
+        rules::Value(false), rules::Value(15.0), rules::Value(-0.1), rules::Value(1e300),
+        rules::Value(rules::Value::List{rules::Value(std::string("x")), rules::Value(std::string(""))}),
+        rules::Value(rules::Value::List{rules::Value(1.0), rules::Value(std::string("y"))}),
+        rules::Value(rules::Value::List{rules::Value(std::string("has\x1fsep"))}),
+        rules::Value(rules::Value::List{})}) {
+    rules::Value back = DecodeFact(EncodeFact(v));
+    EXPECT_EQ(back.ToJson(), v.ToJson()) << EncodeFact(v);
+  }
 }
 
 // "Five different complainants about this location": a joint complaint
