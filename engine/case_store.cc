@@ -5,6 +5,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/sst_file_reader.h>
 #include <rocksdb/table.h>
+#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <set>
@@ -189,6 +190,10 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
   // past this the largest is flushed, so memory stays bounded however many
   // families there are. A scratch store is small and short-lived.
   options.db_write_buffer_size = open.scratch ? (64 << 20) : (256 << 20);
+  // After a crash the log is replayed into memtables before anything else:
+  // past this much log the families holding its oldest part are flushed, so
+  // that replay stays well under a second.
+  options.max_total_wal_size = 64 << 20;
   // Refuse a store whose files do not fit together rather than open part of it.
   options.paranoid_checks = true;
   // Replay the log up to the first record that does not check: a torn last
@@ -288,6 +293,13 @@ Status CaseStore::RecordCommitted() {
 }
 
 CaseStore::~CaseStore() {
+  // A stop writes the memtables out, so that the next start has no log to
+  // replay (up to db_write_buffer_size of it: seconds). Should it fail, the
+  // log still holds everything.
+  if (db_ && verifier_) {
+    rocksdb::Status s = db_->Flush(rocksdb::FlushOptions(), handles_);
+    if (!s.ok()) spdlog::warn("store: flush at close: {}", s.ToString());
+  }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   if (db_) db_->Close();
 }

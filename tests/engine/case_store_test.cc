@@ -57,17 +57,41 @@ std::filesystem::path Newest(const std::filesystem::path& dir, const std::string
   return found;
 }
 
+// What a process that wrote `batches` batches (each synced, so confirmed)
+// and then died leaves: the last of them only in the log.
+void WriteAndDie(const std::filesystem::path& dir, uint64_t batches) {
+  pid_t child = fork();
+  if (child == 0) {
+    auto store = CaseStore::Open(dir);
+    if (!store.ok()) _exit(2);
+    for (uint64_t n = 0; n < batches; ++n) {
+      rocksdb::WriteBatch b;
+      for (Family f : kEvery) b.Put((*store)->handle(f), "batch/" + std::to_string(n), std::to_string(n));
+      if (!(*store)->Write(&b).ok()) _exit(3);
+    }
+    _exit(0);  // no close: nothing is flushed
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 // A store of 200 batches with its cases flushed to a table file; returns
 // that file after damaging one of its blocks, as a failing disk leaves it.
 std::filesystem::path DamagedTable(const std::filesystem::path& dir) {
+  std::filesystem::path sst;
   {
     auto store = CaseStore::Open(dir);
     EXPECT_TRUE(store.ok());
     for (uint64_t n = 0; n < 200; ++n) PutBatch(store->get(), n);
     EXPECT_TRUE(
         (*store)->db()->Flush(rocksdb::FlushOptions(), (*store)->handle(Family::kCases)).ok());
+    std::vector<rocksdb::LiveFileMetaData> files;
+    (*store)->db()->GetLiveFilesMetaData(&files);
+    for (const auto& f : files) {
+      if (f.column_family_name == "cases") sst = dir / std::filesystem::path(f.name).filename();
+    }
   }
-  std::filesystem::path sst = Newest(dir, ".sst");
   EXPECT_FALSE(sst.empty());
   std::fstream f(sst, std::ios::in | std::ios::out | std::ios::binary);
   f.seekp(100);
@@ -110,13 +134,27 @@ TEST(CaseStoreTest, ATableDamagedAfterItsCheckIsFoundByTheScrubAndByReads) {
   EXPECT_FALSE(read.ok());
 }
 
-TEST(CaseStoreTest, ALogCutShortBeforeAConfirmedWriteIsRefused) {
+// A clean stop writes the memtables out, so the next start replays no log.
+TEST(CaseStoreTest, AStopLeavesNoLogToReplay) {
   testing::TempDir dir;
   {
     auto store = CaseStore::Open(dir.path());
     ASSERT_TRUE(store.ok());
-    for (uint64_t n = 0; n < 50; ++n) PutBatch(store->get(), n);  // each synced, so confirmed
+    for (uint64_t n = 0; n < 50; ++n) PutBatch(store->get(), n);
   }
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    if (e.path().extension() == ".log") {
+      EXPECT_EQ(std::filesystem::file_size(e.path()), 0u) << e.path();
+    }
+  }
+  auto store = CaseStore::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->Get(Family::kTasks, "batch/49")->value_or("absent"), "49");
+}
+
+TEST(CaseStoreTest, ALogCutShortBeforeAConfirmedWriteIsRefused) {
+  testing::TempDir dir;
+  WriteAndDie(dir.path(), 50);
   std::filesystem::path log = Newest(dir.path(), ".log");
   ASSERT_FALSE(log.empty());
   std::filesystem::resize_file(log, std::filesystem::file_size(log) / 2);
@@ -130,11 +168,7 @@ TEST(CaseStoreTest, ALogCutShortBeforeAConfirmedWriteIsRefused) {
 
 TEST(CaseStoreTest, ATornLastWriteIsDroppedAndTheStoreOpens) {
   testing::TempDir dir;
-  {
-    auto store = CaseStore::Open(dir.path());
-    ASSERT_TRUE(store.ok());
-    for (uint64_t n = 0; n < 50; ++n) PutBatch(store->get(), n);
-  }
+  WriteAndDie(dir.path(), 50);
   // What a crash in the middle of writing the next batch leaves at the end of
   // the log: part of a record, never confirmed.
   {
