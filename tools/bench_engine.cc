@@ -141,6 +141,14 @@ convene::Result<std::unique_ptr<convene::connectors::KafkaMessageSink>> PlainPro
                                                      [](uint64_t, const convene::Status&) {});
 }
 
+// Removes a bench's store folder once its store is closed; a failure is said,
+// never thrown.
+void RemoveStore(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) std::fprintf(stderr, "cannot remove %s: %s\n", dir.c_str(), ec.message().c_str());
+}
+
 int RunEngineMode(const std::vector<std::string>& events, size_t batch, bool sync,
                   const std::string& config, const std::string& keep) {
   auto rules = convene::tools::LoadRulesOrReport(config, "convene.");
@@ -195,7 +203,7 @@ int RunEngineMode(const std::vector<std::string>& events, size_t batch, bool syn
                 batch, Percentile(batch_ms, 0.5), Percentile(batch_ms, 0.99), rss, peak);
   }
   if (keep.empty()) {
-    std::filesystem::remove_all(dir);
+    RemoveStore(dir);
   } else {
     std::printf("  store kept in %s\n", dir.c_str());
   }
@@ -345,7 +353,8 @@ int RunLatencyMode(const std::vector<std::string>& events, double rate, const st
   consumer->close();
   const convene::engine::EngineTotals t = (*host)->engine()->totals();
   (void)(*host)->Stop(std::chrono::seconds(10));
-  std::filesystem::remove_all(dir);
+  host->reset();  // the store is closed (and flushed) before its folder goes
+  RemoveStore(dir);
   std::lock_guard<std::mutex> lock(mu);
   std::printf("mode=latency events=%zu at %.0f events/s (%.0f achieved), %llu accepted, %llu "
               "lost\n", events.size(), rate, static_cast<double>(events.size()) / seconds,
@@ -449,7 +458,8 @@ int RunKafkaMode(const std::vector<std::string>& events, const std::string& conf
                 "convene's rate is %.1f%% of it\n",
                 bare_rate, bare_n, 100 * rate / bare_rate);
   }
-  std::filesystem::remove_all(dir);
+  host->reset();
+  RemoveStore(dir);
   return t.lost == 0 && t.accepted == events.size() ? 0 : 1;
 }
 
