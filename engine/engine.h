@@ -6,9 +6,14 @@
 // indexes, tasks, outbox, consumer offsets — is written in ONE atomic
 // WriteBatch; this is what makes processing exactly-once.
 //
-// Memory holds a cache of the store (cases, the open-case index); the store is
-// the truth. If a batch cannot be written, the engine is unusable and the
-// process must exit; a restart rebuilds memory from the store.
+// The engine coordinates a batch and decides; what is kept is owned by its
+// parts, each writing only into the batch being built: the case index
+// (case_index.h), the task book (task_book.h), the meeting book
+// (meeting_book.h), the timer queue (timer_queue.h), the audit trail
+// (audit_trail.h), and the cases themselves (case_record.h). Each holds in
+// memory only what events have asked for, read lazily; the store is the
+// truth. If a batch cannot be written, the engine is unusable and the
+// process must exit; a restart reads from the store what it needs.
 //
 // Thread-safety: ProcessBatch and the accessors are called from one thread
 // (the engine loop). SetRules may be called from any thread.
@@ -23,7 +28,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -276,7 +280,10 @@ class Engine {
   std::vector<TimerQueue::Entry> DueTimers(TimeMs wall, TimeMs event_time, size_t max);
   // Fires `due` inside the batch being built, removing each timer.
   void FireAll(const std::vector<TimerQueue::Entry>& due, const rules::RuleSet& rules);
+  // Task `task_id` from the task book; none when it was never issued or the
+  // store cannot be read (the batch is then abandoned).
   std::optional<Task> FindTask(const std::string& task_id);
+  // task.acknowledged / completed / declined: the task's status changes.
   void UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules);
 
   CaseStore* store_;

@@ -212,4 +212,13 @@ void Engine::Changed(CaseRecord* c, std::string change) {
   if (!change.empty()) c->pending.changes.push_back(std::move(change));
 }
 
+std::optional<Task> Engine::FindTask(const std::string& task_id) {
+  auto found = tasks_.Find(task_id);
+  if (!found.ok()) {
+    StoreFailed(found.status(), "the task book");
+    return std::nullopt;
+  }
+  return std::move(*found);
+}
+
 }  // namespace convene::engine

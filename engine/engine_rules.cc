@@ -470,15 +470,6 @@ const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
   return tasks_.Issue(&batch_->write, std::move(t));
 }
 
-std::optional<Task> Engine::FindTask(const std::string& task_id) {
-  auto found = tasks_.Find(task_id);
-  if (!found.ok()) {
-    StoreFailed(found.status(), "the task book");
-    return std::nullopt;
-  }
-  return std::move(*found);
-}
-
 void Engine::UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules) {
   static const std::pair<const char*, const char*> kStatus[] = {
       {"task.acknowledged", "acknowledged"},
