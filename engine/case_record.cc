@@ -148,6 +148,10 @@ std::string CaseRecord::Serialize() const {
   w.Int64(idle_due);
   json::Key(w, "opened_at_ms");
   w.Int64(view.opened_at);
+  if (closed_at != 0) {
+    json::Key(w, "closed_at_ms");
+    w.Int64(closed_at);
+  }
   json::Field(w, "opening_event", opening_event);
   json::Key(w, "timeline_rows");
   w.Uint64(timeline_written_);
@@ -223,6 +227,7 @@ Result<CaseRecord> CaseRecord::Parse(std::string_view text) {
   for (const auto& k : d["keys"].GetArray()) r.keys.emplace_back(k.GetString());
   r.last_event_at = json::GetInt(d, "last_event_at");
   r.idle_due = json::GetInt(d, "idle_due");
+  r.closed_at = json::GetInt(d, "closed_at_ms", 0);
   r.opening_event = json::GetString(d, "opening_event");
   r.timeline_written_ = static_cast<size_t>(json::GetInt(d, "timeline_rows", 0));
   r.history_written_ = static_cast<uint64_t>(json::GetInt(d, "history_rows", 0));

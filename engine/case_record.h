@@ -73,6 +73,7 @@ struct CaseRecord {
   std::vector<Referral> referrals;
   TimeMs last_event_at = 0;
   TimeMs idle_due = 0;  // when the idle clock (close_after_idle) runs out; 0: not armed
+  TimeMs closed_at = 0;  // event time when it closed; 0: open (or closed before this was kept)
 
   // Not stored: what the batch being applied has changed on this case.
   struct Pending {

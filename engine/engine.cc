@@ -438,4 +438,10 @@ void Engine::FinishBatch(const rules::RuleSet& rules) {
   }
 }
 
+Result<TimeMs> ReadEventTime(const CaseStore& store) {
+  auto v = store.Get(Family::kMeta, kEventTimeKey);
+  if (!v.ok()) return v.status();
+  return v->has_value() ? static_cast<TimeMs>(DecodeU64(**v)) : TimeMs{0};
+}
+
 }  // namespace convene::engine

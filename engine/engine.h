@@ -329,4 +329,9 @@ class Engine {
   EngineTotals committed_totals_;
 };
 
+// The engine's event time as `store` holds it (the latest occurred_at
+// applied, and never behind the wall clock when it ran live); 0 for a new
+// store. For readers of a store beside or after the engine.
+Result<TimeMs> ReadEventTime(const CaseStore& store);
+
 }  // namespace convene::engine

@@ -172,6 +172,7 @@ void Engine::AddKeys(CaseRecord* c, const std::vector<std::string>& keys) {
 void Engine::CloseCase(CaseRecord* c, const std::string& reason, const std::string& event_id,
                        const std::string& rule, const rules::RuleSet& rules) {
   c->view.status = "closed";
+  c->closed_at = event_time_;
   for (const auto& k : c->keys) {
     if (Status s = index_.Close(&batch_->write, c->view.type, k, c->view.id); !s.ok()) {
       StoreFailed(s, "the case index");

@@ -444,6 +444,7 @@ void Engine::EmitMeetingTask(const rules::Panel& panel, TimeMs meeting,
   t.due_at = due;
   t.created_at = clock_->Now();
   t.trigger_event = trigger;
+  t.event_at = event_time_;
   t.context_json = std::move(context_json);
   PublishTask(std::move(t), chair);
 }

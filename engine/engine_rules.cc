@@ -391,6 +391,7 @@ void Engine::EmitTask(CaseRecord* c, const rules::Event& event, const rules::Rul
   t.due_at = due;
   t.created_at = clock_->Now();
   t.trigger_event = event.id();
+  t.event_at = event.occurred_at();
   rules::SharedContext shared = rules::BuildContext(partner, event, c->view);
   t.context_json = std::move(shared.json);
   t.withheld = std::move(shared.withheld);
@@ -481,6 +482,8 @@ void Engine::UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet
     auto task = FindTask(std::string(json::GetString(data, "task_id")));
     if (!task) return;
     task->status = status;
+    TimeMs& at = task->status == "acknowledged" ? task->acknowledged_at : task->finished_at;
+    at = event.occurred_at();
     if (CaseRecord* c = GetCase(task->case_id)) {
       std::string by(json::GetString(data, "by", event.source()));
       c->history.push_back({clock_->Now(), event.id(), task->rule, status,

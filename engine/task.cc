@@ -49,6 +49,13 @@ std::string Task::ToRecord() const {
   json::Key(w, "context");
   w.RawValue(context_json.data(), context_json.size(), rapidjson::kObjectType);
   json::Field(w, "status", status);
+  for (const auto& [name, t] : {std::pair{"event_at", event_at},
+                                std::pair{"acknowledged_at", acknowledged_at},
+                                std::pair{"finished_at", finished_at}}) {
+    if (t == 0) continue;
+    json::Key(w, name);
+    w.Int64(t);
+  }
   json::Key(w, "withheld");
   w.StartArray();
   for (const auto& p : withheld) json::String(w, p);
@@ -75,6 +82,9 @@ Result<Task> Task::FromRecord(std::string_view text) {
   t.created_at = ParseRfc3339(json::GetString(d, "created_at")).value_or(0);
   t.trigger_event = json::GetString(d, "trigger_event");
   t.status = json::GetString(d, "status", "open");
+  t.event_at = json::GetInt(d, "event_at", 0);
+  t.acknowledged_at = json::GetInt(d, "acknowledged_at", 0);
+  t.finished_at = json::GetInt(d, "finished_at", 0);
   if (d.HasMember("context") && d["context"].IsObject()) t.context_json = json::Serialize(d["context"]);
   if (d.HasMember("withheld") && d["withheld"].IsArray()) {
     for (const auto& p : d["withheld"].GetArray()) t.withheld.emplace_back(p.GetString());

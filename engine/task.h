@@ -29,6 +29,12 @@ struct Task {
   // Kept by the engine, not published:
   std::vector<std::string> withheld;
   std::string status = "open";  // open | acknowledged | completed | declined
+  // In event time (the occurred_at of the events), for the report: when what
+  // caused the task happened, when it was acknowledged, and when it was
+  // completed or declined. 0: not (or not recorded: a task from before).
+  TimeMs event_at = 0;
+  TimeMs acknowledged_at = 0;
+  TimeMs finished_at = 0;
 
   // The SPEC 5 message a partner receives.
   std::string ToMessage() const;

@@ -51,6 +51,15 @@ int SendCommand(const std::string& kafka, const std::string& file, const std::st
 int TasksCommand(const std::string& kafka, const std::string& partner,
                  const std::string& config_dir, const std::string& topic_prefix);
 int CaseCommand(const std::string& data_dir, const std::string& case_id);
+struct ReportOptions {
+  std::string data_dir;
+  std::string config_dir;  // the case types' strategy priorities
+  std::string from, to;    // YYYY-MM-DD; empty: unbounded
+  std::string format = "text";  // text, csv or html
+  std::string out;         // empty: stdout
+};
+// Exit status 0: written; 1: the store cannot be read; 2: bad usage or config.
+int ReportCommand(const ReportOptions& options);
 // Exit status 0: the chain holds; 1: it is broken (the first entry that does
 // not fit is named) or the store cannot be read.
 int AuditVerifyCommand(const std::string& data_dir);

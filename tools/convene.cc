@@ -76,6 +76,19 @@ int main(int argc, char** argv) {
   case_cmd->add_option("--data", data_dir, "state folder (default: ./convene-data, else the demo's)");
   case_cmd->add_option("id", case_id, "case id, e.g. asb-000001")->required();
 
+  convene::tools::ReportOptions report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "The partnership's figures: cases and tasks by strategy priority, ward and partner");
+  report_cmd->add_option("--data", report.data_dir,
+                         "state folder (default: ./convene-data, else the demo's)");
+  report_cmd->add_option("--config", report.config_dir, "config folder (the case types' priorities)");
+  report_cmd->add_option("--from", report.from, "first day of the period, YYYY-MM-DD");
+  report_cmd->add_option("--to", report.to, "the day after the period, YYYY-MM-DD");
+  report_cmd->add_option("--format", report.format, "text, csv or html (one page with charts)")
+      ->check(CLI::IsMember({"text", "csv", "html"}))
+      ->capture_default_str();
+  report_cmd->add_option("--out", report.out, "write to this file (default: stdout)");
+
   std::string audit_data;
   auto* audit_cmd = app.add_subcommand("audit", "The audit trail");
   audit_cmd->require_subcommand(1);
@@ -166,6 +179,11 @@ int main(int argc, char** argv) {
     return convene::tools::TasksCommand(kafka, partner, tasks_config, tasks_prefix);
   }
   if (*case_cmd) return convene::tools::CaseCommand(data_dir, case_id);
+  if (*report_cmd) {
+    if (report.data_dir.empty()) report.data_dir = convene::tools::DefaultDataDir();
+    if (report.config_dir.empty()) report.config_dir = convene::tools::DefaultConfigDir();
+    return convene::tools::ReportCommand(report);
+  }
   if (*audit_verify) return convene::tools::AuditVerifyCommand(audit_data);
   if (*connect_cmd) return convene::tools::ConnectCommand(connect);
   if (*panel_list_cmd) {
