@@ -34,7 +34,7 @@ void AddTask(const engine::Task& t, TimeMs as_of, Figures* f) {
   ++f->tasks_with_due;
   if (t.finished_at > 0 && t.finished_at <= as_of) {
     ++(t.finished_at <= *t.due_at ? f->tasks_on_time : f->tasks_late);
-  } else if (*t.due_at < as_of) {
+  } else if (Overdue(t, as_of)) {  // (finished with no time kept: neither)
     ++f->tasks_overdue;
   }
 }
@@ -116,6 +116,18 @@ std::vector<std::pair<std::string, std::string>> Columns(const Figures& f) {
 
 }  // namespace
 
+Result<TimeMs> AsOf(const engine::CaseStore& store, TimeMs wall) {
+  auto event_time = engine::ReadEventTime(store);
+  if (!event_time.ok()) return event_time.status();
+  return std::max(wall, *event_time);
+}
+
+bool Overdue(const engine::Task& t, TimeMs as_of) {
+  // Finished by then; a task finished before convene kept when has only its status.
+  bool finished = t.finished_at > 0 ? t.finished_at <= as_of : !engine::IsOpenStatus(t.status);
+  return t.due_at && *t.due_at < as_of && !finished;
+}
+
 std::optional<int64_t> Figures::MedianAckMs() const {
   if (ack_ms.empty()) return std::nullopt;
   std::vector<int64_t> v = ack_ms;
@@ -132,9 +144,9 @@ Result<Report> Build(const engine::CaseStore& store, const rules::RuleSet& rules
   if (to) {
     r.as_of = *to;
   } else {
-    auto event_time = engine::ReadEventTime(store);
-    if (!event_time.ok()) return event_time.status();
-    r.as_of = std::max(now, *event_time + 1);
+    auto as_of = AsOf(store, now);
+    if (!as_of.ok()) return as_of.status();
+    r.as_of = *as_of + 1;  // the period holds what happened at that instant
   }
   Period period{from, r.as_of};
   std::map<std::string, CaseGroup> groups;  // case id -> its groups
@@ -360,7 +372,9 @@ std::string FormatHtml(const Report& r) {
       << "<dt>repeat locations</dt><dd>" << r.repeat_locations.size() << "</dd>\n"
       << "<dt>repeat MARAC referrals</dt><dd>" << r.repeat_referrals << "</dd>\n</dl>\n";
   std::vector<std::pair<std::string, int64_t>> opened, issued, overdue;
-  for (const auto& [p, f] : r.by_priority) opened.emplace_back(p, f.cases_opened);
+  for (const auto& [p, f] : r.by_priority) {
+    if (f.cases_opened > 0) opened.emplace_back(p, f.cases_opened);
+  }
   for (const auto& [p, f] : r.by_partner) {
     issued.emplace_back(p, f.tasks_issued);
     overdue.emplace_back(p, f.tasks_overdue);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/case_store.h"
+#include "engine/task.h"
 #include "rules/rule_set.h"
 
 namespace convene::report {
@@ -44,6 +45,14 @@ struct Report {
   std::vector<std::pair<std::string, int64_t>> repeat_victims, repeat_locations;
   int64_t repeat_referrals = 0;  // cases flagged repeat (a repeat MARAC referral)
 };
+
+// "Now" for what is open and overdue in `store`: the wall clock `wall`, or the
+// engine's event time when that is later (events may be up to --max-future
+// ahead of the wall clock, and the engine's clock moves with them).
+Result<TimeMs> AsOf(const engine::CaseStore& store, TimeMs wall);
+
+// Whether task `t` is past its due date at `as_of` and not finished.
+bool Overdue(const engine::Task& t, TimeMs as_of);
 
 // Reads `store` (as `rules` configures the case types' priorities). An
 // unbounded period ends at `now` or at the store's event time, whichever is

@@ -19,11 +19,74 @@
 #include "policy/rules_replay.h"
 #include "tools/replay_format.h"
 #include "engine/task_book.h"
+#include "engine/clock.h"
+#include "report/report.h"
 #include "rules/config_loader.h"
 #include "tools/commands.h"
 #include "tools/engine_host.h"
 
 namespace convene::tools {
+
+namespace {
+
+// A task as one line: id, status (OVERDUE when past its due date at `as_of`
+// and not finished), partner, priority, title, due date.
+std::string TaskLine(const engine::Task& t, TimeMs as_of) {
+  std::string line = t.task_id + "  " + t.status;
+  if (report::Overdue(t, as_of)) line += " OVERDUE";
+  line += "  " + t.partner + "  [" + t.priority + "]  " + t.title;
+  if (t.due_at) line += "  (due " + FormatRfc3339(*t.due_at) + ")";
+  return line;
+}
+
+}  // namespace
+
+int StoredTasksCommand(const std::string& data_dir, const std::string& partner,
+                       const std::string& status) {
+  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
+  if (!store.ok()) {
+    std::cerr << store.status().message() << "\n";
+    return 1;
+  }
+  engine::SystemClock clock;
+  auto as_of = report::AsOf(**store, clock.Now());
+  if (!as_of.ok()) {
+    std::cerr << as_of.status().message() << "\n";
+    return 1;
+  }
+  std::vector<engine::Task> tasks;
+  Status failed;
+  Status s = (*store)->Scan(engine::Family::kTasks, "", [&](std::string_view id, std::string_view v) {
+    auto t = engine::Task::FromRecord(v);
+    if (!t.ok()) {
+      failed = Status::Corruption("task " + std::string(id) + ": " + t.status().message());
+      return false;
+    }
+    if (t->partner != partner) return true;
+    bool wanted = status == "all" || (status == "overdue" && report::Overdue(*t, *as_of)) ||
+                  (status == "open" && engine::IsOpenStatus(t->status));
+    if (wanted) tasks.push_back(std::move(*t));
+    return true;
+  });
+  if (!s.ok() || !failed.ok()) {
+    std::cerr << "tasks: " << (s.ok() ? failed : s).message() << "\n";
+    return 1;
+  }
+  // Soonest due first; those without a due date last.
+  std::stable_sort(tasks.begin(), tasks.end(), [](const engine::Task& a, const engine::Task& b) {
+    return a.due_at.value_or(INT64_MAX) < b.due_at.value_or(INT64_MAX);
+  });
+  size_t overdue = 0;
+  for (const auto& t : tasks) {
+    overdue += report::Overdue(t, *as_of);
+    std::cout << TaskLine(t, *as_of) << "  case " << t.case_id << "\n";
+  }
+  std::cerr << tasks.size() << " " << status << " task" << (tasks.size() == 1 ? "" : "s") << " of "
+            << partner;
+  if (status != "overdue") std::cerr << ", " << overdue << " overdue";
+  std::cerr << " (as of " << FormatRfc3339(*as_of) << ")\n";
+  return 0;
+}
 
 int TasksCommand(const std::string& kafka, const std::string& partner,
                  const std::string& config_dir, const std::string& topic_prefix) {
@@ -53,18 +116,21 @@ namespace {
 
 // The tasks of a case (or of a panel meeting, "marac/2026-03-17"), with their
 // status; returns how many there are.
-Result<size_t> PrintTasks(const engine::CaseStore& store, const std::string& case_id) {
-  size_t open = 0, all = 0;
+Result<size_t> PrintTasks(const engine::CaseStore& store, const std::string& case_id,
+                          TimeMs as_of) {
+  size_t open = 0, overdue = 0, all = 0;
   Status scanned = engine::ReadTasksOf(store, case_id, [&](const engine::Task& t) {
     ++all;
     if (engine::IsOpenStatus(t.status)) ++open;
-    std::cout << "  " << t.task_id << "  " << t.status << "  " << t.partner << "  ["
-              << t.priority << "]  " << t.title;
-    if (t.due_at) std::cout << "  (due " << FormatRfc3339(*t.due_at) << ")";
-    std::cout << "\n";
+    if (report::Overdue(t, as_of)) ++overdue;
+    std::cout << "  " << TaskLine(t, as_of) << "\n";
     return true;
   });
-  if (all > 0) std::cout << "  " << open << " open of " << all << "\n";
+  if (all > 0) {
+    std::cout << "  " << open << " open of " << all;
+    if (overdue > 0) std::cout << ", " << overdue << " overdue";
+    std::cout << " (as of " << FormatRfc3339(as_of) << ")\n";
+  }
   if (!scanned.ok()) return scanned;
   return all;
 }
@@ -75,6 +141,12 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
   auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
   if (!store.ok()) {
     std::cerr << store.status().message() << "\n";
+    return 1;
+  }
+  engine::SystemClock clock;
+  auto as_of = report::AsOf(**store, clock.Now());
+  if (!as_of.ok()) {
+    std::cerr << as_of.status().message() << "\n";
     return 1;
   }
   auto c = engine::ReadCase(**store, case_id, /*with_history=*/true);
@@ -95,7 +167,7 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
     }
     if (has_tasks) {
       std::cout << "Panel meeting " << case_id << ": tasks\n";
-      auto printed = PrintTasks(**store, case_id);
+      auto printed = PrintTasks(**store, case_id, *as_of);
       if (!printed.ok()) {
         std::cerr << printed.status().message() << "\n";
         return 1;
@@ -129,8 +201,8 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
     std::cout << "  " << h.detail << "  (event " << h.event_id << ", rules " << h.rules_version
               << ")\n";
   }
-  std::cout << "\nTasks\n";
-  if (auto printed = PrintTasks(**store, case_id); !printed.ok()) {
+  std::cout << "\nTasks" << (v.status == "closed" ? " (the case is closed)" : "") << "\n";
+  if (auto printed = PrintTasks(**store, case_id, *as_of); !printed.ok()) {
     std::cerr << printed.status().message() << "\n";
     return 1;
   }

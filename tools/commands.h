@@ -50,6 +50,10 @@ int SendCommand(const std::string& kafka, const std::string& file, const std::st
                 int engine_timeout_s);
 int TasksCommand(const std::string& kafka, const std::string& partner,
                  const std::string& config_dir, const std::string& topic_prefix);
+// A partner's tasks as the state holds them (`status`: open, overdue or all),
+// soonest due first, overdue marked.
+int StoredTasksCommand(const std::string& data_dir, const std::string& partner,
+                       const std::string& status);
 int CaseCommand(const std::string& data_dir, const std::string& case_id);
 struct ReportOptions {
   std::string data_dir;

@@ -65,8 +65,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   std::string partner, tasks_config, tasks_prefix = "convene.";
-  auto* tasks_cmd = app.add_subcommand("tasks", "Print the tasks on a partner's queue");
-  tasks_cmd->add_option("--kafka", kafka, "bootstrap servers")->required();
+  std::string tasks_data, tasks_status = "open";
+  auto* tasks_cmd = app.add_subcommand(
+      "tasks", "A partner's tasks: from the state (--data, overdue marked) or its queue (--kafka)");
+  auto* tasks_kafka = tasks_cmd->add_option("--kafka", kafka, "bootstrap servers: read the partner's queue");
+  auto* tasks_data_opt = tasks_cmd->add_option("--data", tasks_data, "state folder: read the task book");
+  tasks_kafka->excludes(tasks_data_opt);
+  tasks_cmd->add_option("--status", tasks_status, "with --data: open, overdue or all")
+      ->check(CLI::IsMember({"open", "overdue", "all"}))
+      ->capture_default_str();
   tasks_cmd->add_option("--partner", partner, "partner id")->required();
   tasks_cmd->add_option("--config", tasks_config, "config folder (for a partner's own topic)");
   tasks_cmd->add_option("--topic-prefix", tasks_prefix)->capture_default_str();
@@ -176,6 +183,10 @@ int main(int argc, char** argv) {
   }
   if (*send_cmd) return convene::tools::SendCommand(kafka, file, send_topic, send_wait);
   if (*tasks_cmd) {
+    if (kafka.empty()) {
+      if (tasks_data.empty()) tasks_data = convene::tools::DefaultDataDir();
+      return convene::tools::StoredTasksCommand(tasks_data, partner, tasks_status);
+    }
     return convene::tools::TasksCommand(kafka, partner, tasks_config, tasks_prefix);
   }
   if (*case_cmd) return convene::tools::CaseCommand(data_dir, case_id);

@@ -37,7 +37,7 @@ size_t CountRepeats(const std::map<std::string, int>& counts) {
   return n;
 }
 
-TEST(ReportTest, FiguresEqualWhatTheQueuesAndTheSampleEventsSay) {
+TEST(ReportTest, TheReportAndTheTaskListsAgreeWithTheQueuesAndTheSampleEvents) {
   auto loaded = rules::LoadRuleSet(CONVENE_CONFIG_DIR);
   ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const rules::RuleSet>>(loaded));
   auto rules = std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
@@ -185,6 +185,39 @@ TEST(ReportTest, FiguresEqualWhatTheQueuesAndTheSampleEventsSay) {
   EXPECT_NE(html.find("<caption>Tasks by partner</caption>"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("http"), std::string::npos) << "nothing fetched from elsewhere";
+
+  // The same tasks as the partner's coordinator lists them from the state,
+  // soonest due first, the overdue ones marked as the report counts them.
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "tasks", "--data", data, "--partner", "housing",
+                             "--status", "all"},
+                            &out, std::chrono::seconds(30)),
+            0);
+  std::vector<std::string> listed = Lines(out);
+  EXPECT_EQ(listed.size(), tasks_of["housing"].size());
+  size_t marked = 0;
+  for (const auto& line : listed) {
+    EXPECT_TRUE(tasks_of["housing"].count(line.substr(0, line.find(' ')))) << line;
+    marked += line.find(" OVERDUE ") != std::string::npos;
+  }
+  EXPECT_GT(marked, 0u);
+  EXPECT_EQ(std::to_string(marked), figures["partner,housing,overdue"]);
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "tasks", "--data", data, "--partner", "housing",
+                             "--status", "overdue"},
+                            &out, std::chrono::seconds(30)),
+            0);
+  EXPECT_EQ(Lines(out).size(), marked);
+  // A case's page marks them too, and says how many are overdue.
+  std::string overdue_line;
+  for (const auto& line : listed) {
+    if (line.find(" OVERDUE ") != std::string::npos) overdue_line = line;
+  }
+  std::string case_id = overdue_line.substr(overdue_line.rfind("case ") + 5);
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "case", "--data", data, case_id}, &out,
+                            std::chrono::seconds(30)),
+            0);
+  EXPECT_NE(out.find(overdue_line.substr(0, overdue_line.find("  case "))), std::string::npos)
+      << out;
+  EXPECT_NE(out.find(" overdue (as of "), std::string::npos) << out;
 
   // Bad usage is refused with a reason.
   EXPECT_EQ(RunToCompletion({"/bin/sh", "-c",
