@@ -196,6 +196,20 @@ Status KafkaEventSource::Poll(std::vector<InputRecord>* out, size_t max,
   return Status::Ok();
 }
 
+std::optional<int64_t> KafkaEventSource::Lag(const OffsetMap& applied) const {
+  std::optional<int64_t> lag;
+  for (const auto& [tp, next] : applied) {
+    int64_t low = 0, high = 0;
+    if (consumer_->get_watermark_offsets(tp.first, tp.second, &low, &high) !=
+            RdKafka::ERR_NO_ERROR ||
+        high < 0) {
+      continue;
+    }
+    lag = lag.value_or(0) + std::max<int64_t>(0, high - next);
+  }
+  return lag;
+}
+
 void KafkaEventSource::Acknowledge(const OffsetMap& next_offsets) {
   std::vector<RdKafka::TopicPartition*> offsets;
   for (const auto& [tp, offset] : next_offsets) {

@@ -33,6 +33,10 @@ class KafkaEventSource : public EventSource {
               std::chrono::milliseconds timeout) override;
   void Acknowledge(const OffsetMap& next_offsets) override;
   bool Ready() const override { return assigned_.load(); }
+  // Records on the topic past `applied` (next offsets), from the high
+  // watermarks the broker last reported (no request is made); none until it
+  // has reported one. Safe from any thread.
+  std::optional<int64_t> Lag(const OffsetMap& applied) const;
   // The broker's cluster id, learnt when the source opened.
   const std::string& cluster_id() const { return cluster_id_; }
 

@@ -173,10 +173,15 @@ Status Engine::ProcessBatch(const std::vector<connectors::InputRecord>& records)
   }
   if (Status s = CommitBatch(*rules); !s.ok()) return s;
   ++totals_.batches;
+  PublishProgress();
+  return Status::Ok();
+}
+
+void Engine::PublishProgress() {
+  totals_.outbox_seq = outbox_seq_;
   std::lock_guard<std::mutex> lock(progress_mu_);
   committed_offsets_ = connectors::OffsetMap(offsets_.begin(), offsets_.end());
   committed_totals_ = totals_;
-  return Status::Ok();
 }
 
 void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::RuleSet& rules) {

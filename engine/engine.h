@@ -94,6 +94,8 @@ struct EngineTotals {
   // Records the broker no longer had when convene came to read them (a gap in
   // the offsets: retention deleted them first). Never expected; logged loudly.
   uint64_t lost = 0;
+  std::map<std::string, uint64_t> tasks_by_partner;  // tasks issued, by partner id
+  uint64_t outbox_seq = 0;  // the sequence of the last outbox message written
 };
 
 class Engine {
@@ -295,6 +297,8 @@ class Engine {
   void BeginBatch(size_t size, const rules::RuleSet& rules);
   // Finishes and writes the batch being built, unless a read failed.
   Status CommitBatch(const rules::RuleSet& rules);
+  // After a written batch: its offsets and totals, for other threads.
+  void PublishProgress();
   Status store_error_;
   AuditTrail audit_;
   std::string audited_rules_;  // the rules version the trail last recorded

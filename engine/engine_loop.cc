@@ -22,10 +22,12 @@ Status RunEngineLoop(Engine* engine, connectors::EventSource* source, OutboxRela
       return s;
     }
     if (batch.empty()) continue;
+    auto started = std::chrono::steady_clock::now();
     if (Status s = engine->ProcessBatch(batch); !s.ok()) {
       spdlog::critical("engine: {}; stopping (state on disk is intact)", s.message());
       return s;
     }
+    if (options.on_batch) options.on_batch(batch.size(), std::chrono::steady_clock::now() - started);
     relay->Wake();
     source->Acknowledge(engine->Offsets());
     const EngineTotals t = engine->totals();

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 
 #include "connectors/event_source.h"
 #include "engine/engine.h"
@@ -16,6 +17,9 @@ struct LoopOptions {
   size_t max_batch = 5000;
   size_t max_timers = 1000;  // timers fired between two batches of events
   std::chrono::milliseconds poll_timeout{100};
+  // Called after each batch of events is written, with its size and how long
+  // it took to apply and write (for the metrics). Optional.
+  std::function<void(size_t records, std::chrono::nanoseconds took)> on_batch;
 };
 
 // Runs until `stop` is set or an error that the engine cannot go on from

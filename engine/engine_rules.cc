@@ -466,6 +466,7 @@ const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
   }
   Outbox(partner.topic, t.task_id, std::move(message));
   ++totals_.tasks;
+  ++totals_.tasks_by_partner[partner.id];
   // The record keeps the context as published, to publish it again if the
   // broker loses the message.
   return tasks_.Issue(&batch_->write, std::move(t));

@@ -87,8 +87,7 @@ Result<size_t> Engine::FireDueTimers(size_t max) {
   BeginBatch(due.size(), *rules);
   FireAll(due, *rules);
   if (Status s = CommitBatch(*rules); !s.ok()) return s;
-  std::lock_guard<std::mutex> lock(progress_mu_);
-  committed_totals_ = totals_;
+  PublishProgress();
   return due.size();
 }
 

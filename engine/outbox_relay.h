@@ -41,6 +41,10 @@ class OutboxRelay {
   void Stop(std::chrono::milliseconds drain);
 
   uint64_t delivered() const { return delivered_.load(); }
+  // The highest outbox sequence handed to the sink, and how many of those
+  // the broker has not confirmed yet.
+  uint64_t cursor() const { return cursor_.load(); }
+  size_t in_flight() const { return in_flight_count_.load(); }
 
  private:
   void Run();

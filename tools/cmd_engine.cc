@@ -1,6 +1,7 @@
 // `convene run`, `convene broker` and `convene demo`.
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "connectors/connector.h"
+#include "connectors/http_listener.h"
 #include "connectors/kafka_message_sink.h"
 #include "rules/duration.h"
 #include "connectors/topic_reader.h"
@@ -137,6 +139,41 @@ int RunCommand(const RunOptions& options) {
   }
   spdlog::info("engine running: consuming {} from {}, state in {}",
                (*host)->engine()->events_topic(), bootstrap, options.data_dir);
+  std::unique_ptr<connectors::HttpListener> http;
+  if (!options.http.empty()) {
+    size_t colon = options.http.rfind(':');
+    int port = -1;
+    if (colon != std::string::npos) {
+      auto [end, ec] = std::from_chars(options.http.data() + colon + 1,
+                                       options.http.data() + options.http.size(), port);
+      if (ec != std::errc() || end != options.http.data() + options.http.size()) port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      std::cerr << "--http: '" << options.http << "' is not HOST:PORT\n";
+      (void)(*host)->Stop(std::chrono::seconds(10));
+      return 2;
+    }
+    EngineHost* h = host->get();
+    connectors::HttpListener::Route metrics;
+    metrics.method = "GET";
+    metrics.path = "/metrics";
+    metrics.handle = [h](const connectors::HttpRequest&) {
+      connectors::HttpResponse r;
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = FormatMetrics(h->Metrics());
+      return r;
+    };
+    auto started = connectors::HttpListener::Start(options.http.substr(0, colon), port, {metrics},
+                                                   connectors::HttpListener::Limits{});
+    if (!started.ok()) {
+      std::cerr << "--http " << options.http << ": " << started.status().message() << "\n";
+      (void)(*host)->Stop(std::chrono::seconds(10));
+      return 1;
+    }
+    http = std::move(*started);
+    std::cout << "convene: metrics at http://" << options.http.substr(0, colon) << ":"
+              << http->port() << "/metrics" << std::endl;
+  }
   while (!g_stop && (*host)->running()) {
     if (g_reload.exchange(false)) (*host)->RequestReload();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -33,6 +33,7 @@ struct RunOptions {
   bool sync = true;
   size_t batch_size = 5000;  // most events applied in one atomic write
   std::string max_future = "24h";  // how far ahead of the wall clock an event may be
+  std::string http;  // HOST:PORT to serve GET /metrics on (empty: none; port 0: any free)
 };
 
 int RunCommand(const RunOptions& options);

@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--batch-size", run.batch_size, "most events applied in one atomic write")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  run_cmd->add_option("--http", run.http,
+                      "HOST:PORT to serve GET /metrics on (Prometheus text format), e.g. 127.0.0.1:8080");
   run_cmd->add_option("--max-future", run.max_future,
                       "reject events further ahead of this machine's clock (e.g. 24h, 90m)")
       ->capture_default_str();

@@ -7,6 +7,7 @@
 #include "connectors/kafka_config.h"
 #include "connectors/kafka_message_sink.h"
 #include "engine/engine_loop.h"
+#include "report/report.h"
 #include "rules/config_loader.h"
 
 namespace convene::tools {
@@ -59,6 +60,9 @@ Result<std::unique_ptr<EngineHost>> EngineHost::Start(const Options& options,
   });
   engine::LoopOptions loop_options;
   loop_options.max_batch = options.batch_size;
+  loop_options.on_batch = [h](size_t, std::chrono::nanoseconds took) {
+    h->batch_times_.Observe(took);
+  };
   host->loop_ = std::thread([h, loop_options] {
     h->loop_status_ = engine::RunEngineLoop(h->engine_.get(), h->source_.get(), h->relay_.get(),
                                             h->stop_, loop_options);
@@ -68,6 +72,46 @@ Result<std::unique_ptr<EngineHost>> EngineHost::Start(const Options& options,
 }
 
 EngineHost::~EngineHost() { (void)Stop(std::chrono::milliseconds(0)); }
+
+MetricsSnapshot EngineHost::Metrics(std::chrono::seconds recount) {
+  MetricsSnapshot m;
+  m.totals = engine_->totals();
+  connectors::OffsetMap applied = engine_->Offsets();
+  m.consumer_lag = source_->Lag(applied);
+  uint64_t handed = relay_->cursor();
+  m.outbox_depth = (m.totals.outbox_seq > handed ? m.totals.outbox_seq - handed : 0) +
+                   relay_->in_flight();
+  m.rules_version = engine_->rules()->version;
+  m.batches = batch_times_.Get();
+  std::lock_guard<std::mutex> lock(counted_mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (counted_at_ == std::chrono::steady_clock::time_point() || now - counted_at_ >= recount) {
+    // Read beside the engine: the store's reads are safe from any thread.
+    auto as_of = report::AsOf(*store_, clock_.Now());
+    uint64_t overdue = 0, timers = 0;
+    Status s = store_->Scan(engine::Family::kTasks, "", [&](std::string_view, std::string_view v) {
+      auto t = engine::Task::FromRecord(v);
+      if (t.ok() && as_of.ok() && report::Overdue(*t, *as_of)) ++overdue;
+      return true;
+    });
+    if (s.ok()) {
+      s = store_->Scan(engine::Family::kTimers, "", [&](std::string_view, std::string_view) {
+        ++timers;
+        return true;
+      });
+    }
+    if (s.ok()) {
+      tasks_overdue_ = overdue;
+      timers_pending_ = timers;
+      counted_at_ = now;
+    } else {
+      spdlog::warn("metrics: {}", s.message());
+    }
+  }
+  m.tasks_overdue = tasks_overdue_;
+  m.timers_pending = timers_pending_;
+  return m;
+}
 
 Status EngineHost::Stop(std::chrono::milliseconds drain) {
   if (watcher_) watcher_->Stop();

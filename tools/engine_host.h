@@ -19,6 +19,7 @@
 #include "engine/outbox_relay.h"
 #include "engine/rules_watcher.h"
 #include "rules/rule_set.h"
+#include "tools/metrics.h"
 
 namespace convene::tools {
 
@@ -54,6 +55,9 @@ class EngineHost {
     if (watcher_) watcher_->RequestReload();
   }
   engine::Engine* engine() { return engine_.get(); }
+  // The figures of GET /metrics. The overdue tasks and pending timers are
+  // counted from the store, at most once a `recount` (a scan each).
+  MetricsSnapshot Metrics(std::chrono::seconds recount = std::chrono::seconds(30));
   engine::OutboxRelay* relay() { return relay_.get(); }
   bool running() const { return !finished_.load() && !stop_.load(); }
 
@@ -73,6 +77,10 @@ class EngineHost {
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
   Status loop_status_;
+  BatchTimes batch_times_;
+  std::mutex counted_mu_;
+  std::chrono::steady_clock::time_point counted_at_;
+  uint64_t tasks_overdue_ = 0, timers_pending_ = 0;
 };
 
 // Loads and validates a config folder; prints every error to stderr.
