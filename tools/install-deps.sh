@@ -3,12 +3,17 @@
 # then the browser tests' packages from npm, exactly as web/package-lock.json pins them.
 # Idempotent: when everything is present it returns at once without touching apt or npm.
 set -eu
+# --build-only: what building convene needs, without the browser tests' chromium, Node.js and
+# npm packages (the container image uses this).
+build_only=false
+[ "${1:-}" = "--build-only" ] && build_only=true
 
 PACKAGES="build-essential cmake pkg-config ccache git ca-certificates tzdata \
   librdkafka-dev librocksdb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev \
   rapidjson-dev libcli11-dev libhowardhinnant-date-dev libjemalloc-dev libgtest-dev kcat \
   libcsv-dev libmicrohttpd-dev libre2-dev libsodium-dev libprotobuf-dev protobuf-compiler curl \
-  python3 python3-jsonschema python3-yaml chromium fonts-liberation"
+  python3 python3-jsonschema python3-yaml"
+$build_only || PACKAGES="$PACKAGES chromium fonts-liberation"
 
 missing=""
 for p in $PACKAGES; do
@@ -18,7 +23,7 @@ for p in $PACKAGES; do
 done
 # Node.js and npm: Debian's packages, unless a node with npm is there already
 # (another packaging of Node.js would conflict with Debian's npm).
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+if ! $build_only && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing="$missing nodejs npm"
 fi
 
@@ -40,7 +45,7 @@ fi
 web="$(cd "$(dirname "$0")/.." && pwd)/web"
 stamp="$web/node_modules/.convene-lock-sha256"
 want="$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+if ! $build_only && [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "install-deps: npm ci in $web"
   (cd "$web" && npm ci --no-audit --no-fund --ignore-scripts)
   echo "$want" > "$stamp"
