@@ -213,6 +213,13 @@ class HttpListener::Impl {
             return MHD_YES;
           },
           &req.headers);
+      MHD_get_connection_values(
+          connection, MHD_GET_ARGUMENT_KIND,
+          [](void* q, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+            (*static_cast<std::map<std::string, std::string>*>(q))[key] = value ? value : "";
+            return MHD_YES;
+          },
+          &req.query);
       if (const MHD_ConnectionInfo* info =
               MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) {
         char text[INET6_ADDRSTRLEN] = "?";
@@ -230,7 +237,9 @@ class HttpListener::Impl {
       const Route* route = nullptr;
       bool path_known = false;
       for (const auto& r : routes_) {
-        if (r.path != req.path) continue;
+        bool below = !r.path.empty() && r.path.back() == '/' && req.path.size() > r.path.size() &&
+                     req.path.compare(0, r.path.size(), r.path) == 0;
+        if (r.path != req.path && !below) continue;
         path_known = true;
         if (r.method == req.method) route = &r;
       }

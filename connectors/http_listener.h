@@ -35,6 +35,7 @@ struct HttpRequest {
   std::string path;
   std::string peer;                            // "127.0.0.1:54321"
   std::map<std::string, std::string> headers;  // names in lower case
+  std::map<std::string, std::string> query;    // ?name=value, decoded
   std::string body;                            // empty for authorize
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
@@ -63,7 +64,7 @@ class HttpListener {
   };
   struct Route {
     std::string method;  // "POST"
-    std::string path;    // exact
+    std::string path;    // exact; or, ending in '/', every path below it ("/api/cases/")
     // Sees the request without its body; a response refuses it as it is.
     std::function<std::optional<HttpResponse>(const HttpRequest&)> authorize;
     std::function<HttpResponse(const HttpRequest&)> handle;

@@ -12,6 +12,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/http_listener.h"
+#include "console/api.h"
 #include "connectors/kafka_message_sink.h"
 #include "rules/duration.h"
 #include "connectors/topic_reader.h"
@@ -94,6 +95,47 @@ std::string DefaultDataDir() {
   return "convene-data";
 }
 
+namespace {
+
+// Sends one event at a time for the console and waits for the broker to
+// confirm it (or say why not). Thread-safe: the API's handlers share it.
+class ConsoleProducer {
+ public:
+  Status Open(const std::string& bootstrap) {
+    auto sink = connectors::KafkaMessageSink::Open(bootstrap, [this](uint64_t token, const Status& s) {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_[token] = s;
+    });
+    if (!sink.ok()) return sink.status();
+    sink_ = std::move(*sink);
+    return Status::Ok();
+  }
+  Status Send(const std::string& topic, const std::string& key, const std::string& payload) {
+    std::unique_lock<std::mutex> lock(mu_);
+    uint64_t token = ++next_;
+    Status s = sink_->Produce(topic, key, payload, token);
+    if (!s.ok()) return s;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done_.count(token)) {
+      lock.unlock();
+      sink_->Poll(std::chrono::milliseconds(20));
+      lock.lock();
+      if (std::chrono::steady_clock::now() > deadline) return Status::Error("the broker did not confirm it in 10 s");
+    }
+    Status result = done_[token];
+    done_.erase(token);
+    return result;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<connectors::KafkaMessageSink> sink_;
+  uint64_t next_ = 0;
+  std::map<uint64_t, Status> done_;
+};
+
+}  // namespace
+
 int RunCommand(const RunOptions& options) {
   auto rules = LoadRulesOrReport(options.config_dir, options.topic_prefix);
   if (!rules) return 2;
@@ -139,6 +181,8 @@ int RunCommand(const RunOptions& options) {
   }
   spdlog::info("engine running: consuming {} from {}, state in {}",
                (*host)->engine()->events_topic(), bootstrap, options.data_dir);
+  std::unique_ptr<console::UserBook> console_users;
+  std::unique_ptr<console::Api> api;
   std::unique_ptr<connectors::HttpListener> http;
   if (!options.http.empty()) {
     size_t colon = options.http.rfind(':');
@@ -163,7 +207,34 @@ int RunCommand(const RunOptions& options) {
       r.body = FormatMetrics(h->Metrics());
       return r;
     };
-    auto started = connectors::HttpListener::Start(options.http.substr(0, colon), port, {metrics},
+    // The JSON API: users of the state folder, events sent by a producer of
+    // its own that waits for the broker's confirmation of each.
+    auto producer = std::make_shared<ConsoleProducer>();
+    if (Status s = producer->Open(bootstrap); !s.ok()) {
+      std::cerr << "--http: " << s.message() << "\n";
+      (void)(*host)->Stop(std::chrono::seconds(10));
+      return 1;
+    }
+    console_users = std::make_unique<console::UserBook>(options.data_dir);
+    console::Api::Options ao;
+    ao.store = h->store();
+    ao.users = console_users.get();
+    ao.rules = [h] { return h->engine()->rules(); };
+    std::string events_topic = options.topic_prefix + "events";
+    ao.send = [producer, events_topic](const std::string& key, const std::string& event) {
+      return producer->Send(events_topic, key, event);
+    };
+    ao.now = [] {
+      return static_cast<TimeMs>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+    };
+    ao.topic_prefix = options.topic_prefix;
+    api = std::make_unique<console::Api>(std::move(ao));
+    std::vector<connectors::HttpListener::Route> routes = api->Routes();
+    routes.push_back(metrics);
+    auto started = connectors::HttpListener::Start(options.http.substr(0, colon), port,
+                                                   std::move(routes),
                                                    connectors::HttpListener::Limits{});
     if (!started.ok()) {
       std::cerr << "--http " << options.http << ": " << started.status().message() << "\n";
@@ -172,7 +243,7 @@ int RunCommand(const RunOptions& options) {
     }
     http = std::move(*started);
     std::cout << "convene: metrics at http://" << options.http.substr(0, colon) << ":"
-              << http->port() << "/metrics" << std::endl;
+              << http->port() << "/metrics, the API under /api/" << std::endl;
   }
   while (!g_stop && (*host)->running()) {
     if (g_reload.exchange(false)) (*host)->RequestReload();

@@ -65,6 +65,13 @@ struct ReportOptions {
 };
 // Exit status 0: written; 1: the store cannot be read; 2: bad usage or config.
 int ReportCommand(const ReportOptions& options);
+struct UserOptions {
+  std::string action;  // add, list or remove
+  std::string data_dir, config_dir, partner, email;
+};
+// `add` reads the password from stdin's first line, or makes one up and
+// prints it once.
+int UserCommand(const UserOptions& options);
 // Exit status 0: the chain holds; 1: it is broken (the first entry that does
 // not fit is named) or the store cannot be read.
 int AuditVerifyCommand(const std::string& data_dir);

@@ -98,6 +98,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   report_cmd->add_option("--out", report.out, "write to this file (default: stdout)");
 
+  convene::tools::UserOptions user;
+  auto* user_cmd = app.add_subcommand("user", "The console's users (each of one partner)");
+  user_cmd->require_subcommand(1);
+  auto* user_add = user_cmd->add_subcommand("add", "Add a user; the password is read from stdin, or made up and printed once");
+  auto* user_list = user_cmd->add_subcommand("list", "List the users");
+  auto* user_remove = user_cmd->add_subcommand("remove", "Remove a user");
+  for (auto* c : {user_add, user_list, user_remove}) {
+    c->add_option("--data", user.data_dir, "state folder (default: ./convene-data, else the demo's)");
+  }
+  user_add->add_option("--partner", user.partner, "the partner the user works for")->required();
+  user_add->add_option("--email", user.email)->required();
+  user_add->add_option("--config", user.config_dir, "config folder (to check the partner)");
+  user_remove->add_option("--email", user.email)->required();
+
   std::string audit_data;
   auto* audit_cmd = app.add_subcommand("audit", "The audit trail");
   audit_cmd->require_subcommand(1);
@@ -192,6 +206,12 @@ int main(int argc, char** argv) {
     return convene::tools::TasksCommand(kafka, partner, tasks_config, tasks_prefix);
   }
   if (*case_cmd) return convene::tools::CaseCommand(data_dir, case_id);
+  if (*user_cmd) {
+    user.action = *user_add ? "add" : *user_list ? "list" : "remove";
+    if (user.data_dir.empty()) user.data_dir = convene::tools::DefaultDataDir();
+    if (user.config_dir.empty()) user.config_dir = convene::tools::DefaultConfigDir();
+    return convene::tools::UserCommand(user);
+  }
   if (*report_cmd) {
     if (report.data_dir.empty()) report.data_dir = convene::tools::DefaultDataDir();
     if (report.config_dir.empty()) report.config_dir = convene::tools::DefaultConfigDir();

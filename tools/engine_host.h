@@ -55,6 +55,8 @@ class EngineHost {
     if (watcher_) watcher_->RequestReload();
   }
   engine::Engine* engine() { return engine_.get(); }
+  // The store, for readers beside the engine (its reads are safe from any thread).
+  const engine::CaseStore* store() const { return store_.get(); }
   // The figures of GET /metrics. The overdue tasks and pending timers are
   // counted from the store, at most once a `recount` (a scan each).
   MetricsSnapshot Metrics(std::chrono::seconds recount = std::chrono::seconds(30));

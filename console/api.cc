@@ -1,0 +1,292 @@
+#include "console/api.h"
+
+#include <sodium.h>
+
+#include <thread>
+
+#include "engine/case_record.h"
+#include "engine/task_book.h"
+#include "report/report.h"
+#include "rules/event.h"
+#include "rules/json.h"
+#include "rules/share.h"
+
+namespace convene::console {
+namespace {
+
+using connectors::HttpRequest;
+using connectors::HttpResponse;
+
+constexpr TimeMs kSessionIdle = 8 * kMsPerHour;
+constexpr int kMaxFailures = 5;
+constexpr TimeMs kFailureWindow = 15 * 60 * 1000;
+constexpr TimeMs kLockFor = 15 * 60 * 1000;
+constexpr const char* kCookie = "convene_session";
+
+HttpResponse Json(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+HttpResponse Error(int status, const std::string& message) {
+  return Json(status, connectors::JsonError(message));
+}
+HttpResponse NotFound() { return Error(404, "not found"); }
+
+std::string Token() {
+  unsigned char bytes[32];
+  randombytes_buf(bytes, sizeof bytes);
+  char hex[sizeof bytes * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
+  return hex;
+}
+
+// The value of cookie `name` in a Cookie header.
+std::string CookieValue(const std::string& header, const std::string& name) {
+  for (size_t pos = 0; pos < header.size();) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string part = header.substr(pos, end - pos);
+    part.erase(0, part.find_first_not_of(' '));
+    if (part.compare(0, name.size() + 1, name + "=") == 0) return part.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return {};
+}
+
+bool IsJson(const HttpRequest& req) {
+  return req.Header("content-type").rfind("application/json", 0) == 0;
+}
+
+// A task as the API gives it: the SPEC 5 message with its status.
+std::string TaskJson(const engine::Task& t, TimeMs as_of) {
+  rapidjson::Document d;
+  std::string message = t.ToMessage();
+  d.Parse(message.c_str(), message.size());
+  auto& a = d.GetAllocator();
+  d.AddMember("status", rapidjson::Value(t.status.c_str(), a), a);
+  d.AddMember("overdue", report::Overdue(t, as_of), a);
+  return json::Serialize(d);
+}
+
+}  // namespace
+
+std::vector<connectors::HttpListener::Route> Api::Routes() {
+  using Route = connectors::HttpListener::Route;
+  std::vector<Route> routes;
+  routes.push_back({"POST", "/api/session", nullptr, [this](const HttpRequest& r) { return SignIn(r); }});
+  routes.push_back({"GET", "/api/tasks", nullptr, [this](const HttpRequest& r) { return Tasks(r); }});
+  routes.push_back({"POST", "/api/tasks/", nullptr, [this](const HttpRequest& r) { return TaskAction(r); }});
+  routes.push_back({"GET", "/api/cases/", nullptr, [this](const HttpRequest& r) { return Case(r); }});
+  return routes;
+}
+
+HttpResponse Api::SignIn(const HttpRequest& req) {
+  if (!IsJson(req)) return Error(415, "send {\"email\",\"password\"} as application/json");
+  rapidjson::Document d;
+  d.Parse(req.body.c_str(), req.body.size());
+  if (!d.IsObject() || !d.HasMember("email") || !d["email"].IsString() ||
+      !d.HasMember("password") || !d["password"].IsString()) {
+    return Error(400, "send {\"email\",\"password\"}");
+  }
+  std::string email = NormalEmail(d["email"].GetString());
+  std::string password = d["password"].GetString();
+  TimeMs now = o_.now();
+  int failed_before = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Failures& f = failures_[email];
+    if (f.locked_until > now) {
+      HttpResponse r = Error(429, "too many failed sign-ins: this account is locked for a while");
+      r.headers.emplace_back("Retry-After", std::to_string((f.locked_until - now) / 1000 + 1));
+      return r;
+    }
+    if (now - f.first > kFailureWindow) f = Failures{};
+    failed_before = f.count;
+  }
+  // Slowed: each failure so far costs a moment before the answer.
+  std::this_thread::sleep_for(o_.failure_delay * std::min(failed_before, 8));
+  auto user = o_.users->Verify(email, password);
+  if (!user.ok()) return Error(500, "users: " + user.status().message());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!user->has_value()) {
+    Failures& f = failures_[email];
+    if (f.count == 0) f.first = now;
+    if (++f.count >= kMaxFailures) f.locked_until = now + kLockFor;
+    return Error(401, "the email or the password is wrong");
+  }
+  failures_.erase(email);
+  std::string token = Token();
+  sessions_[token] = Session{(*user)->email, (*user)->partner, now};
+  HttpResponse r = Json(200, "{\"email\":\"" + (*user)->email + "\",\"partner\":\"" +
+                                 (*user)->partner + "\"}");
+  r.headers.emplace_back("Set-Cookie", std::string(kCookie) + "=" + token +
+                                           "; Path=/; HttpOnly; SameSite=Strict" +
+                                           (o_.secure_cookies ? "; Secure" : ""));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+std::optional<Api::Session> Api::SessionOf(const HttpRequest& req, HttpResponse* refused) {
+  std::string token = CookieValue(req.Header("cookie"), kCookie);
+  TimeMs now = o_.now();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = token.empty() ? sessions_.end() : sessions_.find(token);
+  if (it == sessions_.end() || now - it->second.last_seen > kSessionIdle) {
+    if (it != sessions_.end()) sessions_.erase(it);
+    *refused = Error(401, "sign in first: POST /api/session");
+    return std::nullopt;
+  }
+  it->second.last_seen = now;
+  return it->second;
+}
+
+HttpResponse Api::Tasks(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return refused;
+  std::string status = req.query.count("status") ? req.query.at("status") : "open";
+  if (status != "open" && status != "overdue" && status != "all") {
+    return Error(400, "status is open, overdue or all");
+  }
+  auto as_of = report::AsOf(*o_.store, o_.now());
+  if (!as_of.ok()) return Error(500, as_of.status().message());
+  std::string out = "[";
+  Status failed;
+  Status s = o_.store->Scan(engine::Family::kTasks, "", [&](std::string_view, std::string_view v) {
+    auto t = engine::Task::FromRecord(v);
+    if (!t.ok()) {
+      failed = t.status();
+      return false;
+    }
+    if (t->partner != session->partner) return true;
+    bool wanted = status == "all" || (status == "open" && engine::IsOpenStatus(t->status)) ||
+                  (status == "overdue" && report::Overdue(*t, *as_of));
+    if (!wanted) return true;
+    if (out.size() > 1) out += ",";
+    out += TaskJson(*t, *as_of);
+    return true;
+  });
+  if (!s.ok() || !failed.ok()) return Error(500, (s.ok() ? failed : s).message());
+  return Json(200, out + "]");
+}
+
+HttpResponse Api::TaskAction(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return refused;
+  if (!IsJson(req)) return Error(415, "send {\"note\"} as application/json");
+  // /api/tasks/{task_id}/{action}
+  std::string rest = req.path.substr(std::string("/api/tasks/").size());
+  size_t slash = rest.find('/');
+  if (slash == std::string::npos) return NotFound();
+  std::string task_id = rest.substr(0, slash), action = rest.substr(slash + 1);
+  static const std::map<std::string, std::string> kEvents = {
+      {"acknowledge", "task.acknowledged"}, {"complete", "task.completed"}, {"decline", "task.declined"}};
+  auto type = kEvents.find(action);
+  if (type == kEvents.end()) return NotFound();
+  auto task = engine::ReadTask(*o_.store, task_id);
+  if (!task.ok()) return Error(500, task.status().message());
+  if (!task->has_value() || (*task)->partner != session->partner) return NotFound();
+  rapidjson::Document body;
+  body.Parse(req.body.c_str(), req.body.size());
+  if (!req.body.empty() && !body.IsObject()) return Error(400, "the body must be a JSON object");
+  std::string note = body.IsObject() ? std::string(json::GetString(body, "note")) : "";
+  TimeMs now = o_.now();
+  std::string id = "console:" + Token().substr(0, 24);
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::Field(w, "id", id);
+  json::Field(w, "type", type->second);
+  json::Field(w, "occurred_at", FormatRfc3339(now));
+  json::Field(w, "source", session->partner);
+  json::Key(w, "data");
+  w.StartObject();
+  json::Field(w, "task_id", task_id);
+  json::Field(w, "by", session->email);
+  if (!note.empty()) json::Field(w, "note", note);
+  w.EndObject();
+  w.EndObject();
+  if (Status s = o_.send(id, std::string(buf.GetString(), buf.GetSize())); !s.ok()) {
+    return Error(503, "the event could not be sent: " + s.message());
+  }
+  return Json(202, "{\"event_id\":\"" + id + "\",\"type\":\"" + type->second + "\"}");
+}
+
+HttpResponse Api::Case(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return refused;
+  std::string case_id = req.path.substr(std::string("/api/cases/").size());
+  auto rules = o_.rules();
+  const rules::Partner* partner = rules->FindPartner(session->partner);
+  if (!partner) return NotFound();
+  // The partner's own tasks on the case: none, and the case is not found.
+  auto as_of = report::AsOf(*o_.store, o_.now());
+  if (!as_of.ok()) return Error(500, as_of.status().message());
+  std::string tasks = "[";
+  Status s = engine::ReadTasksOf(*o_.store, case_id, [&](const engine::Task& t) {
+    if (t.partner != session->partner) return true;
+    if (tasks.size() > 1) tasks += ",";
+    tasks += TaskJson(t, *as_of);
+    return true;
+  });
+  if (!s.ok()) return Error(500, s.message());
+  if (tasks == "[") return NotFound();
+  auto c = engine::ReadCase(*o_.store, case_id, /*with_history=*/false);
+  if (!c.ok()) return Error(500, c.status().message());
+  if (!c->has_value()) return NotFound();
+  const engine::CaseRecord& record = **c;
+  // Each event of the timeline as the partner's share allows; what it holds
+  // beyond that is named as withheld, never shown.
+  rapidjson::Document out(rapidjson::kObjectType);
+  auto& a = out.GetAllocator();
+  rapidjson::Value timeline(rapidjson::kArrayType);
+  std::string case_json;
+  for (const auto& e : record.timeline) {
+    rapidjson::Value item(rapidjson::kObjectType);
+    item.AddMember("event_id", rapidjson::Value(e.event_id.c_str(), a), a);
+    item.AddMember("type", rapidjson::Value(e.type.c_str(), a), a);
+    std::string at = FormatRfc3339(e.occurred_at);
+    item.AddMember("occurred_at", rapidjson::Value(at.c_str(), a), a);
+    auto stored = o_.store->Get(engine::Family::kEvents, e.event_id);
+    if (!stored.ok()) return Error(500, stored.status().message());
+    if (stored->has_value()) {
+      auto event = rules::ParseEvent(**stored, [](std::string_view) { return true; });
+      if (!event.ok()) return Error(500, "event " + e.event_id + ": " + event.status().message());
+      rules::SharedContext shared = rules::BuildContext(*partner, **event, record.view);
+      rapidjson::Document ctx;
+      ctx.Parse(shared.json.c_str(), shared.json.size());
+      if (ctx.IsObject() && ctx.HasMember("event")) {
+        item.AddMember("event", rapidjson::Value(ctx["event"], a), a);
+      }
+      if (ctx.IsObject() && ctx.HasMember("case") && case_json.empty()) {
+        case_json = json::Serialize(ctx["case"]);
+      }
+      rapidjson::Value withheld(rapidjson::kArrayType);
+      for (const auto& p : shared.withheld) withheld.PushBack(rapidjson::Value(p.c_str(), a), a);
+      item.AddMember("withheld", std::move(withheld), a);
+    }
+    timeline.PushBack(std::move(item), a);
+  }
+  rapidjson::Document shown_case;
+  if (!case_json.empty()) shown_case.Parse(case_json.c_str(), case_json.size());
+  if (shown_case.IsObject()) {
+    out.AddMember("case", rapidjson::Value(shown_case, a), a);
+  } else {
+    rapidjson::Value minimal(rapidjson::kObjectType);
+    minimal.AddMember("id", rapidjson::Value(record.view.id.c_str(), a), a);
+    minimal.AddMember("type", rapidjson::Value(record.view.type.c_str(), a), a);
+    out.AddMember("case", std::move(minimal), a);
+  }
+  out.AddMember("timeline", std::move(timeline), a);
+  rapidjson::Document task_list;
+  tasks += "]";
+  task_list.Parse(tasks.c_str(), tasks.size());
+  out.AddMember("tasks", rapidjson::Value(task_list, a), a);
+  return Json(200, json::Serialize(out));
+}
+
+}  // namespace convene::console

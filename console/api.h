@@ -1,0 +1,79 @@
+// The console's JSON API (SPEC 8), for partner systems and the console's
+// pages, under one sign-in:
+//   POST /api/session {"email","password"}  -> 200 and a session cookie, or 401
+//   GET  /api/tasks?status=open|overdue|all -> the signed-in partner's tasks
+//   POST /api/tasks/{task_id}/acknowledge|complete|decline {"note"} -> 202 once
+//        the task.* event is on the broker (the engine applies it as any other)
+//   GET  /api/cases/{case_id}               -> the case as the partner may see it;
+//        404 when the partner has no task on it
+// What a partner is shown is its tasks and, of a case, only what its `share`
+// allows, whatever the URL: a task or case of another partner is "not found".
+//
+// Security: sessions are 256-bit random tokens in an HttpOnly, SameSite=Strict
+// cookie (Secure when `secure_cookies`), expiring after 8 hours idle; a state
+// change must be JSON (a form cannot send it cross-site); a failed sign-in
+// is slowed, and an email with 5 failures in 15 minutes is locked for 15
+// minutes (429). What is read is the engine's store, read-only, beside it.
+//
+// Thread-safety: the routes' handlers run on the listener's threads,
+// concurrently; the sessions and failures are under a lock.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "connectors/http_listener.h"
+#include "console/users.h"
+#include "engine/case_store.h"
+#include "rules/rule_set.h"
+
+namespace convene::console {
+
+class Api {
+ public:
+  struct Options {
+    const engine::CaseStore* store = nullptr;
+    UserBook* users = nullptr;
+    std::function<std::shared_ptr<const rules::RuleSet>()> rules;
+    // Puts an event on convene.events (key, JSON) and returns once the broker
+    // has it.
+    std::function<Status(const std::string& key, const std::string& event)> send;
+    std::function<TimeMs()> now;  // the wall clock
+    std::string topic_prefix = "convene.";
+    bool secure_cookies = false;
+    std::chrono::milliseconds failure_delay{250};  // per failure so far, at most 8
+  };
+  explicit Api(Options options) : o_(std::move(options)) {}
+
+  std::vector<connectors::HttpListener::Route> Routes();
+
+ private:
+  struct Session {
+    std::string email, partner;
+    TimeMs last_seen = 0;
+  };
+  struct Failures {
+    int count = 0;
+    TimeMs first = 0, locked_until = 0;
+  };
+
+  connectors::HttpResponse SignIn(const connectors::HttpRequest& req);
+  connectors::HttpResponse Tasks(const connectors::HttpRequest& req);
+  connectors::HttpResponse TaskAction(const connectors::HttpRequest& req);
+  connectors::HttpResponse Case(const connectors::HttpRequest& req);
+  // The request's session; none (and `refused` the answer) when it has none.
+  std::optional<Session> SessionOf(const connectors::HttpRequest& req,
+                                   connectors::HttpResponse* refused);
+
+  Options o_;
+  std::mutex mu_;
+  std::map<std::string, Session> sessions_;   // token -> session
+  std::map<std::string, Failures> failures_;  // email -> failed sign-ins
+};
+
+}  // namespace convene::console

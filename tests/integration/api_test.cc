@@ -1,0 +1,267 @@
+// The console's JSON API (SPEC 8) as a partner system uses it: curl against
+// `convene run --http`, kcat on convene.events, and the state read back.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+#include "rules/config_loader.h"
+#include "rules/json.h"
+#include "rules/share.h"
+#include "tests/support/convene_processes.h"
+
+namespace convene::testing {
+namespace {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t n = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct Reply {
+  int status = 0;
+  std::string headers, body;
+};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto loaded = rules::LoadRuleSet(CONVENE_CONFIG_DIR);
+    ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const rules::RuleSet>>(loaded));
+    rules_ = std::get<std::shared_ptr<const rules::RuleSet>>(loaded);
+    data_ = dir_.Sub("data");
+    AddUser("Coordinator@Housing.example", "housing", "housing-pass-12");
+    AddUser("chair@police.example", "police", "police-pass-123");
+    AddUser("other@housing.example", "housing", "another-pass-12");
+    port_ = FreePort();
+    engine_ = std::make_unique<EmbeddedEngineProcess>(
+        dir_, "engine", data_,
+        std::vector<std::string>{"--http", "127.0.0.1:" + std::to_string(port_), "--max-future",
+                                 "31d"});
+    ASSERT_TRUE(engine_->ok());
+    const std::string samples = std::string(CONVENE_CONFIG_DIR) + "/samples/events.jsonl";
+    lines_ = Lines(ReadFile(samples));
+    std::string out;
+    ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "send", "--kafka", engine_->bootstrap(), samples},
+                              &out, std::chrono::seconds(120)),
+              0)
+        << out;
+  }
+  void TearDown() override {
+    if (engine_) {
+      EXPECT_EQ(engine_->Stop(), 0);
+    }
+  }
+
+  void AddUser(const std::string& email, const std::string& partner, const std::string& password) {
+    std::string file = dir_.Sub("password-" + partner + std::to_string(n_++));
+    std::ofstream(file) << password << "\n";
+    std::string out;
+    ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "user", "add", "--data", data_, "--partner", partner,
+                               "--email", email, "--config", CONVENE_CONFIG_DIR},
+                              &out, std::chrono::seconds(30), file),
+              0)
+        << out;
+    EXPECT_EQ(out.find(password), std::string::npos) << "a given password is never printed";
+  }
+
+  // A request with curl, keeping cookies in `jar`.
+  Reply Http(const std::string& method, const std::string& path, const std::string& jar,
+             const std::string& body = "", const std::string& type = "application/json") {
+    std::string head = dir_.Sub("head-" + std::to_string(n_)), got = dir_.Sub("body-" + std::to_string(n_));
+    ++n_;
+    std::vector<std::string> argv = {"curl", "-s", "-X", method, "-D", head, "-o", got,
+                                     "-w", "%{http_code}", "-c", jar, "-b", jar,
+                                     "http://127.0.0.1:" + std::to_string(port_) + path};
+    if (!body.empty() || method == "POST") {
+      argv.insert(argv.end(), {"-H", "Content-Type: " + type, "--data-binary", body});
+    }
+    std::string code;
+    Reply r;
+    if (RunToCompletion(argv, &code, std::chrono::seconds(30)) != 0) return r;
+    r.status = std::stoi(code);
+    r.headers = ReadFile(head);
+    r.body = ReadFile(got);
+    return r;
+  }
+  Reply SignIn(const std::string& jar, const std::string& email, const std::string& password) {
+    return Http("POST", "/api/session", jar,
+                R"({"email":")" + email + R"(","password":")" + password + R"("})");
+  }
+
+  TempDir dir_;
+  std::string data_;
+  int port_ = 0, n_ = 0;
+  std::shared_ptr<const rules::RuleSet> rules_;
+  std::unique_ptr<EmbeddedEngineProcess> engine_;
+  std::vector<std::string> lines_;
+};
+
+void Leaves(const rapidjson::Value& v, const std::string& prefix, std::set<std::string>* out) {
+  if (v.IsObject() && v.MemberCount() > 0) {
+    for (const auto& m : v.GetObject()) {
+      Leaves(m.value, prefix.empty() ? m.name.GetString() : prefix + "." + m.name.GetString(), out);
+    }
+  } else {
+    out->insert(prefix);
+  }
+}
+
+TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEvents) {
+  std::string jar = dir_.Sub("housing.jar"), police_jar = dir_.Sub("police.jar");
+  // Signed out: nothing.
+  EXPECT_EQ(Http("GET", "/api/tasks", jar).status, 401);
+  EXPECT_EQ(SignIn(jar, "coordinator@housing.example", "wrong-password").status, 401);
+  Reply in = SignIn(jar, "COORDINATOR@housing.example", "housing-pass-12");
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_NE(in.headers.find("HttpOnly"), std::string::npos) << in.headers;
+  EXPECT_NE(in.headers.find("SameSite=Strict"), std::string::npos) << in.headers;
+  EXPECT_NE(in.body.find("\"partner\":\"housing\""), std::string::npos);
+  ASSERT_EQ(SignIn(police_jar, "chair@police.example", "police-pass-123").status, 200);
+
+  // The tasks, once the engine has applied the samples: housing's only, and
+  // in each nothing outside housing's share.
+  const rules::Partner* housing = rules_->FindPartner("housing");
+  ASSERT_NE(housing, nullptr);
+  rapidjson::Document tasks;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Reply r = Http("GET", "/api/tasks?status=open", jar);
+        tasks.Parse(r.body.c_str());
+        return r.status == 200 && tasks.IsArray() && tasks.Size() > 10;
+      },
+      std::chrono::seconds(60)));
+  std::string task_id, case_id;
+  for (const auto& t : tasks.GetArray()) {
+    EXPECT_EQ(std::string(t["partner"].GetString()), "housing");
+    EXPECT_EQ(std::string(t["status"].GetString()), "open");
+    std::set<std::string> leaves;
+    Leaves(t["context"], "", &leaves);
+    for (const auto& path : leaves) {
+      std::vector<std::string> parts;
+      for (size_t s = 0, e; s <= path.size(); s = e + 1) {
+        e = path.find('.', s);
+        if (e == std::string::npos) e = path.size();
+        parts.push_back(path.substr(s, e - s));
+      }
+      EXPECT_TRUE(path.empty() || rules::Shares(*housing, parts)) << path << " in " << t["task_id"].GetString();
+    }
+    if (task_id.empty() && std::string(t["case_id"].GetString()).find('/') == std::string::npos) {
+      task_id = t["task_id"].GetString();
+      case_id = t["case_id"].GetString();
+    }
+  }
+  ASSERT_FALSE(task_id.empty());
+  Reply overdue = Http("GET", "/api/tasks?status=overdue", jar);
+  EXPECT_EQ(overdue.status, 200);
+  EXPECT_EQ(Http("GET", "/api/tasks?status=everything", jar).status, 400);
+
+  // The case, as housing may see it: every event field shared, the rest named.
+  Reply c = Http("GET", "/api/cases/" + case_id, jar);
+  ASSERT_EQ(c.status, 200) << c.body;
+  rapidjson::Document cd;
+  cd.Parse(c.body.c_str());
+  ASSERT_TRUE(cd.IsObject() && cd["timeline"].IsArray() && cd["timeline"].Size() > 0) << c.body;
+  for (const auto& e : cd["timeline"].GetArray()) {
+    std::set<std::string> leaves;
+    if (e.HasMember("event")) Leaves(e["event"], "event", &leaves);
+    for (const auto& path : leaves) {
+      std::vector<std::string> parts;
+      for (size_t s = 0, n; s <= path.size(); s = n + 1) {
+        n = path.find('.', s);
+        if (n == std::string::npos) n = path.size();
+        parts.push_back(path.substr(s, n - s));
+      }
+      EXPECT_TRUE(rules::Shares(*housing, parts)) << path;
+    }
+  }
+  // A case housing has no task on, and a task of another partner: not found.
+  Reply police_tasks = Http("GET", "/api/tasks?status=all", police_jar);
+  rapidjson::Document pt;
+  pt.Parse(police_tasks.body.c_str());
+  ASSERT_TRUE(pt.IsArray() && pt.Size() > 0);
+  std::string police_task, police_only_case;
+  std::set<std::string> housing_cases;
+  for (const auto& t : tasks.GetArray()) housing_cases.insert(t["case_id"].GetString());
+  for (const auto& t : pt.GetArray()) {
+    if (police_task.empty()) police_task = t["task_id"].GetString();
+    if (!housing_cases.count(t["case_id"].GetString())) police_only_case = t["case_id"].GetString();
+  }
+  EXPECT_EQ(Http("POST", "/api/tasks/" + police_task + "/acknowledge", jar, "{}").status, 404);
+  ASSERT_FALSE(police_only_case.empty());
+  EXPECT_EQ(Http("GET", "/api/cases/" + police_only_case, jar).status, 404);
+  EXPECT_EQ(Http("GET", "/api/cases/no-such-case", jar).status, 404);
+
+  // A form cannot change anything; JSON with the session can.
+  EXPECT_EQ(Http("POST", "/api/tasks/" + task_id + "/acknowledge", jar, "note=x",
+                 "application/x-www-form-urlencoded").status,
+            415);
+  Reply ack = Http("POST", "/api/tasks/" + task_id + "/acknowledge", jar, R"({"note":"visiting Tuesday"})");
+  ASSERT_EQ(ack.status, 202) << ack.body;
+  // The event is on convene.events, as any other input...
+  bool on_topic = false;
+  for (const auto& m : KcatConsume(engine_->bootstrap(), "convene.events")) {
+    rapidjson::Document d;
+    d.Parse(m.c_str());
+    if (d.IsObject() && std::string(json::GetString(d, "type")) == "task.acknowledged" &&
+        std::string(json::GetString(d["data"], "task_id")) == task_id) {
+      on_topic = true;
+      EXPECT_EQ(std::string(json::GetString(d, "source")), "housing");
+      EXPECT_EQ(std::string(json::GetString(d["data"], "by")), "coordinator@housing.example");
+      EXPECT_EQ(std::string(json::GetString(d["data"], "note")), "visiting Tuesday");
+    }
+  }
+  EXPECT_TRUE(on_topic);
+  // ...and the engine applies it: the task's status changes in the state.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        Reply r = Http("GET", "/api/tasks?status=all", jar);
+        return r.body.find("\"task_id\":\"" + task_id + "\"") != std::string::npos &&
+               r.body.find("\"task_id\":\"" + task_id + "\"") <
+                   r.body.find("\"status\":\"acknowledged\"", r.body.find("\"task_id\":\"" + task_id + "\""));
+      },
+      std::chrono::seconds(30)));
+  ASSERT_EQ(engine_->Stop(), 0);
+  engine_.reset();
+  std::string out;
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "case", "--data", data_, case_id}, &out), 0);
+  EXPECT_NE(out.find(task_id + "  acknowledged"), std::string::npos) << out;
+}
+
+TEST_F(ApiTest, RepeatedFailedSignInsLockTheAccount) {
+  std::string jar = dir_.Sub("jar");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(SignIn(jar, "other@housing.example", "not-the-password").status, 401) << i;
+  }
+  Reply locked = SignIn(jar, "other@housing.example", "another-pass-12");
+  EXPECT_EQ(locked.status, 429) << locked.body;
+  EXPECT_NE(locked.headers.find("Retry-After"), std::string::npos);
+  // Another account is not locked by it.
+  EXPECT_EQ(SignIn(jar, "coordinator@housing.example", "housing-pass-12").status, 200);
+  // A removed user can no longer sign in.
+  std::string out;
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "user", "remove", "--data", data_, "--email",
+                             "coordinator@housing.example"},
+                            &out),
+            0);
+  EXPECT_EQ(SignIn(jar, "coordinator@housing.example", "housing-pass-12").status, 401);
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "user", "list", "--data", data_}, &out), 0);
+  EXPECT_EQ(out.find("coordinator@housing.example"), std::string::npos) << out;
+  EXPECT_NE(out.find("chair@police.example  police"), std::string::npos) << out;
+  EXPECT_EQ(ReadFile(data_ + "/users.json").find("pass-12"), std::string::npos);
+  EXPECT_NE(ReadFile(data_ + "/users.json").find("$argon2id$"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace convene::testing
