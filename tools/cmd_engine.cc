@@ -12,7 +12,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/http_listener.h"
-#include "console/api.h"
+#include "console/console.h"
 #include "connectors/kafka_message_sink.h"
 #include "rules/duration.h"
 #include "connectors/topic_reader.h"
@@ -136,6 +136,81 @@ class ConsoleProducer {
 
 }  // namespace
 
+ConsoleServer::~ConsoleServer() = default;
+
+Result<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(EngineHost* host,
+                                                            const std::string& bootstrap,
+                                                            const std::string& data_dir,
+                                                            const std::string& topic_prefix,
+                                                            const std::string& address) {
+  size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos) {
+    auto [end, ec] = std::from_chars(address.data() + colon + 1, address.data() + address.size(), port);
+    if (ec != std::errc() || end != address.data() + address.size()) port = -1;
+  }
+  if (port < 0 || port > 65535) {
+    return Status::Invalid("'" + address + "' is not HOST:PORT");
+  }
+  std::unique_ptr<ConsoleServer> server(new ConsoleServer());
+  connectors::HttpListener::Route metrics;
+  metrics.method = "GET";
+  metrics.path = "/metrics";
+  metrics.handle = [host](const connectors::HttpRequest&) {
+    connectors::HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = FormatMetrics(host->Metrics());
+    return r;
+  };
+  // The console: users of the state folder, events sent by a producer of its
+  // own that waits for the broker's confirmation of each.
+  auto producer = std::make_shared<ConsoleProducer>();
+  if (Status s = producer->Open(bootstrap); !s.ok()) return s;
+  server->users_ = std::make_unique<console::UserBook>(data_dir);
+  console::Console::Options o;
+  o.store = host->store();
+  o.users = server->users_.get();
+  o.rules = [host] { return host->engine()->rules(); };
+  std::string events_topic = topic_prefix + "events";
+  o.send = [producer, events_topic](const std::string& key, const std::string& event) {
+    return producer->Send(events_topic, key, event);
+  };
+  o.now = [] {
+    return static_cast<TimeMs>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+  };
+  o.topic_prefix = topic_prefix;
+  o.assets_dir = GovukFrontendDir();
+  if (o.assets_dir.empty()) {
+    spdlog::warn("console: govuk-frontend is not installed (./tools/install-deps.sh): pages are "
+                 "served without its styles");
+  }
+  server->console_ = std::make_unique<console::Console>(std::move(o));
+  std::vector<connectors::HttpListener::Route> routes = server->console_->Routes();
+  routes.push_back(metrics);
+  auto started = connectors::HttpListener::Start(address.substr(0, colon), port, std::move(routes),
+                                                 connectors::HttpListener::Limits{});
+  if (!started.ok()) return started.status();
+  server->http_ = std::move(*started);
+  server->url_ = "http://" + address.substr(0, colon) + ":" + std::to_string(server->http_->port());
+  std::cout << "convene: the console at " << server->url_ << "/ (sign in: convene user add), "
+            << "metrics at " << server->url_ << "/metrics" << std::endl;
+  return server;
+}
+
+std::string GovukFrontendDir() {
+  std::vector<std::string> bases = {"web"};
+#ifdef CONVENE_SOURCE_DIR
+  bases.push_back(std::string(CONVENE_SOURCE_DIR) + "/web");
+#endif
+  for (const auto& base : bases) {
+    std::string dir = base + "/node_modules/govuk-frontend/dist/govuk";
+    if (std::filesystem::exists(dir + "/govuk-frontend.min.css")) return dir;
+  }
+  return {};
+}
+
 int RunCommand(const RunOptions& options) {
   auto rules = LoadRulesOrReport(options.config_dir, options.topic_prefix);
   if (!rules) return 2;
@@ -181,69 +256,16 @@ int RunCommand(const RunOptions& options) {
   }
   spdlog::info("engine running: consuming {} from {}, state in {}",
                (*host)->engine()->events_topic(), bootstrap, options.data_dir);
-  std::unique_ptr<console::UserBook> console_users;
-  std::unique_ptr<console::Api> api;
-  std::unique_ptr<connectors::HttpListener> http;
+  std::unique_ptr<ConsoleServer> console;
   if (!options.http.empty()) {
-    size_t colon = options.http.rfind(':');
-    int port = -1;
-    if (colon != std::string::npos) {
-      auto [end, ec] = std::from_chars(options.http.data() + colon + 1,
-                                       options.http.data() + options.http.size(), port);
-      if (ec != std::errc() || end != options.http.data() + options.http.size()) port = -1;
-    }
-    if (port < 0 || port > 65535) {
-      std::cerr << "--http: '" << options.http << "' is not HOST:PORT\n";
-      (void)(*host)->Stop(std::chrono::seconds(10));
-      return 2;
-    }
-    EngineHost* h = host->get();
-    connectors::HttpListener::Route metrics;
-    metrics.method = "GET";
-    metrics.path = "/metrics";
-    metrics.handle = [h](const connectors::HttpRequest&) {
-      connectors::HttpResponse r;
-      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      r.body = FormatMetrics(h->Metrics());
-      return r;
-    };
-    // The JSON API: users of the state folder, events sent by a producer of
-    // its own that waits for the broker's confirmation of each.
-    auto producer = std::make_shared<ConsoleProducer>();
-    if (Status s = producer->Open(bootstrap); !s.ok()) {
-      std::cerr << "--http: " << s.message() << "\n";
-      (void)(*host)->Stop(std::chrono::seconds(10));
-      return 1;
-    }
-    console_users = std::make_unique<console::UserBook>(options.data_dir);
-    console::Api::Options ao;
-    ao.store = h->store();
-    ao.users = console_users.get();
-    ao.rules = [h] { return h->engine()->rules(); };
-    std::string events_topic = options.topic_prefix + "events";
-    ao.send = [producer, events_topic](const std::string& key, const std::string& event) {
-      return producer->Send(events_topic, key, event);
-    };
-    ao.now = [] {
-      return static_cast<TimeMs>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-    };
-    ao.topic_prefix = options.topic_prefix;
-    api = std::make_unique<console::Api>(std::move(ao));
-    std::vector<connectors::HttpListener::Route> routes = api->Routes();
-    routes.push_back(metrics);
-    auto started = connectors::HttpListener::Start(options.http.substr(0, colon), port,
-                                                   std::move(routes),
-                                                   connectors::HttpListener::Limits{});
+    auto started = ConsoleServer::Start(host->get(), bootstrap, options.data_dir,
+                                        options.topic_prefix, options.http);
     if (!started.ok()) {
       std::cerr << "--http " << options.http << ": " << started.status().message() << "\n";
       (void)(*host)->Stop(std::chrono::seconds(10));
-      return 1;
+      return started.status().code() == Status::Code::kInvalid ? 2 : 1;
     }
-    http = std::move(*started);
-    std::cout << "convene: metrics at http://" << options.http.substr(0, colon) << ":"
-              << http->port() << "/metrics, the API under /api/" << std::endl;
+    console = std::move(*started);
   }
   while (!g_stop && (*host)->running()) {
     if (g_reload.exchange(false)) (*host)->RequestReload();
@@ -354,7 +376,8 @@ Result<int64_t> ConnectSampleExports(const std::string& connectors_dir, const st
 }
 
 int DemoCommand(const std::string& config_dir, const std::string& data_dir,
-                const std::string& samples, const std::string& connectors_dir) {
+                const std::string& samples, const std::string& connectors_dir,
+                const std::string& http) {
   const std::string prefix = "convene.";
   auto rules = LoadRulesOrReport(config_dir, prefix);
   if (!rules) return 2;
@@ -517,7 +540,42 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
   std::cout << "\nLook closer (state kept in " << data << "):\n"
             << "  convene panel list --data " << data << " --from 2026-11-01\n"
             << "  convene panel agenda marac --data " << data << "\n"
-            << "  convene case --data " << data << " dv-000001\n";
+            << "  convene case --data " << data << " dv-000001\n"
+            << "  convene report --data " << data << " --format html --out report.html\n";
+  if (http.empty()) return 0;
+
+  // The console on the demo's state until Ctrl-C: the engine again, on the
+  // same broker and store, and a user for two partners.
+  ho.fresh_broker = false;
+  host->reset();  // its store closed before it is opened again
+  host = EngineHost::Start(ho, rules);
+  if (!host.ok()) {
+    std::cerr << host.status().message() << "\n";
+    return 1;
+  }
+  auto console = ConsoleServer::Start(host->get(), (*broker)->bootstrap(), data, prefix, http);
+  if (!console.ok()) {
+    std::cerr << "--http " << http << ": " << console.status().message() << "\n";
+    (void)(*host)->Stop(std::chrono::seconds(10));
+    return console.status().code() == Status::Code::kInvalid ? 2 : 1;
+  }
+  std::cout << "\nThe console: " << (*console)->url() << "/sign-in\n";
+  for (const auto& [email, partner] : {std::pair{"coordinator@housing.demo", "housing"},
+                                       std::pair{"coordinator@idva.demo", "idva"}}) {
+    std::string password = console::GeneratePassword();
+    if (Status s = (*console)->users()->Add(email, partner, password); !s.ok()) {
+      std::cerr << "demo: " << s.message() << "\n";
+      return 1;
+    }
+    std::cout << "  sign in as " << email << " (" << partner << "), password " << password << "\n";
+  }
+  std::cout << "Ctrl-C to stop." << std::endl;
+  while (!g_stop && (*host)->running()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  console->reset();
+  if (Status s = (*host)->Stop(std::chrono::seconds(10)); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "connectors/connector.h"
+#include "connectors/http_listener.h"
+#include "console/console.h"
+#include "console/users.h"
 
 namespace convene::tools {
 
@@ -37,12 +40,38 @@ struct RunOptions {
 };
 
 int RunCommand(const RunOptions& options);
+class EngineHost;
+// The console and GET /metrics on `address` (HOST:PORT), beside a running
+// engine: `convene run --http` and `convene demo --http`.
+class ConsoleServer {
+ public:
+  static Result<std::unique_ptr<ConsoleServer>> Start(EngineHost* host, const std::string& bootstrap,
+                                                      const std::string& data_dir,
+                                                      const std::string& topic_prefix,
+                                                      const std::string& address);
+  ~ConsoleServer();
+  console::UserBook* users() { return users_.get(); }
+  const std::string& url() const { return url_; }
+
+ private:
+  ConsoleServer() = default;
+  std::unique_ptr<console::UserBook> users_;
+  std::unique_ptr<console::Console> console_;
+  std::unique_ptr<connectors::HttpListener> http_;
+  std::string url_;
+};
+// govuk-frontend's dist/govuk folder as install-deps.sh installs it (./web,
+// else the source tree's); empty when it is not there.
+std::string GovukFrontendDir();
 int BrokerCommand(const std::string& config_dir, const std::string& topic_prefix,
                   const std::string& address_file);
 // `connectors_dir` holds mappings/ and samples/: each sample export is sent
 // through the mapping of the same name.
+// `http`: HOST:PORT to serve the console on afterwards until Ctrl-C, with a
+// demo user for two partners (printed); empty: none.
 int DemoCommand(const std::string& config_dir, const std::string& data_dir,
-                const std::string& samples, const std::string& connectors_dir);
+                const std::string& samples, const std::string& connectors_dir,
+                const std::string& http = "");
 // The connectors folder to use when none is given: next to the config folder.
 std::string DefaultConnectorsDir(const std::string& config_dir);
 // `engine_timeout_s`: on the embedded broker, how long the engine may apply

@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--config", demo_config)->capture_default_str();
   demo_cmd->add_option("--data", demo_data, "an empty state folder (default: ./convene-demo-data, made afresh)");
   demo_cmd->add_option("--samples", demo_samples, "events to send (default: CONFIG/samples)");
+  std::string demo_http;
+  demo_cmd->add_option("--http", demo_http,
+                       "afterwards, serve the console on HOST:PORT (e.g. 127.0.0.1:8080) until Ctrl-C");
   std::string demo_connectors;
   demo_cmd->add_option("--connectors", demo_connectors,
                        "mappings/ and samples/ of partner exports (default: CONFIG/../connectors)");
@@ -195,7 +198,8 @@ int main(int argc, char** argv) {
   }
   if (*demo_cmd) {
     if (demo_connectors.empty()) demo_connectors = convene::tools::DefaultConnectorsDir(demo_config);
-    return convene::tools::DemoCommand(demo_config, demo_data, demo_samples, demo_connectors);
+    return convene::tools::DemoCommand(demo_config, demo_data, demo_samples, demo_connectors,
+                                       demo_http);
   }
   if (*send_cmd) return convene::tools::SendCommand(kafka, file, send_topic, send_wait);
   if (*tasks_cmd) {

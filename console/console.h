@@ -1,5 +1,7 @@
-// The console's JSON API (SPEC 8), for partner systems and the console's
-// pages, under one sign-in:
+// The console (SPEC 8): pages for coordinators in a browser (console_pages.cc:
+// sign-in, the partner's tasks, a case) in the look of the GOV.UK Design
+// System, whose files (govuk-frontend, from npm) it serves itself; and the
+// JSON API for partner systems (console_api.cc), under one sign-in:
 //   POST /api/session {"email","password"}  -> 200 and a session cookie, or 401
 //   GET  /api/tasks?status=open|overdue|all -> the signed-in partner's tasks
 //   POST /api/tasks/{task_id}/acknowledge|complete|decline {"note"} -> 202 once
@@ -11,7 +13,8 @@
 //
 // Security: sessions are 256-bit random tokens in an HttpOnly, SameSite=Strict
 // cookie (Secure when `secure_cookies`), expiring after 8 hours idle; a state
-// change must be JSON (a form cannot send it cross-site); a failed sign-in
+// change through the API must be JSON (a form cannot send it cross-site), and
+// one through a page carries the session's CSRF token; a failed sign-in
 // is slowed, and an email with 5 failures in 15 minutes is locked for 15
 // minutes (429). What is read is the engine's store, read-only, beside it.
 //
@@ -34,7 +37,7 @@
 
 namespace convene::console {
 
-class Api {
+class Console {
  public:
   struct Options {
     const engine::CaseStore* store = nullptr;
@@ -47,14 +50,18 @@ class Api {
     std::string topic_prefix = "convene.";
     bool secure_cookies = false;
     std::chrono::milliseconds failure_delay{250};  // per failure so far, at most 8
+    // govuk-frontend's dist/govuk folder (its CSS and assets); empty: pages
+    // are served without them.
+    std::string assets_dir;
   };
-  explicit Api(Options options) : o_(std::move(options)) {}
+  explicit Console(Options options);
 
   std::vector<connectors::HttpListener::Route> Routes();
 
  private:
   struct Session {
     std::string email, partner;
+    std::string csrf;  // what the pages' forms must carry
     TimeMs last_seen = 0;
   };
   struct Failures {
@@ -69,6 +76,26 @@ class Api {
   // The request's session; none (and `refused` the answer) when it has none.
   std::optional<Session> SessionOf(const connectors::HttpRequest& req,
                                    connectors::HttpResponse* refused);
+  // Checks a sign-in and starts a session; `error` says why not (status in
+  // the response). Shared by the API and the sign-in page.
+  std::optional<std::string> StartSession(const std::string& email, const std::string& password,
+                                          connectors::HttpResponse* error);
+  // The API's answer to a request made on behalf of a page.
+  connectors::HttpResponse AsApi(const connectors::HttpRequest& page, const std::string& method,
+                                 const std::string& path,
+                                 std::map<std::string, std::string> query = {},
+                                 std::string body = {});
+
+  // Pages (console_pages.cc).
+  void AddPageRoutes(std::vector<connectors::HttpListener::Route>* routes);
+  connectors::HttpResponse SignInPage(const connectors::HttpRequest& req);
+  connectors::HttpResponse SignInForm(const connectors::HttpRequest& req);
+  connectors::HttpResponse SignOut(const connectors::HttpRequest& req);
+  connectors::HttpResponse TasksPage(const connectors::HttpRequest& req);
+  connectors::HttpResponse TaskForm(const connectors::HttpRequest& req);
+  connectors::HttpResponse CasePage(const connectors::HttpRequest& req);
+  connectors::HttpResponse Asset(const connectors::HttpRequest& req);
+  std::map<std::string, std::pair<std::string, std::string>> assets_;  // path -> type, bytes
 
   Options o_;
   std::mutex mu_;

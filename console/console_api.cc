@@ -1,9 +1,10 @@
-#include "console/api.h"
+#include "console/console.h"
 
 #include <sodium.h>
 
 #include <thread>
 
+#include "console/console_internal.h"
 #include "engine/case_record.h"
 #include "engine/task_book.h"
 #include "report/report.h"
@@ -72,17 +73,27 @@ std::string TaskJson(const engine::Task& t, TimeMs as_of) {
 
 }  // namespace
 
-std::vector<connectors::HttpListener::Route> Api::Routes() {
+std::string SessionCookie(const std::string& token, bool secure) {
+  return std::string(kCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict" +
+         (secure ? "; Secure" : "");
+}
+
+std::string CookieOf(const std::string& header, const std::string& name) { return CookieValue(header, name); }
+
+std::string RandomToken() { return Token(); }
+
+std::vector<connectors::HttpListener::Route> Console::Routes() {
   using Route = connectors::HttpListener::Route;
   std::vector<Route> routes;
   routes.push_back({"POST", "/api/session", nullptr, [this](const HttpRequest& r) { return SignIn(r); }});
   routes.push_back({"GET", "/api/tasks", nullptr, [this](const HttpRequest& r) { return Tasks(r); }});
   routes.push_back({"POST", "/api/tasks/", nullptr, [this](const HttpRequest& r) { return TaskAction(r); }});
   routes.push_back({"GET", "/api/cases/", nullptr, [this](const HttpRequest& r) { return Case(r); }});
+  AddPageRoutes(&routes);
   return routes;
 }
 
-HttpResponse Api::SignIn(const HttpRequest& req) {
+HttpResponse Console::SignIn(const HttpRequest& req) {
   if (!IsJson(req)) return Error(415, "send {\"email\",\"password\"} as application/json");
   rapidjson::Document d;
   d.Parse(req.body.c_str(), req.body.size());
@@ -90,17 +101,30 @@ HttpResponse Api::SignIn(const HttpRequest& req) {
       !d.HasMember("password") || !d["password"].IsString()) {
     return Error(400, "send {\"email\",\"password\"}");
   }
-  std::string email = NormalEmail(d["email"].GetString());
-  std::string password = d["password"].GetString();
+  HttpResponse error;
+  auto token = StartSession(d["email"].GetString(), d["password"].GetString(), &error);
+  if (!token) return error;
+  std::lock_guard<std::mutex> lock(mu_);
+  const Session& s = sessions_[*token];
+  HttpResponse r = Json(200, "{\"email\":\"" + s.email + "\",\"partner\":\"" + s.partner + "\"}");
+  r.headers.emplace_back("Set-Cookie", SessionCookie(*token, o_.secure_cookies));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+std::optional<std::string> Console::StartSession(const std::string& email_in,
+                                                 const std::string& password,
+                                                 HttpResponse* error) {
+  std::string email = NormalEmail(email_in);
   TimeMs now = o_.now();
   int failed_before = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Failures& f = failures_[email];
     if (f.locked_until > now) {
-      HttpResponse r = Error(429, "too many failed sign-ins: this account is locked for a while");
-      r.headers.emplace_back("Retry-After", std::to_string((f.locked_until - now) / 1000 + 1));
-      return r;
+      *error = Error(429, "too many failed sign-ins: this account is locked for a while");
+      error->headers.emplace_back("Retry-After", std::to_string((f.locked_until - now) / 1000 + 1));
+      return std::nullopt;
     }
     if (now - f.first > kFailureWindow) f = Failures{};
     failed_before = f.count;
@@ -108,27 +132,41 @@ HttpResponse Api::SignIn(const HttpRequest& req) {
   // Slowed: each failure so far costs a moment before the answer.
   std::this_thread::sleep_for(o_.failure_delay * std::min(failed_before, 8));
   auto user = o_.users->Verify(email, password);
-  if (!user.ok()) return Error(500, "users: " + user.status().message());
+  if (!user.ok()) {
+    *error = Error(500, "users: " + user.status().message());
+    return std::nullopt;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (!user->has_value()) {
     Failures& f = failures_[email];
     if (f.count == 0) f.first = now;
     if (++f.count >= kMaxFailures) f.locked_until = now + kLockFor;
-    return Error(401, "the email or the password is wrong");
+    *error = Error(401, "the email or the password is wrong");
+    return std::nullopt;
   }
   failures_.erase(email);
   std::string token = Token();
-  sessions_[token] = Session{(*user)->email, (*user)->partner, now};
-  HttpResponse r = Json(200, "{\"email\":\"" + (*user)->email + "\",\"partner\":\"" +
-                                 (*user)->partner + "\"}");
-  r.headers.emplace_back("Set-Cookie", std::string(kCookie) + "=" + token +
-                                           "; Path=/; HttpOnly; SameSite=Strict" +
-                                           (o_.secure_cookies ? "; Secure" : ""));
-  r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
+  sessions_[token] = Session{(*user)->email, (*user)->partner, Token(), now};
+  return token;
 }
 
-std::optional<Api::Session> Api::SessionOf(const HttpRequest& req, HttpResponse* refused) {
+HttpResponse Console::AsApi(const HttpRequest& page, const std::string& method,
+                            const std::string& path, std::map<std::string, std::string> query,
+                            std::string body) {
+  HttpRequest r;
+  r.method = method;
+  r.path = path;
+  r.peer = page.peer;
+  r.headers["cookie"] = page.Header("cookie");
+  r.headers["content-type"] = "application/json";
+  r.query = std::move(query);
+  r.body = std::move(body);
+  if (path == "/api/tasks") return Tasks(r);
+  if (path.rfind("/api/tasks/", 0) == 0) return TaskAction(r);
+  return Case(r);
+}
+
+std::optional<Console::Session> Console::SessionOf(const HttpRequest& req, HttpResponse* refused) {
   std::string token = CookieValue(req.Header("cookie"), kCookie);
   TimeMs now = o_.now();
   std::lock_guard<std::mutex> lock(mu_);
@@ -142,7 +180,7 @@ std::optional<Api::Session> Api::SessionOf(const HttpRequest& req, HttpResponse*
   return it->second;
 }
 
-HttpResponse Api::Tasks(const HttpRequest& req) {
+HttpResponse Console::Tasks(const HttpRequest& req) {
   HttpResponse refused;
   auto session = SessionOf(req, &refused);
   if (!session) return refused;
@@ -172,7 +210,7 @@ HttpResponse Api::Tasks(const HttpRequest& req) {
   return Json(200, out + "]");
 }
 
-HttpResponse Api::TaskAction(const HttpRequest& req) {
+HttpResponse Console::TaskAction(const HttpRequest& req) {
   HttpResponse refused;
   auto session = SessionOf(req, &refused);
   if (!session) return refused;
@@ -215,7 +253,7 @@ HttpResponse Api::TaskAction(const HttpRequest& req) {
   return Json(202, "{\"event_id\":\"" + id + "\",\"type\":\"" + type->second + "\"}");
 }
 
-HttpResponse Api::Case(const HttpRequest& req) {
+HttpResponse Console::Case(const HttpRequest& req) {
   HttpResponse refused;
   auto session = SessionOf(req, &refused);
   if (!session) return refused;

@@ -1,0 +1,441 @@
+// The console's pages: server-rendered HTML in the GOV.UK Design System's
+// markup (govuk-frontend's CSS, served by convene; no script is needed), each
+// reading and changing state only through the JSON API's handlers, so that a
+// page can show and do exactly what the API allows the partner.
+#include <sodium.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "console/console.h"
+#include "console/console_internal.h"
+#include "rules/json.h"
+
+namespace convene::console {
+namespace {
+
+using connectors::HttpRequest;
+using connectors::HttpResponse;
+
+constexpr const char* kSignInCookie = "convene_sign_in";  // the sign-in form's CSRF token
+
+std::string Html(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// application/x-www-form-urlencoded, decoded.
+std::map<std::string, std::string> Form(const std::string& body) {
+  auto decode = [](std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        out += ' ';
+      } else if (s[i] == '%' && i + 2 < s.size() &&
+                 std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  std::map<std::string, std::string> out;
+  for (size_t pos = 0; pos <= body.size();) {
+    size_t end = body.find('&', pos);
+    if (end == std::string::npos) end = body.size();
+    std::string_view pair(body.data() + pos, end - pos);
+    size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      out[decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1));
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
+bool SameToken(const std::string& a, const std::string& b) {
+  return !a.empty() && a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+HttpResponse Redirect(const std::string& to) {
+  HttpResponse r;
+  r.status = 303;
+  r.content_type = "text/html; charset=utf-8";
+  r.headers.emplace_back("Location", to);
+  return r;
+}
+
+// A whole page: the GOV.UK template's header, width container and footer.
+HttpResponse Page(int status, const std::string& title, const std::string& signed_in_as,
+                  const std::string& main) {
+  std::ostringstream out;
+  out << "<!DOCTYPE html>\n<html lang=\"en\" class=\"govuk-template\">\n<head>\n"
+      << "<meta charset=\"utf-8\">\n<title>" << Html(title) << " - convene</title>\n"
+      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      << "<link rel=\"stylesheet\" href=\"/govuk-frontend.min.css\">\n</head>\n"
+      << "<body class=\"govuk-template__body\">\n"
+      << "<a href=\"#main-content\" class=\"govuk-skip-link\">Skip to main content</a>\n"
+      << "<header class=\"govuk-header\"><div class=\"govuk-header__container govuk-width-container\">"
+      << "<div class=\"govuk-header__logo\"><a href=\"/tasks\" class=\"govuk-header__link "
+         "govuk-header__link--homepage\"><span class=\"govuk-header__logotype-text\">convene</span></a>"
+         "</div><div class=\"govuk-header__content\"><span class=\"govuk-header__service-name\">"
+         "Community safety partnership</span></div></div></header>\n"
+      << "<div class=\"govuk-width-container\">\n";
+  if (!signed_in_as.empty()) {
+    out << "<p class=\"govuk-body-s govuk-!-margin-top-3\">Signed in as " << Html(signed_in_as) << "</p>\n";
+  }
+  out << "<main class=\"govuk-main-wrapper\" id=\"main-content\">\n" << main << "</main>\n</div>\n"
+      << "<footer class=\"govuk-footer\"><div class=\"govuk-width-container\"><p class=\"govuk-body-s\">"
+         "convene: case coordination for community safety partnerships</p></div></footer>\n"
+      << "</body>\n</html>\n";
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = out.str();
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'self'; script-src 'none'; frame-ancestors 'none'");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+std::string ErrorSummary(const std::string& message) {
+  return "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\">"
+         "<h2 class=\"govuk-error-summary__title\">There is a problem</h2>"
+         "<div class=\"govuk-error-summary__body\"><ul class=\"govuk-list govuk-error-summary__list\">"
+         "<li>" + Html(message) + "</li></ul></div></div></div>\n";
+}
+
+std::string Message(const HttpResponse& api) {
+  rapidjson::Document d;
+  d.Parse(api.body.c_str(), api.body.size());
+  return d.IsObject() ? std::string(json::GetString(d, "error")) : "something went wrong";
+}
+
+// "path: value" lines of a shared event, subjects as "id (role)".
+void Flatten(const rapidjson::Value& v, const std::string& path, std::ostringstream& out) {
+  if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      Flatten(m.value, path.empty() ? m.name.GetString() : path + "." + m.name.GetString(), out);
+    }
+    return;
+  }
+  std::string text;
+  if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) {
+      std::string one = item.IsObject() ? std::string(json::GetString(item, "id")) +
+                                              " (" + std::string(json::GetString(item, "role")) + ")"
+                        : item.IsString() ? std::string(item.GetString()) : json::Serialize(item);
+      text += (text.empty() ? "" : ", ") + one;
+    }
+  } else if (v.IsString()) {
+    text = v.GetString();
+  } else if (!v.IsNull()) {
+    text = json::Serialize(v);
+  }
+  out << "<li><span class=\"govuk-!-font-weight-bold\">" << Html(path) << "</span>: " << Html(text)
+      << "</li>";
+}
+
+}  // namespace
+
+Console::Console(Options options) : o_(std::move(options)) {
+  // govuk-frontend's stylesheet and the fonts and images it names, held in memory.
+  if (o_.assets_dir.empty()) return;
+  std::filesystem::path dir(o_.assets_dir);
+  auto load = [&](const std::filesystem::path& file, const std::string& url) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return;
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::string ext = file.extension().string();
+    std::string type = ext == ".css"     ? "text/css"
+                       : ext == ".woff2" ? "font/woff2"
+                       : ext == ".woff"  ? "font/woff"
+                       : ext == ".png"   ? "image/png"
+                       : ext == ".svg"   ? "image/svg+xml"
+                       : ext == ".ico"   ? "image/x-icon"
+                       : ext == ".json"  ? "application/json"
+                                         : "application/octet-stream";
+    assets_[url] = {type, std::move(bytes)};
+  };
+  load(dir / "govuk-frontend.min.css", "/govuk-frontend.min.css");
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir / "assets", ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file()) {
+      load(it->path(), "/assets/" + std::filesystem::relative(it->path(), dir / "assets").string());
+    }
+  }
+}
+
+void Console::AddPageRoutes(std::vector<connectors::HttpListener::Route>* routes) {
+  routes->push_back({"GET", "/", nullptr, [this](const HttpRequest& r) {
+                       HttpResponse refused;
+                       return Redirect(SessionOf(r, &refused) ? "/tasks" : "/sign-in");
+                     }});
+  routes->push_back({"GET", "/sign-in", nullptr, [this](const HttpRequest& r) { return SignInPage(r); }});
+  routes->push_back({"POST", "/sign-in", nullptr, [this](const HttpRequest& r) { return SignInForm(r); }});
+  routes->push_back({"POST", "/sign-out", nullptr, [this](const HttpRequest& r) { return SignOut(r); }});
+  routes->push_back({"GET", "/tasks", nullptr, [this](const HttpRequest& r) { return TasksPage(r); }});
+  routes->push_back({"POST", "/tasks/", nullptr, [this](const HttpRequest& r) { return TaskForm(r); }});
+  routes->push_back({"GET", "/cases/", nullptr, [this](const HttpRequest& r) { return CasePage(r); }});
+  routes->push_back({"GET", "/assets/", nullptr, [this](const HttpRequest& r) { return Asset(r); }});
+  routes->push_back({"GET", "/govuk-frontend.min.css", nullptr,
+                     [this](const HttpRequest& r) { return Asset(r); }});
+}
+
+HttpResponse Console::Asset(const HttpRequest& req) {
+  auto it = assets_.find(req.path);
+  if (it == assets_.end()) {
+    HttpResponse r;
+    r.status = 404;
+    r.body = connectors::JsonError("not found");
+    return r;
+  }
+  HttpResponse r;
+  r.content_type = it->second.first;
+  r.body = it->second.second;
+  r.headers.emplace_back("Cache-Control", "public, max-age=86400");
+  return r;
+}
+
+HttpResponse Console::SignInPage(const HttpRequest& req) {
+  // The form's token is the browser's sign-in cookie, made once: a page whose
+  // token changed with every load would refuse the form of a page loaded
+  // before (a browser may fetch the page again for its own reasons).
+  std::string token = CookieOf(req.Header("cookie"), kSignInCookie);
+  if (token.size() != 64 ||
+      !std::all_of(token.begin(), token.end(), [](unsigned char c) { return std::isxdigit(c); })) {
+    token = RandomToken();
+  }
+  std::ostringstream main;
+  main << "<h1 class=\"govuk-heading-l\">Sign in</h1>\n"
+       << "<form method=\"post\" action=\"/sign-in\" novalidate>\n"
+       << "<input type=\"hidden\" name=\"csrf\" value=\"" << token << "\">\n"
+       << "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"email\">Email address</label>"
+          "<input class=\"govuk-input\" id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" "
+          "spellcheck=\"false\"></div>\n"
+       << "<div class=\"govuk-form-group\"><label class=\"govuk-label\" for=\"password\">Password</label>"
+          "<input class=\"govuk-input\" id=\"password\" name=\"password\" type=\"password\" "
+          "autocomplete=\"current-password\"></div>\n"
+       << "<button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\">Sign in</button>\n"
+       << "</form>\n";
+  HttpResponse r = Page(200, "Sign in", "", main.str());
+  r.headers.emplace_back("Set-Cookie", std::string(kSignInCookie) + "=" + token +
+                                           "; Path=/sign-in; HttpOnly; SameSite=Strict" +
+                                           (o_.secure_cookies ? "; Secure" : ""));
+  return r;
+}
+
+HttpResponse Console::SignInForm(const HttpRequest& req) {
+  auto form = Form(req.body);
+  if (!SameToken(form["csrf"], CookieOf(req.Header("cookie"), kSignInCookie))) {
+    return Page(403, "Sign in", "", ErrorSummary("The form has expired: sign in again") +
+                                        "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/sign-in\">Sign in</a></p>\n");
+  }
+  HttpResponse error;
+  auto token = StartSession(form["email"], form["password"], &error);
+  if (!token) {
+    HttpResponse page = SignInPage(req);
+    std::string summary = ErrorSummary(Message(error));
+    page.body.replace(page.body.find("<h1"), 0, summary);
+    page.status = error.status;
+    return page;
+  }
+  HttpResponse r = Redirect("/tasks");
+  r.headers.emplace_back("Set-Cookie", SessionCookie(*token, o_.secure_cookies));
+  return r;
+}
+
+HttpResponse Console::SignOut(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (session && SameToken(Form(req.body)["csrf"], session->csrf)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_.erase(CookieOf(req.Header("cookie"), "convene_session"));
+  }
+  return Redirect("/sign-in");
+}
+
+HttpResponse Console::TasksPage(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return Redirect("/sign-in");
+  std::string status = req.query.count("status") ? req.query.at("status") : "open";
+  HttpResponse api = AsApi(req, "GET", "/api/tasks", {{"status", status}});
+  if (api.status != 200) return Page(api.status, "Tasks", session->email, ErrorSummary(Message(api)));
+  rapidjson::Document tasks;
+  tasks.Parse(api.body.c_str(), api.body.size());
+  std::ostringstream main;
+  main << "<h1 class=\"govuk-heading-l\">Tasks for " << Html(session->partner) << "</h1>\n";
+  if (req.query.count("done")) {
+    main << "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\">"
+            "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\">"
+            "Success</h2></div><div class=\"govuk-notification-banner__content\"><p class=\"govuk-body\">"
+         << Html(req.query.at("done")) << ": sent. The task's status changes once the engine has applied it."
+         << "</p></div></div>\n";
+  }
+  main << "<nav aria-label=\"Which tasks\"><ul class=\"govuk-list\">";
+  for (const char* s : {"open", "overdue", "all"}) {
+    main << "<li style=\"display:inline;margin-right:1em\">";
+    if (status == s) {
+      main << "<strong aria-current=\"page\">" << s << "</strong>";
+    } else {
+      main << "<a class=\"govuk-link\" href=\"/tasks?status=" << s << "\">" << s << "</a>";
+    }
+    main << "</li>";
+  }
+  main << "</ul></nav>\n";
+  if (!tasks.IsArray() || tasks.Empty()) {
+    main << "<p class=\"govuk-body\">No " << Html(status) << " tasks.</p>\n";
+  } else {
+    main << "<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--m\">"
+         << tasks.Size() << " " << Html(status) << " task" << (tasks.Size() == 1 ? "" : "s")
+         << "</caption>\n<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">"
+            "<th scope=\"col\" class=\"govuk-table__header\">Task</th>"
+            "<th scope=\"col\" class=\"govuk-table__header\">Case</th>"
+            "<th scope=\"col\" class=\"govuk-table__header\">Priority</th>"
+            "<th scope=\"col\" class=\"govuk-table__header\">Due</th>"
+            "<th scope=\"col\" class=\"govuk-table__header\">Status</th>"
+            "<th scope=\"col\" class=\"govuk-table__header\">Action</th></tr></thead>\n"
+            "<tbody class=\"govuk-table__body\">\n";
+    for (const auto& t : tasks.GetArray()) {
+      std::string id(json::GetString(t, "task_id")), case_id(json::GetString(t, "case_id"));
+      std::string state(json::GetString(t, "status"));
+      bool overdue = t.HasMember("overdue") && t["overdue"].IsTrue();
+      main << "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">"
+           << Html(json::GetString(t, "title")) << "</td><td class=\"govuk-table__cell\">";
+      if (case_id.find('/') == std::string::npos) {
+        main << "<a class=\"govuk-link\" href=\"/cases/" << Html(case_id) << "\">" << Html(case_id) << "</a>";
+      } else {
+        main << Html(case_id);
+      }
+      std::string due = t.HasMember("due_at") && t["due_at"].IsString()
+                            ? std::string(t["due_at"].GetString()).substr(0, 16)
+                            : "none";
+      main << "</td><td class=\"govuk-table__cell\">" << Html(json::GetString(t, "priority"))
+           << "</td><td class=\"govuk-table__cell\">" << Html(due)
+           << "</td><td class=\"govuk-table__cell\"><strong class=\"govuk-tag"
+           << (overdue ? " govuk-tag--red\">overdue" : state == "open" ? " govuk-tag--blue\">open"
+                                                                        : " govuk-tag--grey\">" + Html(state))
+           << "</strong></td><td class=\"govuk-table__cell\">";
+      if (state == "open" || state == "acknowledged") {
+        main << "<form method=\"post\" action=\"/tasks/" << Html(id) << "/acknowledge\">"
+             << "<input type=\"hidden\" name=\"csrf\" value=\"" << session->csrf << "\">"
+             << "<div class=\"govuk-button-group\">";
+        for (const auto& [action, label] : {std::pair{"acknowledge", "Acknowledge"},
+                                            std::pair{"complete", "Complete"},
+                                            std::pair{"decline", "Decline"}}) {
+          if (std::string(action) == "acknowledge" && state != "open") continue;
+          main << "<button type=\"submit\" class=\"govuk-button govuk-button--secondary govuk-!-margin-bottom-1\" "
+               << "formaction=\"/tasks/" << Html(id) << "/" << action << "\">" << label
+               << "<span class=\"govuk-visually-hidden\"> " << Html(id) << "</span></button>";
+        }
+        main << "</div></form>";
+      }
+      main << "</td></tr>\n";
+    }
+    main << "</tbody></table>\n";
+  }
+  main << "<form method=\"post\" action=\"/sign-out\"><input type=\"hidden\" name=\"csrf\" value=\""
+       << session->csrf << "\"><button type=\"submit\" class=\"govuk-button govuk-button--warning\">"
+          "Sign out</button></form>\n";
+  return Page(200, "Tasks", session->email, main.str());
+}
+
+HttpResponse Console::TaskForm(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return Redirect("/sign-in");
+  auto form = Form(req.body);
+  if (!SameToken(form["csrf"], session->csrf)) {
+    return Page(403, "Tasks", session->email, ErrorSummary("The form has expired: go back to your tasks"));
+  }
+  std::string rest = req.path.substr(std::string("/tasks/").size());
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::Field(w, "note", form["note"]);
+  w.EndObject();
+  HttpResponse api = AsApi(req, "POST", "/api/tasks/" + rest, {}, buf.GetString());
+  if (api.status != 202) return Page(api.status, "Tasks", session->email, ErrorSummary(Message(api)));
+  std::string action = rest.substr(rest.find('/') + 1);
+  std::string task = rest.substr(0, rest.find('/'));
+  return Redirect("/tasks?done=" + action + "%20" + task);
+}
+
+HttpResponse Console::CasePage(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return Redirect("/sign-in");
+  std::string case_id = req.path.substr(std::string("/cases/").size());
+  HttpResponse api = AsApi(req, "GET", "/api/cases/" + case_id);
+  if (api.status != 200) {
+    return Page(api.status, "Case not found", session->email,
+                "<h1 class=\"govuk-heading-l\">Case not found</h1><p class=\"govuk-body\">"
+                "There is no case of yours with that reference.</p>\n");
+  }
+  rapidjson::Document d;
+  d.Parse(api.body.c_str(), api.body.size());
+  const auto& c = d["case"];
+  std::ostringstream main;
+  main << "<span class=\"govuk-caption-l\">Case</span><h1 class=\"govuk-heading-l\">"
+       << Html(json::GetString(c, "id")) << "</h1>\n<dl class=\"govuk-summary-list\">";
+  for (const auto& m : c.GetObject()) {
+    std::string value = m.value.IsString() ? m.value.GetString() : json::Serialize(m.value);
+    main << "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
+         << Html(m.name.GetString()) << "</dt><dd class=\"govuk-summary-list__value\">" << Html(value)
+         << "</dd></div>";
+  }
+  main << "</dl>\n<h2 class=\"govuk-heading-m\">Timeline</h2>\n<table class=\"govuk-table\">"
+          "<caption class=\"govuk-table__caption govuk-visually-hidden\">Events on this case, as "
+       << Html(session->partner) << " may see them</caption><thead class=\"govuk-table__head\">"
+          "<tr class=\"govuk-table__row\"><th scope=\"col\" class=\"govuk-table__header\">When</th>"
+          "<th scope=\"col\" class=\"govuk-table__header\">Event</th>"
+          "<th scope=\"col\" class=\"govuk-table__header\">What is shared with you</th></tr></thead>"
+          "<tbody class=\"govuk-table__body\">\n";
+  for (const auto& e : d["timeline"].GetArray()) {
+    main << "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">"
+         << Html(std::string(json::GetString(e, "occurred_at")).substr(0, 16))
+         << "</td><td class=\"govuk-table__cell\">" << Html(json::GetString(e, "type"))
+         << "</td><td class=\"govuk-table__cell\"><ul class=\"govuk-list\">";
+    if (e.HasMember("event")) Flatten(e["event"], "event", main);
+    main << "</ul>";
+    if (e.HasMember("withheld") && e["withheld"].IsArray() && !e["withheld"].Empty()) {
+      main << "<p class=\"govuk-body-s\"><strong class=\"govuk-tag govuk-tag--grey\">withheld</strong> ";
+      bool first = true;
+      for (const auto& p : e["withheld"].GetArray()) {
+        main << (first ? "" : ", ") << Html(p.GetString());
+        first = false;
+      }
+      main << "</p>";
+    }
+    main << "</td></tr>\n";
+  }
+  main << "</tbody></table>\n<h2 class=\"govuk-heading-m\">Your tasks on this case</h2>\n<ul class=\"govuk-list\">";
+  for (const auto& t : d["tasks"].GetArray()) {
+    bool overdue = t.HasMember("overdue") && t["overdue"].IsTrue();
+    main << "<li>" << Html(json::GetString(t, "title")) << " <strong class=\"govuk-tag"
+         << (overdue ? " govuk-tag--red\">overdue" : " govuk-tag--grey\">" + Html(json::GetString(t, "status")))
+         << "</strong></li>";
+  }
+  main << "</ul>\n<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/tasks\">Back to your tasks</a></p>\n";
+  return Page(200, "Case " + std::string(json::GetString(c, "id")), session->email, main.str());
+}
+
+}  // namespace convene::console
