@@ -237,7 +237,7 @@ class HttpListener::Impl {
       const Route* route = nullptr;
       bool path_known = false;
       for (const auto& r : routes_) {
-        bool below = !r.path.empty() && r.path.back() == '/' && req.path.size() > r.path.size() &&
+        bool below = r.path.size() > 1 && r.path.back() == '/' && req.path.size() > r.path.size() &&
                      req.path.compare(0, r.path.size(), r.path) == 0;
         if (r.path != req.path && !below) continue;
         path_known = true;

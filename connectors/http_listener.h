@@ -64,7 +64,7 @@ class HttpListener {
   };
   struct Route {
     std::string method;  // "POST"
-    std::string path;    // exact; or, ending in '/', every path below it ("/api/cases/")
+    std::string path;    // exact; or, ending in '/' (but "/"), every path below it ("/api/cases/")
     // Sees the request without its body; a response refuses it as it is.
     std::function<std::optional<HttpResponse>(const HttpRequest&)> authorize;
     std::function<HttpResponse(const HttpRequest&)> handle;
