@@ -232,11 +232,48 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
                    r.body.find("\"status\":\"acknowledged\"", r.body.find("\"task_id\":\"" + task_id + "\""));
       },
       std::chrono::seconds(30)));
+  // Another task completed; a task or an action that is not there is not found.
+  std::string second;
+  for (const auto& t : tasks.GetArray()) {
+    if (std::string(t["task_id"].GetString()) != task_id) second = t["task_id"].GetString();
+  }
+  EXPECT_EQ(Http("POST", "/api/tasks/" + second + "/complete", jar, R"({"note":"done"})").status, 202);
+  EXPECT_EQ(Http("POST", "/api/tasks/t-nope/decline", jar, "{}").status, 404);
+  EXPECT_EQ(Http("POST", "/api/tasks/" + second + "/approve", jar, "{}").status, 404);
+
+  // The pages: signed out, the sign-in; a form without the session's CSRF
+  // token changes nothing.
+  std::string nobody = dir_.Sub("nobody.jar");
+  Reply page = Http("GET", "/tasks", nobody);
+  EXPECT_EQ(page.status, 303);
+  EXPECT_NE(page.headers.find("Location: /sign-in"), std::string::npos) << page.headers;
+  Reply forged = Http("POST", "/tasks/" + second + "/decline", jar, "note=forged",
+                      "application/x-www-form-urlencoded");
+  EXPECT_EQ(forged.status, 403) << forged.body;
+  Reply inbox = Http("GET", "/tasks?status=all", jar);
+  ASSERT_EQ(inbox.status, 200);
+  EXPECT_NE(inbox.headers.find("Content-Security-Policy: default-src 'self'; script-src 'none'"),
+            std::string::npos)
+      << inbox.headers;
+
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Reply r = Http("GET", "/api/tasks?status=all", jar);
+        size_t at = r.body.find("\"task_id\":\"" + second + "\"");
+        return at != std::string::npos && r.body.find("\"status\":\"completed\"", at) != std::string::npos &&
+               r.body.find("\"status\":\"completed\"", at) < r.body.find("\"task_id\"", at + 10);
+      },
+      std::chrono::seconds(30)));
   ASSERT_EQ(engine_->Stop(), 0);
   engine_.reset();
   std::string out;
   ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "case", "--data", data_, case_id}, &out), 0);
   EXPECT_NE(out.find(task_id + "  acknowledged"), std::string::npos) << out;
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "tasks", "--data", data_, "--partner", "housing",
+                             "--status", "all"},
+                            &out),
+            0);
+  EXPECT_NE(out.find(second + "  completed"), std::string::npos) << out;
 }
 
 TEST_F(ApiTest, RepeatedFailedSignInsLockTheAccount) {
