@@ -188,9 +188,21 @@ HttpResponse Console::Tasks(const HttpRequest& req) {
   if (status != "open" && status != "overdue" && status != "all") {
     return Error(400, "status is open, overdue or all");
   }
+  // Filters: case type, priority, due before a date; sorted by due date
+  // (soonest first, none last) or by priority (most urgent first).
+  auto arg = [&](const char* name) {
+    return req.query.count(name) ? req.query.at(name) : std::string();
+  };
+  std::string case_type = arg("case_type"), priority = arg("priority"), sort = arg("sort");
+  std::optional<TimeMs> due_before;
+  if (!arg("due_before").empty()) {
+    due_before = ParseDate(arg("due_before"));
+    if (!due_before) return Error(400, "due_before is a date, YYYY-MM-DD");
+  }
+  if (!sort.empty() && sort != "due" && sort != "priority") return Error(400, "sort is due or priority");
   auto as_of = report::AsOf(*o_.store, o_.now());
   if (!as_of.ok()) return Error(500, as_of.status().message());
-  std::string out = "[";
+  std::vector<engine::Task> found;
   Status failed;
   Status s = o_.store->Scan(engine::Family::kTasks, "", [&](std::string_view, std::string_view v) {
     auto t = engine::Task::FromRecord(v);
@@ -201,12 +213,27 @@ HttpResponse Console::Tasks(const HttpRequest& req) {
     if (t->partner != session->partner) return true;
     bool wanted = status == "all" || (status == "open" && engine::IsOpenStatus(t->status)) ||
                   (status == "overdue" && report::Overdue(*t, *as_of));
-    if (!wanted) return true;
-    if (out.size() > 1) out += ",";
-    out += TaskJson(*t, *as_of);
+    wanted = wanted && (case_type.empty() || t->case_type == case_type) &&
+             (priority.empty() || t->priority == priority) &&
+             (!due_before || (t->due_at && *t->due_at < *due_before));
+    if (wanted) found.push_back(std::move(*t));
     return true;
   });
   if (!s.ok() || !failed.ok()) return Error(500, (s.ok() ? failed : s).message());
+  auto urgency = [](const std::string& p) {
+    return p == "urgent" ? 0 : p == "high" ? 1 : p == "normal" ? 2 : 3;
+  };
+  std::stable_sort(found.begin(), found.end(), [&](const engine::Task& a, const engine::Task& b) {
+    if (sort == "priority" && urgency(a.priority) != urgency(b.priority)) {
+      return urgency(a.priority) < urgency(b.priority);
+    }
+    return a.due_at.value_or(INT64_MAX) < b.due_at.value_or(INT64_MAX);
+  });
+  std::string out = "[";
+  for (const auto& t : found) {
+    if (out.size() > 1) out += ",";
+    out += TaskJson(t, *as_of);
+  }
   return Json(200, out + "]");
 }
 

@@ -277,7 +277,11 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
   auto session = SessionOf(req, &refused);
   if (!session) return Redirect("/sign-in");
   std::string status = req.query.count("status") ? req.query.at("status") : "open";
-  HttpResponse api = AsApi(req, "GET", "/api/tasks", {{"status", status}});
+  std::map<std::string, std::string> query = {{"status", status}};
+  for (const char* name : {"case_type", "priority", "due_before", "sort"}) {
+    if (req.query.count(name) && !req.query.at(name).empty()) query[name] = req.query.at(name);
+  }
+  HttpResponse api = AsApi(req, "GET", "/api/tasks", query);
   if (api.status != 200) return Page(api.status, "Tasks", session->email, ErrorSummary(Message(api)));
   rapidjson::Document tasks;
   tasks.Parse(api.body.c_str(), api.body.size());
@@ -301,6 +305,35 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
     main << "</li>";
   }
   main << "</ul></nav>\n";
+  // Filters, as a form that reloads the page.
+  auto selected = [&](const char* name, const std::string& value) {
+    return query.count(name) && query.at(name) == value ? " selected" : "";
+  };
+  auto select = [&](const char* name, const char* label, const std::vector<std::string>& values) {
+    main << "<div class=\"govuk-form-group\" style=\"display:inline-block;margin-right:1em\">"
+         << "<label class=\"govuk-label\" for=\"" << name << "\">" << label << "</label>"
+         << "<select class=\"govuk-select\" id=\"" << name << "\" name=\"" << name << "\">"
+         << "<option value=\"\">Any</option>";
+    for (const auto& v : values) {
+      main << "<option value=\"" << Html(v) << "\"" << selected(name, v) << ">" << Html(v) << "</option>";
+    }
+    main << "</select></div>";
+  };
+  std::vector<std::string> types;
+  for (const auto& t : o_.rules()->case_types) types.push_back(t.id);
+  main << "<form method=\"get\" action=\"/tasks\"><input type=\"hidden\" name=\"status\" value=\""
+       << Html(status) << "\">";
+  select("case_type", "Case type", types);
+  select("priority", "Priority", {"urgent", "high", "normal", "low"});
+  main << "<div class=\"govuk-form-group\" style=\"display:inline-block;margin-right:1em\">"
+       << "<label class=\"govuk-label\" for=\"due_before\">Due before</label>"
+       << "<input class=\"govuk-input govuk-input--width-10\" id=\"due_before\" name=\"due_before\" "
+          "type=\"date\" value=\"" << Html(query.count("due_before") ? query.at("due_before") : "") << "\"></div>"
+       << "<div class=\"govuk-form-group\" style=\"display:inline-block;margin-right:1em\">"
+       << "<label class=\"govuk-label\" for=\"sort\">Sort by</label>"
+       << "<select class=\"govuk-select\" id=\"sort\" name=\"sort\"><option value=\"due\">due date</option>"
+       << "<option value=\"priority\"" << selected("sort", "priority") << ">priority</option></select></div>"
+       << "<button type=\"submit\" class=\"govuk-button govuk-button--secondary\">Filter</button></form>\n";
   if (!tasks.IsArray() || tasks.Empty()) {
     main << "<p class=\"govuk-body\">No " << Html(status) << " tasks.</p>\n";
   } else {

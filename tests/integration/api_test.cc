@@ -165,6 +165,32 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
   ASSERT_FALSE(task_id.empty());
   Reply overdue = Http("GET", "/api/tasks?status=overdue", jar);
   EXPECT_EQ(overdue.status, 200);
+  // Filters and sorting: each answer holds only what was asked for, in order.
+  rapidjson::Document all, high, asb, by_priority;
+  all.Parse(Http("GET", "/api/tasks?status=all", jar).body.c_str());
+  high.Parse(Http("GET", "/api/tasks?status=all&priority=high", jar).body.c_str());
+  asb.Parse(Http("GET", "/api/tasks?status=all&case_type=asb&due_before=2027-01-01", jar).body.c_str());
+  by_priority.Parse(Http("GET", "/api/tasks?status=all&sort=priority", jar).body.c_str());
+  ASSERT_TRUE(all.IsArray() && high.IsArray() && asb.IsArray() && by_priority.IsArray());
+  EXPECT_GT(high.Size(), 0u);
+  EXPECT_LT(high.Size(), all.Size());
+  for (const auto& t : high.GetArray()) EXPECT_EQ(std::string(t["priority"].GetString()), "high");
+  EXPECT_GT(asb.Size(), 0u);
+  for (const auto& t : asb.GetArray()) {
+    EXPECT_EQ(std::string(t["case_type"].GetString()), "asb");
+    EXPECT_TRUE(t["due_at"].IsString() && std::string(t["due_at"].GetString()) < "2027-01-01");
+  }
+  auto rank = [](const std::string& p) { return p == "urgent" ? 0 : p == "high" ? 1 : p == "normal" ? 2 : 3; };
+  EXPECT_EQ(by_priority.Size(), all.Size());
+  for (size_t i = 1; i < by_priority.Size(); ++i) {
+    EXPECT_LE(rank(by_priority[i - 1]["priority"].GetString()), rank(by_priority[i]["priority"].GetString()));
+  }
+  for (size_t i = 1; i < all.Size(); ++i) {  // soonest due first, none last
+    std::string a = all[i - 1]["due_at"].IsString() ? all[i - 1]["due_at"].GetString() : "~";
+    std::string b = all[i]["due_at"].IsString() ? all[i]["due_at"].GetString() : "~";
+    EXPECT_LE(a, b);
+  }
+  EXPECT_EQ(Http("GET", "/api/tasks?due_before=soon", jar).status, 400);
   EXPECT_EQ(Http("GET", "/api/tasks?status=everything", jar).status, 400);
 
   // The case, as housing may see it: every event field shared, the rest named.
