@@ -62,6 +62,7 @@ class Console {
   struct Session {
     std::string email, partner;
     std::string csrf;  // what the pages' forms must carry
+    bool manager = false;
     TimeMs last_seen = 0;
   };
   struct Failures {
@@ -94,6 +95,7 @@ class Console {
   connectors::HttpResponse TasksPage(const connectors::HttpRequest& req);
   connectors::HttpResponse TaskForm(const connectors::HttpRequest& req);
   connectors::HttpResponse CasePage(const connectors::HttpRequest& req);
+  connectors::HttpResponse ReportPage(const connectors::HttpRequest& req);
   connectors::HttpResponse Asset(const connectors::HttpRequest& req);
   std::map<std::string, std::pair<std::string, std::string>> assets_;  // path -> type, bytes
 

@@ -146,7 +146,7 @@ std::optional<std::string> Console::StartSession(const std::string& email_in,
   }
   failures_.erase(email);
   std::string token = Token();
-  sessions_[token] = Session{(*user)->email, (*user)->partner, Token(), now};
+  sessions_[token] = Session{(*user)->email, (*user)->partner, Token(), (*user)->manager, now};
   return token;
 }
 

@@ -11,6 +11,7 @@
 
 #include "console/console.h"
 #include "console/console_internal.h"
+#include "report/report.h"
 #include "rules/json.h"
 
 namespace convene::console {
@@ -194,6 +195,7 @@ void Console::AddPageRoutes(std::vector<connectors::HttpListener::Route>* routes
   routes->push_back({"GET", "/tasks", nullptr, [this](const HttpRequest& r) { return TasksPage(r); }});
   routes->push_back({"POST", "/tasks/", nullptr, [this](const HttpRequest& r) { return TaskForm(r); }});
   routes->push_back({"GET", "/cases/", nullptr, [this](const HttpRequest& r) { return CasePage(r); }});
+  routes->push_back({"GET", "/report", nullptr, [this](const HttpRequest& r) { return ReportPage(r); }});
   routes->push_back({"GET", "/assets/", nullptr, [this](const HttpRequest& r) { return Asset(r); }});
   routes->push_back({"GET", "/govuk-frontend.min.css", nullptr,
                      [this](const HttpRequest& r) { return Asset(r); }});
@@ -287,6 +289,10 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
   tasks.Parse(api.body.c_str(), api.body.size());
   std::ostringstream main;
   main << "<h1 class=\"govuk-heading-l\">Tasks for " << Html(session->partner) << "</h1>\n";
+  if (session->manager) {
+    main << "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/report\">The partnership's "
+            "report</a></p>\n";
+  }
   if (req.query.count("done")) {
     main << "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\">"
             "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\">"
@@ -469,6 +475,21 @@ HttpResponse Console::CasePage(const HttpRequest& req) {
   }
   main << "</ul>\n<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/tasks\">Back to your tasks</a></p>\n";
   return Page(200, "Case " + std::string(json::GetString(c, "id")), session->email, main.str());
+}
+
+HttpResponse Console::ReportPage(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return Redirect("/sign-in");
+  // Only for managers: for anyone else there is no such page.
+  if (!session->manager) {
+    return Page(404, "Page not found", session->email,
+                "<h1 class=\"govuk-heading-l\">Page not found</h1>\n");
+  }
+  auto r = report::Build(*o_.store, *o_.rules(), std::nullopt, std::nullopt, o_.now());
+  if (!r.ok()) return Page(500, "Report", session->email, ErrorSummary(r.status().message()));
+  return Page(200, "Report", session->email,
+              "<div class=\"govuk-body\">\n" + report::FormatHtmlBody(*r) + "</div>\n");
 }
 
 }  // namespace convene::console

@@ -35,7 +35,7 @@ Result<std::vector<User>> Read(const std::filesystem::path& file) {
     users.push_back({std::string(json::GetString(d, "email")),
                      std::string(json::GetString(d, "partner")),
                      std::string(json::GetString(d, "hash")),
-                     std::string(json::GetString(d, "created_at"))});
+                     std::string(json::GetString(d, "created_at")), json::GetBool(d, "manager")});
   }
   return users;
 }
@@ -82,6 +82,10 @@ Status UserBook::Save(const std::vector<User>& users) const {
       json::Field(w, "partner", u.partner);
       json::Field(w, "hash", u.hash);
       json::Field(w, "created_at", u.created_at);
+      if (u.manager) {
+        json::Key(w, "manager");
+        w.Bool(true);
+      }
       w.EndObject();
       out << buf.GetString() << "\n";
     }
@@ -94,7 +98,7 @@ Status UserBook::Save(const std::vector<User>& users) const {
 }
 
 Status UserBook::Add(const std::string& email_in, const std::string& partner,
-                     const std::string& password) {
+                     const std::string& password, bool manager) {
   std::string email = NormalEmail(email_in);
   if (email.find('@') == std::string::npos || email.size() > 254) {
     return Status::Error("'" + email_in + "' is not an email address");
@@ -114,7 +118,8 @@ Status UserBook::Add(const std::string& email_in, const std::string& partner,
   }
   users->push_back({email, partner, hash, FormatRfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                             std::chrono::system_clock::now().time_since_epoch())
-                                                            .count())});
+                                                            .count()),
+                    manager});
   return Save(*users);
 }
 

@@ -24,6 +24,7 @@ struct User {
   std::string partner;
   std::string hash;     // crypto_pwhash_str: "$argon2id$v=19$m=...,t=...,p=1$..."
   std::string created_at;
+  bool manager = false;  // sees the partnership's report (/report)
 };
 
 class UserBook {
@@ -33,7 +34,8 @@ class UserBook {
   Result<std::vector<User>> List() const;
   // Adds `email` for `partner`; refused when the email is taken or the
   // password shorter than 12 characters.
-  Status Add(const std::string& email, const std::string& partner, const std::string& password);
+  Status Add(const std::string& email, const std::string& partner, const std::string& password,
+             bool manager = false);
   Status Remove(const std::string& email);
   // The user whose email and password these are; none otherwise. Costs an
   // Argon2id hash, also for an unknown email, so timing does not tell.

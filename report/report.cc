@@ -245,6 +245,15 @@ Result<Report> Build(const engine::CaseStore& store, const rules::RuleSet& rules
   return r;
 }
 
+// The page's own look; the console's report page has GOV.UK's instead.
+constexpr const char* kReportStyle =
+    "body{font-family:arial,sans-serif;margin:2em;color:#0b0c0c;max-width:1100px}"
+    "table{border-collapse:collapse;margin:1em 0 2em}th,td{border-bottom:1px solid #b1b4b6;"
+    "padding:.4em .8em;text-align:left}caption{font-weight:bold;text-align:left;"
+    "font-size:1.2em;padding:.4em 0}figure{margin:1em 0}figcaption{font-weight:bold}"
+    "svg text{font-size:14px;fill:#0b0c0c}dl{display:grid;grid-template-columns:max-content auto;"
+    "gap:.3em 1.5em}dt{font-weight:bold}";
+
 std::string FormatText(const Report& r) {
   std::ostringstream out;
   out << "convene report, " << PeriodText(r) << " (open and overdue as of "
@@ -353,16 +362,14 @@ void Table(std::ostringstream& out, const std::string& caption, const std::strin
 }  // namespace
 
 std::string FormatHtml(const Report& r) {
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>convene report, " +
+         Html(PeriodText(r)) + "</title>\n<style>" + kReportStyle + "</style>\n</head><body>\n<main>\n" +
+         FormatHtmlBody(r) + "</main>\n</body></html>\n";
+}
+
+std::string FormatHtmlBody(const Report& r) {
   std::ostringstream out;
-  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-      << "<title>convene report, " << Html(PeriodText(r)) << "</title>\n"
-      << "<style>body{font-family:arial,sans-serif;margin:2em;color:#0b0c0c;max-width:1100px}"
-         "table{border-collapse:collapse;margin:1em 0 2em}th,td{border-bottom:1px solid #b1b4b6;"
-         "padding:.4em .8em;text-align:left}caption{font-weight:bold;text-align:left;"
-         "font-size:1.2em;padding:.4em 0}figure{margin:1em 0}figcaption{font-weight:bold}"
-         "svg text{font-size:14px;fill:#0b0c0c}dl{display:grid;grid-template-columns:max-content auto;"
-         "gap:.3em 1.5em}dt{font-weight:bold}</style>\n</head><body>\n<main>\n"
-      << "<h1>Community safety partnership report</h1>\n<p>" << Html(PeriodText(r))
+  out << "<h1>Community safety partnership report</h1>\n<p>" << Html(PeriodText(r))
       << "; open and overdue as of " << Html(FormatRfc3339(r.as_of)) << ".</p>\n<h2>Headlines</h2>\n<dl>\n"
       << "<dt>Events</dt><dd>" << r.events << "</dd>\n";
   for (const auto& [name, value] : Columns(r.total)) {
@@ -403,7 +410,6 @@ std::string FormatHtml(const Report& r) {
     }
     out << "</tbody></table>\n";
   }
-  out << "</main>\n</body></html>\n";
   return out.str();
 }
 

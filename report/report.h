@@ -66,5 +66,8 @@ std::string FormatText(const Report& r);
 std::string FormatCsv(const Report& r);
 // One self-contained page (no scripts, no external files) with bar charts.
 std::string FormatHtml(const Report& r);
+// What that page's <main> holds: the headings, charts and tables, for a page
+// of the console's.
+std::string FormatHtmlBody(const Report& r);
 
 }  // namespace convene::report

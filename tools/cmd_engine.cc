@@ -560,14 +560,21 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
     return console.status().code() == Status::Code::kInvalid ? 2 : 1;
   }
   std::cout << "\nThe console: " << (*console)->url() << "/sign-in\n";
-  for (const auto& [email, partner] : {std::pair{"coordinator@housing.demo", "housing"},
-                                       std::pair{"coordinator@idva.demo", "idva"}}) {
+  struct DemoUser {
+    const char* email;
+    const char* partner;
+    bool manager;
+  };
+  for (const DemoUser& u : {DemoUser{"coordinator@housing.demo", "housing", false},
+                            DemoUser{"coordinator@idva.demo", "idva", false},
+                            DemoUser{"manager@csp.demo", "community-safety-manager", true}}) {
     std::string password = console::GeneratePassword();
-    if (Status s = (*console)->users()->Add(email, partner, password); !s.ok()) {
+    if (Status s = (*console)->users()->Add(u.email, u.partner, password, u.manager); !s.ok()) {
       std::cerr << "demo: " << s.message() << "\n";
       return 1;
     }
-    std::cout << "  sign in as " << email << " (" << partner << "), password " << password << "\n";
+    std::cout << "  sign in as " << u.email << " (" << u.partner << (u.manager ? ", the report" : "")
+              << "), password " << password << "\n";
   }
   std::cout << "Ctrl-C to stop." << std::endl;
   while (!g_stop && (*host)->running()) std::this_thread::sleep_for(std::chrono::milliseconds(100));

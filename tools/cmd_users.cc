@@ -17,7 +17,10 @@ int UserCommand(const UserOptions& o) {
       std::cerr << list.status().message() << "\n";
       return 1;
     }
-    for (const auto& u : *list) std::cout << u.email << "  " << u.partner << "  since " << u.created_at << "\n";
+    for (const auto& u : *list) {
+      std::cout << u.email << "  " << u.partner << (u.manager ? "  (manager)" : "") << "  since "
+                << u.created_at << "\n";
+    }
     std::cerr << list->size() << " user" << (list->size() == 1 ? "" : "s") << " in "
               << users.file().string() << "\n";
     return 0;
@@ -40,7 +43,7 @@ int UserCommand(const UserOptions& o) {
   std::string password;
   bool generated = isatty(STDIN_FILENO) || !std::getline(std::cin, password) || password.empty();
   if (generated) password = console::GeneratePassword();
-  if (Status s = users.Add(o.email, o.partner, password); !s.ok()) {
+  if (Status s = users.Add(o.email, o.partner, password, o.manager); !s.ok()) {
     std::cerr << "user add: " << s.message() << "\n";
     return 1;
   }

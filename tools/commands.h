@@ -97,6 +97,7 @@ int ReportCommand(const ReportOptions& options);
 struct UserOptions {
   std::string action;  // add, list or remove
   std::string data_dir, config_dir, partner, email;
+  bool manager = false;  // add: may see the partnership's report
 };
 // `add` reads the password from stdin's first line, or makes one up and
 // prints it once.

@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
   user_add->add_option("--partner", user.partner, "the partner the user works for")->required();
   user_add->add_option("--email", user.email)->required();
   user_add->add_option("--config", user.config_dir, "config folder (to check the partner)");
+  user_add->add_flag("--manager", user.manager, "may see the partnership's report in the console");
   user_remove->add_option("--email", user.email)->required();
 
   std::string audit_data;

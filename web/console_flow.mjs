@@ -1,12 +1,13 @@
 // A coordinator's session in the console, in a real browser: sign in, see
-// the inbox, acknowledge a task, open its case; a wrong password is refused.
+// the inbox, acknowledge a task, open its case; a wrong password is refused;
+// then a manager reads the partnership's report, which the coordinator cannot.
 // Every page is checked with axe-core and saved as a screenshot.
-//   node web/console_flow.mjs BASE_URL EMAIL PASSWORD ARTEFACTS_DIR
+//   node web/console_flow.mjs BASE_URL EMAIL PASSWORD ARTEFACTS_DIR MANAGER_EMAIL MANAGER_PASSWORD
 import { axeViolations, launch, newPage } from './browser.mjs';
 
-const [base, email, password, artefacts] = process.argv.slice(2);
-if (!artefacts) {
-  console.error('usage: node console_flow.mjs BASE_URL EMAIL PASSWORD ARTEFACTS_DIR');
+const [base, email, password, artefacts, managerEmail, managerPassword] = process.argv.slice(2);
+if (!managerPassword) {
+  console.error('usage: node console_flow.mjs BASE_URL EMAIL PASSWORD ARTEFACTS_DIR MANAGER_EMAIL MANAGER_PASSWORD');
   process.exit(2);
 }
 let failures = 0;
@@ -66,9 +67,23 @@ try {
     await check(page, 'case');
   }
 
-  // Another partner's case, by its URL: not found.
+  // Another partner's case, by its URL: not found; nor is the report.
   const response = await page.goto(`${base}/cases/no-such-case`, { waitUntil: 'load' });
   expect(response.status() === 404, `an unknown case is 404 (${response.status()})`);
+  const report = await page.goto(`${base}/report`, { waitUntil: 'load' });
+  expect(report.status() === 404, `a coordinator has no report (${report.status()})`);
+
+  // Signed out, then in as the manager: the report with its charts.
+  await page.goto(`${base}/tasks`, { waitUntil: 'load' });
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/sign-out"] button')]);
+  expect(page.url().endsWith('/sign-in'), `signed out (${page.url()})`);
+  await page.type('#email', managerEmail);
+  await page.type('#password', managerPassword);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/report"]')]);
+  expect(await page.$('svg[role="img"][aria-label="Cases opened by strategy priority"]'),
+         'the report shows its charts');
+  await check(page, 'report');
 } finally {
   await browser.close();
 }

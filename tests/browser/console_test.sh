@@ -20,7 +20,11 @@ done
 line=$(grep "sign in as coordinator@housing.demo" "$work/demo.out")
 email=$(echo "$line" | awk '{print $4}')
 password=$(echo "$line" | awk '{print $NF}')
-node "$web/console_flow.mjs" "http://127.0.0.1:$port" "$email" "$password" "$artefacts"
+line=$(grep "sign in as manager@" "$work/demo.out")
+manager=$(echo "$line" | awk '{print $4}')
+manager_password=$(echo "$line" | awk '{print $NF}')
+node "$web/console_flow.mjs" "http://127.0.0.1:$port" "$email" "$password" "$artefacts" \
+  "$manager" "$manager_password"
 kill -INT "$demo"
 wait "$demo"
 demo=""
