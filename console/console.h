@@ -81,6 +81,9 @@ class Console {
   // the response). Shared by the API and the sign-in page.
   std::optional<std::string> StartSession(const std::string& email, const std::string& password,
                                           connectors::HttpResponse* error);
+  // Lets go of sessions gone idle and failures long past, so that neither
+  // grows without end (mu_ held).
+  void Forget(TimeMs now);
   // The API's answer to a request made on behalf of a page.
   connectors::HttpResponse AsApi(const connectors::HttpRequest& page, const std::string& method,
                                  const std::string& path,

@@ -141,13 +141,25 @@ std::optional<std::string> Console::StartSession(const std::string& email_in,
     Failures& f = failures_[email];
     if (f.count == 0) f.first = now;
     if (++f.count >= kMaxFailures) f.locked_until = now + kLockFor;
+    if (failures_.size() > 10000) Forget(now);  // many emails tried: let go of the old ones
     *error = Error(401, "the email or the password is wrong");
     return std::nullopt;
   }
   failures_.erase(email);
+  Forget(now);
   std::string token = Token();
   sessions_[token] = Session{(*user)->email, (*user)->partner, Token(), (*user)->manager, now};
   return token;
+}
+
+void Console::Forget(TimeMs now) {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    it = now - it->second.last_seen > kSessionIdle ? sessions_.erase(it) : std::next(it);
+  }
+  for (auto it = failures_.begin(); it != failures_.end();) {
+    bool past = now - it->second.first > kFailureWindow && it->second.locked_until <= now;
+    it = past ? failures_.erase(it) : std::next(it);
+  }
 }
 
 HttpResponse Console::AsApi(const HttpRequest& page, const std::string& method,
