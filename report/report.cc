@@ -323,7 +323,11 @@ void BarChart(std::ostringstream& out, const std::string& title,
               const std::vector<std::pair<std::string, int64_t>>& bars) {
   int64_t max = 1;
   for (const auto& [label, n] : bars) max = std::max(max, n);
-  const int row = 28, label_w = 260, bar_w = 420;
+  // Wide enough for the longest label (about 8 px a character at 14 px).
+  size_t longest = 0;
+  for (const auto& [label, n] : bars) longest = std::max(longest, label.size());
+  const int row = 28, bar_w = 420;
+  const int label_w = std::max(160, static_cast<int>(longest) * 8 + 16);
   out << "<figure><figcaption>" << Html(title) << "</figcaption>\n"
       << "<svg role=\"img\" aria-label=\"" << Html(title) << "\" width=\"" << label_w + bar_w + 60
       << "\" height=\"" << row * static_cast<int>(bars.size()) + 8 << "\">\n";
