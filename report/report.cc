@@ -7,6 +7,7 @@
 #include "engine/engine.h"
 #include "engine/task_book.h"
 #include "rules/json.h"
+#include "rules/text.h"
 
 namespace convene::report {
 namespace {
@@ -74,30 +75,6 @@ std::string PeriodText(const Report& r) {
   std::string from = r.from ? FormatRfc3339(*r.from).substr(0, 10) : "the first event";
   std::string to = r.to ? FormatRfc3339(*r.to).substr(0, 10) : "now";
   return "from " + from + " to " + to;
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string Html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 // The figures of one group as named columns, in the order every format uses.
@@ -302,14 +279,14 @@ std::string FormatCsv(const Report& r) {
     for (const auto& [group, f] : *groups) {
       for (const auto& [name, value] : Columns(f)) {
         if (groups == &r.by_partner && name.rfind("cases", 0) == 0) continue;
-        out << section << "," << CsvField(group) << "," << name << "," << value << "\n";
+        out << section << "," << text::CsvField(group) << "," << name << "," << value << "\n";
       }
     }
   }
   for (const auto& [section, list] : {std::pair{"repeat location", &r.repeat_locations},
                                       std::pair{"repeat victim", &r.repeat_victims}}) {
     for (const auto& [who, n] : *list) {
-      out << section << "," << CsvField(who) << ",incidents," << n << "\n";
+      out << section << "," << text::CsvField(who) << ",incidents," << n << "\n";
     }
   }
   return out.str();
@@ -328,13 +305,13 @@ void BarChart(std::ostringstream& out, const std::string& title,
   for (const auto& [label, n] : bars) longest = std::max(longest, label.size());
   const int row = 28, bar_w = 420;
   const int label_w = std::max(160, static_cast<int>(longest) * 8 + 16);
-  out << "<figure><figcaption>" << Html(title) << "</figcaption>\n"
-      << "<svg role=\"img\" aria-label=\"" << Html(title) << "\" width=\"" << label_w + bar_w + 60
+  out << "<figure><figcaption>" << text::HtmlEscape(title) << "</figcaption>\n"
+      << "<svg role=\"img\" aria-label=\"" << text::HtmlEscape(title) << "\" width=\"" << label_w + bar_w + 60
       << "\" height=\"" << row * static_cast<int>(bars.size()) + 8 << "\">\n";
   int y = 4;
   for (const auto& [label, n] : bars) {
     int w = static_cast<int>(static_cast<double>(n) / static_cast<double>(max) * bar_w);
-    out << "<text x=\"0\" y=\"" << y + 18 << "\">" << Html(label) << "</text>"
+    out << "<text x=\"0\" y=\"" << y + 18 << "\">" << text::HtmlEscape(label) << "</text>"
         << "<rect x=\"" << label_w << "\" y=\"" << y + 4 << "\" width=\"" << std::max(w, 1)
         << "\" height=\"18\" fill=\"#1d70b8\"></rect>"
         << "<text x=\"" << label_w + w + 6 << "\" y=\"" << y + 18 << "\">" << n << "</text>\n";
@@ -345,18 +322,18 @@ void BarChart(std::ostringstream& out, const std::string& title,
 
 void Table(std::ostringstream& out, const std::string& caption, const std::string& group_name,
            const std::map<std::string, Figures>& groups, bool tasks_only) {
-  out << "<table><caption>" << Html(caption) << "</caption>\n<thead><tr><th scope=\"col\">"
-      << Html(group_name) << "</th>";
+  out << "<table><caption>" << text::HtmlEscape(caption) << "</caption>\n<thead><tr><th scope=\"col\">"
+      << text::HtmlEscape(group_name) << "</th>";
   for (const auto& [name, value] : Columns(Figures{})) {
     if (tasks_only && name.rfind("cases", 0) == 0) continue;
-    out << "<th scope=\"col\">" << Html(name) << "</th>";
+    out << "<th scope=\"col\">" << text::HtmlEscape(name) << "</th>";
   }
   out << "</tr></thead>\n<tbody>\n";
   for (const auto& [group, f] : groups) {
-    out << "<tr><th scope=\"row\">" << Html(group) << "</th>";
+    out << "<tr><th scope=\"row\">" << text::HtmlEscape(group) << "</th>";
     for (const auto& [name, value] : Columns(f)) {
       if (tasks_only && name.rfind("cases", 0) == 0) continue;
-      out << "<td>" << Html(value) << "</td>";
+      out << "<td>" << text::HtmlEscape(value) << "</td>";
     }
     out << "</tr>\n";
   }
@@ -367,17 +344,17 @@ void Table(std::ostringstream& out, const std::string& caption, const std::strin
 
 std::string FormatHtml(const Report& r) {
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>convene report, " +
-         Html(PeriodText(r)) + "</title>\n<style>" + kReportStyle + "</style>\n</head><body>\n<main>\n" +
+         text::HtmlEscape(PeriodText(r)) + "</title>\n<style>" + kReportStyle + "</style>\n</head><body>\n<main>\n" +
          FormatHtmlBody(r) + "</main>\n</body></html>\n";
 }
 
 std::string FormatHtmlBody(const Report& r) {
   std::ostringstream out;
-  out << "<h1>Community safety partnership report</h1>\n<p>" << Html(PeriodText(r))
-      << "; open and overdue as of " << Html(FormatRfc3339(r.as_of)) << ".</p>\n<h2>Headlines</h2>\n<dl>\n"
+  out << "<h1>Community safety partnership report</h1>\n<p>" << text::HtmlEscape(PeriodText(r))
+      << "; open and overdue as of " << text::HtmlEscape(FormatRfc3339(r.as_of)) << ".</p>\n<h2>Headlines</h2>\n<dl>\n"
       << "<dt>Events</dt><dd>" << r.events << "</dd>\n";
   for (const auto& [name, value] : Columns(r.total)) {
-    out << "<dt>" << Html(name) << "</dt><dd>" << Html(value) << "</dd>\n";
+    out << "<dt>" << text::HtmlEscape(name) << "</dt><dd>" << text::HtmlEscape(value) << "</dd>\n";
   }
   out << "<dt>repeat victims</dt><dd>" << r.repeat_victims.size() << "</dd>\n"
       << "<dt>repeat locations</dt><dd>" << r.repeat_locations.size() << "</dd>\n"
@@ -410,7 +387,7 @@ std::string FormatHtmlBody(const Report& r) {
         << "<th scope=\"col\">" << (list == &r.repeat_locations ? "Place" : "Person")
         << "</th><th scope=\"col\">Incidents</th></tr></thead><tbody>\n";
     for (const auto& [who, n] : *list) {
-      out << "<tr><th scope=\"row\">" << Html(who) << "</th><td>" << n << "</td></tr>\n";
+      out << "<tr><th scope=\"row\">" << text::HtmlEscape(who) << "</th><td>" << n << "</td></tr>\n";
     }
     out << "</tbody></table>\n";
   }

@@ -21,4 +21,11 @@ std::string Base64(std::string_view in);
 // "data.incident_ref": a path's segments joined by dots, as people write it.
 std::string JoinPath(const std::vector<std::string>& path);
 
+// `s` safe inside HTML text and attribute values (& < > " ').
+std::string HtmlEscape(std::string_view s);
+
+// `s` as one CSV field: quoted, quotes doubled, when it holds a comma, a
+// quote or a line break (RFC 4180).
+std::string CsvField(std::string_view s);
+
 }  // namespace convene::text

@@ -3,6 +3,8 @@
 #include <iomanip>
 #include <sstream>
 
+#include "rules/text.h"
+
 namespace convene::tools {
 namespace {
 
@@ -62,27 +64,6 @@ std::string Fired(const RuleChange& c) {
   if (!c.in_to) return "fired " + times(c.fired_from) + " (removed)";
   if (c.fired_from == c.fired_to) return "fired " + times(c.fired_to) + ", before and after";
   return "fired " + times(c.fired_from) + " before, " + times(c.fired_to) + " after";
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return out + "\"";
-}
-
-std::string Html(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
 }
 
 std::string Summary(const ReplayReport& r, const ReplayHeading& h) {
@@ -166,10 +147,10 @@ std::string ReplayCsv(const ReplayReport& r, const ReplayHeading&) {
   for (const auto& c : r.rules) {
     std::string cases;
     for (const auto& id : c.cases) cases += (cases.empty() ? "" : "; ") + CaseWithPlace(r, id);
-    out << CsvField(c.id) << "," << CsvField(c.title) << "," << (c.in_from ? "yes" : "no") << ","
+    out << text::CsvField(c.id) << "," << text::CsvField(c.title) << "," << (c.in_from ? "yes" : "no") << ","
         << (c.in_to ? "yes" : "no") << "," << c.fired_from << "," << c.fired_to << ","
         << Total(c, false) << "," << Total(c, true) << "," << c.cases.size() << ","
-        << CsvField(cases) << "," << CsvField(Partners(c)) << "," << CsvField(Note(c)) << "\r\n";
+        << text::CsvField(cases) << "," << text::CsvField(Partners(c)) << "," << text::CsvField(Note(c)) << "\r\n";
   }
   return out.str();
 }
@@ -182,10 +163,10 @@ std::string ReplayHtml(const ReplayReport& r, const ReplayHeading& h) {
          "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #b1b4b6;"
          "padding:.5em;text-align:left;vertical-align:top}th{background:#f3f2f1}"
          "td.n{text-align:right}.changed{font-weight:bold}</style>\n</head>\n<body>\n<main>\n"
-      << "<h1>Rule change: what it would have done</h1>\n<p>" << Html(Summary(r, h)) << ".</p>\n"
-      << "<ul>\n<li>Rules in force: " << Html(h.from_dir) << " (version " << Html(h.from_version)
-      << "), " << r.from_tasks << " tasks</li>\n<li>Rules proposed: " << Html(h.to_dir)
-      << " (version " << Html(h.to_version) << "), " << r.to_tasks << " tasks</li>\n</ul>\n"
+      << "<h1>Rule change: what it would have done</h1>\n<p>" << text::HtmlEscape(Summary(r, h)) << ".</p>\n"
+      << "<ul>\n<li>Rules in force: " << text::HtmlEscape(h.from_dir) << " (version " << text::HtmlEscape(h.from_version)
+      << "), " << r.from_tasks << " tasks</li>\n<li>Rules proposed: " << text::HtmlEscape(h.to_dir)
+      << " (version " << text::HtmlEscape(h.to_version) << "), " << r.to_tasks << " tasks</li>\n</ul>\n"
       << "<table>\n<caption>Each rule, before and after</caption>\n<thead><tr><th scope=\"col\">Rule</th>"
       << "<th scope=\"col\">Fired before</th><th scope=\"col\">Fired after</th>"
       << "<th scope=\"col\">Cases affected</th><th scope=\"col\">Tasks by partner</th>"
@@ -197,18 +178,18 @@ std::string ReplayHtml(const ReplayReport& r, const ReplayHeading& h) {
     }
     if (c.cases.size() > 20) cases += ", ... and " + std::to_string(c.cases.size() - 20) + " more";
     out << "<tr" << (c.changed() ? " class=\"changed\"" : "") << "><th scope=\"row\">"
-        << Html(Name(c)) << "<br><small>" << Html(c.id) << "</small></th><td class=\"n\">"
+        << text::HtmlEscape(Name(c)) << "<br><small>" << text::HtmlEscape(c.id) << "</small></th><td class=\"n\">"
         << c.fired_from << "</td><td class=\"n\">" << c.fired_to << "</td><td>" << c.cases.size()
-        << (cases.empty() ? "" : ": " + Html(cases)) << "</td><td>" << Html(Partners(c))
-        << "</td><td>" << Html(Note(c)) << "</td></tr>\n";
+        << (cases.empty() ? "" : ": " + text::HtmlEscape(cases)) << "</td><td>" << text::HtmlEscape(Partners(c))
+        << "</td><td>" << text::HtmlEscape(Note(c)) << "</td></tr>\n";
   }
   out << "</tbody>\n</table>\n<h2>Cases whose stage would differ</h2>\n";
   if (r.stages.empty()) out << "<p>None.</p>\n";
   else {
     out << "<ul>\n";
     for (const auto& s : r.stages) {
-      out << "<li>" << Html(CaseWithPlace(r, s.case_id)) << ": " << Html(s.from_stage) << " to "
-          << Html(s.to_stage) << "</li>\n";
+      out << "<li>" << text::HtmlEscape(CaseWithPlace(r, s.case_id)) << ": " << text::HtmlEscape(s.from_stage) << " to "
+          << text::HtmlEscape(s.to_stage) << "</li>\n";
     }
     out << "</ul>\n";
   }
