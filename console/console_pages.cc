@@ -13,6 +13,8 @@
 #include "console/console_internal.h"
 #include "report/report.h"
 #include "rules/json.h"
+#include "rules/share.h"
+#include "rules/text.h"
 
 namespace convene::console {
 namespace {
@@ -21,21 +23,6 @@ using connectors::HttpRequest;
 using connectors::HttpResponse;
 
 constexpr const char* kSignInCookie = "convene_sign_in";  // the sign-in form's CSRF token
-
-std::string Html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // application/x-www-form-urlencoded, decoded.
 std::map<std::string, std::string> Form(const std::string& body) {
@@ -86,7 +73,7 @@ HttpResponse Page(int status, const std::string& title, const std::string& signe
                   const std::string& main) {
   std::ostringstream out;
   out << "<!DOCTYPE html>\n<html lang=\"en\" class=\"govuk-template\">\n<head>\n"
-      << "<meta charset=\"utf-8\">\n<title>" << Html(title) << " - convene</title>\n"
+      << "<meta charset=\"utf-8\">\n<title>" << text::HtmlEscape(title) << " - convene</title>\n"
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       << "<link rel=\"stylesheet\" href=\"/govuk-frontend.min.css\">\n</head>\n"
       << "<body class=\"govuk-template__body\">\n"
@@ -98,7 +85,7 @@ HttpResponse Page(int status, const std::string& title, const std::string& signe
          "Community safety partnership</span></div></div></header>\n"
       << "<div class=\"govuk-width-container\">\n";
   if (!signed_in_as.empty()) {
-    out << "<p class=\"govuk-body-s govuk-!-margin-top-3\">Signed in as " << Html(signed_in_as) << "</p>\n";
+    out << "<p class=\"govuk-body-s govuk-!-margin-top-3\">Signed in as " << text::HtmlEscape(signed_in_as) << "</p>\n";
   }
   out << "<main class=\"govuk-main-wrapper\" id=\"main-content\">\n" << main << "</main>\n</div>\n"
       << "<footer class=\"govuk-footer\"><div class=\"govuk-width-container\"><p class=\"govuk-body-s\">"
@@ -119,7 +106,7 @@ std::string ErrorSummary(const std::string& message) {
   return "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\">"
          "<h2 class=\"govuk-error-summary__title\">There is a problem</h2>"
          "<div class=\"govuk-error-summary__body\"><ul class=\"govuk-list govuk-error-summary__list\">"
-         "<li>" + Html(message) + "</li></ul></div></div></div>\n";
+         "<li>" + text::HtmlEscape(message) + "</li></ul></div></div></div>\n";
 }
 
 std::string Message(const HttpResponse& api) {
@@ -128,30 +115,6 @@ std::string Message(const HttpResponse& api) {
   return d.IsObject() ? std::string(json::GetString(d, "error")) : "something went wrong";
 }
 
-// "path: value" lines of a shared event, subjects as "id (role)".
-void Flatten(const rapidjson::Value& v, const std::string& path, std::ostringstream& out) {
-  if (v.IsObject()) {
-    for (const auto& m : v.GetObject()) {
-      Flatten(m.value, path.empty() ? m.name.GetString() : path + "." + m.name.GetString(), out);
-    }
-    return;
-  }
-  std::string text;
-  if (v.IsArray()) {
-    for (const auto& item : v.GetArray()) {
-      std::string one = item.IsObject() ? std::string(json::GetString(item, "id")) +
-                                              " (" + std::string(json::GetString(item, "role")) + ")"
-                        : item.IsString() ? std::string(item.GetString()) : json::Serialize(item);
-      text += (text.empty() ? "" : ", ") + one;
-    }
-  } else if (v.IsString()) {
-    text = v.GetString();
-  } else if (!v.IsNull()) {
-    text = json::Serialize(v);
-  }
-  out << "<li><span class=\"govuk-!-font-weight-bold\">" << Html(path) << "</span>: " << Html(text)
-      << "</li>";
-}
 
 }  // namespace
 
@@ -288,7 +251,7 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
   rapidjson::Document tasks;
   tasks.Parse(api.body.c_str(), api.body.size());
   std::ostringstream main;
-  main << "<h1 class=\"govuk-heading-l\">Tasks for " << Html(session->partner) << "</h1>\n";
+  main << "<h1 class=\"govuk-heading-l\">Tasks for " << text::HtmlEscape(session->partner) << "</h1>\n";
   if (session->manager) {
     main << "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/report\">The partnership's "
             "report</a></p>\n";
@@ -297,7 +260,7 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
     main << "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\">"
             "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\">"
             "Success</h2></div><div class=\"govuk-notification-banner__content\"><p class=\"govuk-body\">"
-         << Html(req.query.at("done")) << ": sent. The task's status changes once the engine has applied it."
+         << text::HtmlEscape(req.query.at("done")) << ": sent. The task's status changes once the engine has applied it."
          << "</p></div></div>\n";
   }
   main << "<nav aria-label=\"Which tasks\"><ul class=\"govuk-list\">";
@@ -321,30 +284,30 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
          << "<select class=\"govuk-select\" id=\"" << name << "\" name=\"" << name << "\">"
          << "<option value=\"\">Any</option>";
     for (const auto& v : values) {
-      main << "<option value=\"" << Html(v) << "\"" << selected(name, v) << ">" << Html(v) << "</option>";
+      main << "<option value=\"" << text::HtmlEscape(v) << "\"" << selected(name, v) << ">" << text::HtmlEscape(v) << "</option>";
     }
     main << "</select></div>";
   };
   std::vector<std::string> types;
   for (const auto& t : o_.rules()->case_types) types.push_back(t.id);
   main << "<form method=\"get\" action=\"/tasks\"><input type=\"hidden\" name=\"status\" value=\""
-       << Html(status) << "\">";
+       << text::HtmlEscape(status) << "\">";
   select("case_type", "Case type", types);
   select("priority", "Priority", {"urgent", "high", "normal", "low"});
   main << "<div class=\"govuk-form-group\" style=\"display:inline-block;margin-right:1em\">"
        << "<label class=\"govuk-label\" for=\"due_before\">Due before</label>"
        << "<input class=\"govuk-input govuk-input--width-10\" id=\"due_before\" name=\"due_before\" "
-          "type=\"date\" value=\"" << Html(query.count("due_before") ? query.at("due_before") : "") << "\"></div>"
+          "type=\"date\" value=\"" << text::HtmlEscape(query.count("due_before") ? query.at("due_before") : "") << "\"></div>"
        << "<div class=\"govuk-form-group\" style=\"display:inline-block;margin-right:1em\">"
        << "<label class=\"govuk-label\" for=\"sort\">Sort by</label>"
        << "<select class=\"govuk-select\" id=\"sort\" name=\"sort\"><option value=\"due\">due date</option>"
        << "<option value=\"priority\"" << selected("sort", "priority") << ">priority</option></select></div>"
        << "<button type=\"submit\" class=\"govuk-button govuk-button--secondary\">Filter</button></form>\n";
   if (!tasks.IsArray() || tasks.Empty()) {
-    main << "<p class=\"govuk-body\">No " << Html(status) << " tasks.</p>\n";
+    main << "<p class=\"govuk-body\">No " << text::HtmlEscape(status) << " tasks.</p>\n";
   } else {
     main << "<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--m\">"
-         << tasks.Size() << " " << Html(status) << " task" << (tasks.Size() == 1 ? "" : "s")
+         << tasks.Size() << " " << text::HtmlEscape(status) << " task" << (tasks.Size() == 1 ? "" : "s")
          << "</caption>\n<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">"
             "<th scope=\"col\" class=\"govuk-table__header\">Task</th>"
             "<th scope=\"col\" class=\"govuk-table__header\">Case</th>"
@@ -358,23 +321,23 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
       std::string state(json::GetString(t, "status"));
       bool overdue = t.HasMember("overdue") && t["overdue"].IsTrue();
       main << "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">"
-           << Html(json::GetString(t, "title")) << "</td><td class=\"govuk-table__cell\">";
+           << text::HtmlEscape(json::GetString(t, "title")) << "</td><td class=\"govuk-table__cell\">";
       if (case_id.find('/') == std::string::npos) {
-        main << "<a class=\"govuk-link\" href=\"/cases/" << Html(case_id) << "\">" << Html(case_id) << "</a>";
+        main << "<a class=\"govuk-link\" href=\"/cases/" << text::HtmlEscape(case_id) << "\">" << text::HtmlEscape(case_id) << "</a>";
       } else {
-        main << Html(case_id);
+        main << text::HtmlEscape(case_id);
       }
       std::string due = t.HasMember("due_at") && t["due_at"].IsString()
                             ? std::string(t["due_at"].GetString()).substr(0, 16)
                             : "none";
-      main << "</td><td class=\"govuk-table__cell\">" << Html(json::GetString(t, "priority"))
-           << "</td><td class=\"govuk-table__cell\">" << Html(due)
+      main << "</td><td class=\"govuk-table__cell\">" << text::HtmlEscape(json::GetString(t, "priority"))
+           << "</td><td class=\"govuk-table__cell\">" << text::HtmlEscape(due)
            << "</td><td class=\"govuk-table__cell\"><strong class=\"govuk-tag"
            << (overdue ? " govuk-tag--red\">overdue" : state == "open" ? " govuk-tag--blue\">open"
-                                                                        : " govuk-tag--grey\">" + Html(state))
+                                                                        : " govuk-tag--grey\">" + text::HtmlEscape(state))
            << "</strong></td><td class=\"govuk-table__cell\">";
       if (state == "open" || state == "acknowledged") {
-        main << "<form method=\"post\" action=\"/tasks/" << Html(id) << "/acknowledge\">"
+        main << "<form method=\"post\" action=\"/tasks/" << text::HtmlEscape(id) << "/acknowledge\">"
              << "<input type=\"hidden\" name=\"csrf\" value=\"" << session->csrf << "\">"
              << "<div class=\"govuk-button-group\">";
         for (const auto& [action, label] : {std::pair{"acknowledge", "Acknowledge"},
@@ -382,8 +345,8 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
                                             std::pair{"decline", "Decline"}}) {
           if (std::string(action) == "acknowledge" && state != "open") continue;
           main << "<button type=\"submit\" class=\"govuk-button govuk-button--secondary govuk-!-margin-bottom-1\" "
-               << "formaction=\"/tasks/" << Html(id) << "/" << action << "\">" << label
-               << "<span class=\"govuk-visually-hidden\"> " << Html(id) << "</span></button>";
+               << "formaction=\"/tasks/" << text::HtmlEscape(id) << "/" << action << "\">" << label
+               << "<span class=\"govuk-visually-hidden\"> " << text::HtmlEscape(id) << "</span></button>";
         }
         main << "</div></form>";
       }
@@ -434,32 +397,37 @@ HttpResponse Console::CasePage(const HttpRequest& req) {
   const auto& c = d["case"];
   std::ostringstream main;
   main << "<span class=\"govuk-caption-l\">Case</span><h1 class=\"govuk-heading-l\">"
-       << Html(json::GetString(c, "id")) << "</h1>\n<dl class=\"govuk-summary-list\">";
+       << text::HtmlEscape(json::GetString(c, "id")) << "</h1>\n<dl class=\"govuk-summary-list\">";
   for (const auto& m : c.GetObject()) {
     std::string value = m.value.IsString() ? m.value.GetString() : json::Serialize(m.value);
     main << "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
-         << Html(m.name.GetString()) << "</dt><dd class=\"govuk-summary-list__value\">" << Html(value)
+         << text::HtmlEscape(m.name.GetString()) << "</dt><dd class=\"govuk-summary-list__value\">" << text::HtmlEscape(value)
          << "</dd></div>";
   }
   main << "</dl>\n<h2 class=\"govuk-heading-m\">Timeline</h2>\n<table class=\"govuk-table\">"
           "<caption class=\"govuk-table__caption govuk-visually-hidden\">Events on this case, as "
-       << Html(session->partner) << " may see them</caption><thead class=\"govuk-table__head\">"
+       << text::HtmlEscape(session->partner) << " may see them</caption><thead class=\"govuk-table__head\">"
           "<tr class=\"govuk-table__row\"><th scope=\"col\" class=\"govuk-table__header\">When</th>"
           "<th scope=\"col\" class=\"govuk-table__header\">Event</th>"
           "<th scope=\"col\" class=\"govuk-table__header\">What is shared with you</th></tr></thead>"
           "<tbody class=\"govuk-table__body\">\n";
   for (const auto& e : d["timeline"].GetArray()) {
     main << "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">"
-         << Html(std::string(json::GetString(e, "occurred_at")).substr(0, 16))
-         << "</td><td class=\"govuk-table__cell\">" << Html(json::GetString(e, "type"))
+         << text::HtmlEscape(std::string(json::GetString(e, "occurred_at")).substr(0, 16))
+         << "</td><td class=\"govuk-table__cell\">" << text::HtmlEscape(json::GetString(e, "type"))
          << "</td><td class=\"govuk-table__cell\"><ul class=\"govuk-list\">";
-    if (e.HasMember("event")) Flatten(e["event"], "event", main);
+    if (e.HasMember("event")) {
+      for (const auto& [path, value] : rules::SharedLines(e["event"], "event")) {
+        main << "<li><span class=\"govuk-!-font-weight-bold\">" << text::HtmlEscape(path)
+             << "</span>: " << text::HtmlEscape(value) << "</li>";
+      }
+    }
     main << "</ul>";
     if (e.HasMember("withheld") && e["withheld"].IsArray() && !e["withheld"].Empty()) {
       main << "<p class=\"govuk-body-s\"><strong class=\"govuk-tag govuk-tag--grey\">withheld</strong> ";
       bool first = true;
       for (const auto& p : e["withheld"].GetArray()) {
-        main << (first ? "" : ", ") << Html(p.GetString());
+        main << (first ? "" : ", ") << text::HtmlEscape(p.GetString());
         first = false;
       }
       main << "</p>";
@@ -469,8 +437,8 @@ HttpResponse Console::CasePage(const HttpRequest& req) {
   main << "</tbody></table>\n<h2 class=\"govuk-heading-m\">Your tasks on this case</h2>\n<ul class=\"govuk-list\">";
   for (const auto& t : d["tasks"].GetArray()) {
     bool overdue = t.HasMember("overdue") && t["overdue"].IsTrue();
-    main << "<li>" << Html(json::GetString(t, "title")) << " <strong class=\"govuk-tag"
-         << (overdue ? " govuk-tag--red\">overdue" : " govuk-tag--grey\">" + Html(json::GetString(t, "status")))
+    main << "<li>" << text::HtmlEscape(json::GetString(t, "title")) << " <strong class=\"govuk-tag"
+         << (overdue ? " govuk-tag--red\">overdue" : " govuk-tag--grey\">" + text::HtmlEscape(json::GetString(t, "status")))
          << "</strong></li>";
   }
   main << "</ul>\n<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/tasks\">Back to your tasks</a></p>\n";

@@ -32,44 +32,6 @@ std::optional<CaseRecord> LoadCase(const CaseStore& store, const std::string& id
   return std::move(*c);
 }
 
-// The shared context flattened to "path: value" lines, subjects as "id (role)".
-void Flatten(const rapidjson::Value& v, const std::string& path,
-             std::vector<std::pair<std::string, std::string>>* out) {
-  if (v.IsObject()) {
-    for (const auto& m : v.GetObject()) {
-      Flatten(m.value, path.empty() ? m.name.GetString() : path + "." + m.name.GetString(), out);
-    }
-    return;
-  }
-  std::string text;
-  if (v.IsArray()) {
-    for (const auto& item : v.GetArray()) {
-      std::string one;
-      if (item.IsObject() && item.HasMember("id")) {
-        one = std::string(json::GetString(item, "id"));
-        if (std::string role(json::GetString(item, "role")); !role.empty()) one += " (" + role + ")";
-      } else if (item.IsString()) {
-        one = item.GetString();
-      } else {
-        rapidjson::StringBuffer b;
-        json::Writer w(b);
-        item.Accept(w);
-        one = b.GetString();
-      }
-      text += (text.empty() ? "" : ", ") + one;
-    }
-  } else if (v.IsString()) {
-    text = v.GetString();
-  } else if (v.IsNull()) {
-    return;
-  } else {
-    rapidjson::StringBuffer b;
-    json::Writer w(b);
-    v.Accept(w);
-    text = b.GetString();
-  }
-  if (!text.empty()) out->emplace_back(path, text);
-}
 
 }  // namespace
 
@@ -205,7 +167,7 @@ std::string FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
           rapidjson::Document d;
           d.Parse(shared.json.data(), shared.json.size());
           std::vector<std::pair<std::string, std::string>> lines;
-          if (d.IsObject() && d.HasMember("event")) Flatten(d["event"], "", &lines);
+          if (d.IsObject() && d.HasMember("event")) lines = rules::SharedLines(d["event"]);
           for (const auto& [path, text] : lines) out << "   " << path << ": " << text << "\n";
           if (!shared.withheld.empty()) {
             out << "   (not shared with " << chair->id << ":";
@@ -242,7 +204,7 @@ std::string FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
     rapidjson::Document d;
     d.Parse(meeting.held_json.data(), meeting.held_json.size());
     std::vector<std::pair<std::string, std::string>> lines;
-    if (d.IsObject()) Flatten(d, "", &lines);
+    if (d.IsObject()) lines = rules::SharedLines(d);
     out << "\nHeld:";
     for (const auto& [path, text] : lines) {
       if (path == "attendees" || path == "missing") out << "\n  " << path << ": " << text;

@@ -114,4 +114,53 @@ SharedContext BuildContext(const Partner& partner, const Event& event, const Cas
   return out;
 }
 
+namespace {
+
+void AddLines(const rapidjson::Value& v, const std::string& path,
+             std::vector<std::pair<std::string, std::string>>* out) {
+  if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      AddLines(m.value, path.empty() ? m.name.GetString() : path + "." + m.name.GetString(), out);
+    }
+    return;
+  }
+  std::string text;
+  if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) {
+      std::string one;
+      if (item.IsObject() && item.HasMember("id")) {
+        one = std::string(json::GetString(item, "id"));
+        if (std::string role(json::GetString(item, "role")); !role.empty()) one += " (" + role + ")";
+      } else if (item.IsString()) {
+        one = item.GetString();
+      } else {
+        rapidjson::StringBuffer b;
+        json::Writer w(b);
+        item.Accept(w);
+        one = b.GetString();
+      }
+      text += (text.empty() ? "" : ", ") + one;
+    }
+  } else if (v.IsString()) {
+    text = v.GetString();
+  } else if (v.IsNull()) {
+    return;
+  } else {
+    rapidjson::StringBuffer b;
+    json::Writer w(b);
+    v.Accept(w);
+    text = b.GetString();
+  }
+  if (!text.empty()) out->emplace_back(path, text);
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> SharedLines(const rapidjson::Value& v,
+                                                             const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  AddLines(v, path, &lines);
+  return lines;
+}
+
 }  // namespace convene::rules

@@ -23,4 +23,10 @@ bool Shares(const Partner& partner, const std::vector<std::string>& path);
 
 SharedContext BuildContext(const Partner& partner, const Event& event, const CaseView& c);
 
+// A shared context, or a part of it named `path`, as "path: value" lines for
+// people: subjects as "id (role)", a list's items joined by ", ", null and
+// empty values left out.
+std::vector<std::pair<std::string, std::string>> SharedLines(const rapidjson::Value& v,
+                                                             const std::string& path = "");
+
 }  // namespace convene::rules
