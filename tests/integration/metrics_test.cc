@@ -1,10 +1,6 @@
 // GET /metrics as Prometheus scrapes it from `convene run --http`: the text
 // format read by a strict parser, and counters that move with the events.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <map>
@@ -15,19 +11,6 @@
 
 namespace convene::testing {
 namespace {
-
-// A port nothing listens on now.
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 // The Prometheus text format 0.0.4, strictly: every sample's family has a
 // TYPE line before it, names and labels are well formed, values are numbers,

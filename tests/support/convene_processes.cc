@@ -1,5 +1,10 @@
 #include "tests/support/convene_processes.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -43,6 +48,18 @@ int EmbeddedEngineProcess::Stop() {
 std::vector<std::string> EngineCommand(const std::string& bootstrap, const std::string& data_dir) {
   return {CONVENE_BINARY, "run", "--config", CONVENE_CONFIG_DIR, "--kafka", bootstrap,
           "--data", data_dir};
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t n = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+  close(fd);
+  return ntohs(a.sin_port);
 }
 
 std::vector<std::string> KcatConsume(const std::string& bootstrap, const std::string& topic) {

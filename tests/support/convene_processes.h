@@ -42,6 +42,9 @@ class EmbeddedEngineProcess {
 // `convene run` on the shipped config against `bootstrap`, state in `data_dir`.
 std::vector<std::string> EngineCommand(const std::string& bootstrap, const std::string& data_dir);
 
+// A loopback port nothing listens on now (for a program's --http).
+int FreePort();
+
 // Every message value on `topic`, read with kcat from the beginning to the end.
 std::vector<std::string> KcatConsume(const std::string& bootstrap, const std::string& topic);
 // Produces `lines` ("key\tvalue") to `topic` with kcat. Returns kcat's exit status.
