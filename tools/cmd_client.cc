@@ -39,31 +39,43 @@ std::string TaskLine(const engine::Task& t, TimeMs as_of) {
   return line;
 }
 
+// Opens the state in `data_dir` to read, and the engine's clock in it ("now"
+// for what is overdue); says why not on stderr.
+bool OpenToRead(const std::string& data_dir, std::unique_ptr<engine::CaseStore>* store,
+                TimeMs* as_of) {
+  auto opened = engine::CaseStore::Open(data_dir, /*read_only=*/true);
+  if (!opened.ok()) {
+    std::cerr << opened.status().message() << "\n";
+    return false;
+  }
+  engine::SystemClock clock;
+  auto now = report::AsOf(**opened, clock.Now());
+  if (!now.ok()) {
+    std::cerr << now.status().message() << "\n";
+    return false;
+  }
+  *store = std::move(*opened);
+  *as_of = *now;
+  return true;
+}
+
 }  // namespace
 
 int StoredTasksCommand(const std::string& data_dir, const std::string& partner,
                        const std::string& status) {
-  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
-  if (!store.ok()) {
-    std::cerr << store.status().message() << "\n";
-    return 1;
-  }
-  engine::SystemClock clock;
-  auto as_of = report::AsOf(**store, clock.Now());
-  if (!as_of.ok()) {
-    std::cerr << as_of.status().message() << "\n";
-    return 1;
-  }
+  std::unique_ptr<engine::CaseStore> store;
+  TimeMs as_of = 0;
+  if (!OpenToRead(data_dir, &store, &as_of)) return 1;
   std::vector<engine::Task> tasks;
   Status failed;
-  Status s = (*store)->Scan(engine::Family::kTasks, "", [&](std::string_view id, std::string_view v) {
+  Status s = store->Scan(engine::Family::kTasks, "", [&](std::string_view id, std::string_view v) {
     auto t = engine::Task::FromRecord(v);
     if (!t.ok()) {
       failed = Status::Corruption("task " + std::string(id) + ": " + t.status().message());
       return false;
     }
     if (t->partner != partner) return true;
-    bool wanted = status == "all" || (status == "overdue" && report::Overdue(*t, *as_of)) ||
+    bool wanted = status == "all" || (status == "overdue" && report::Overdue(*t, as_of)) ||
                   (status == "open" && engine::IsOpenStatus(t->status));
     if (wanted) tasks.push_back(std::move(*t));
     return true;
@@ -78,13 +90,13 @@ int StoredTasksCommand(const std::string& data_dir, const std::string& partner,
   });
   size_t overdue = 0;
   for (const auto& t : tasks) {
-    overdue += report::Overdue(t, *as_of);
-    std::cout << TaskLine(t, *as_of) << "  case " << t.case_id << "\n";
+    overdue += report::Overdue(t, as_of);
+    std::cout << TaskLine(t, as_of) << "  case " << t.case_id << "\n";
   }
   std::cerr << tasks.size() << " " << status << " task" << (tasks.size() == 1 ? "" : "s") << " of "
             << partner;
   if (status != "overdue") std::cerr << ", " << overdue << " overdue";
-  std::cerr << " (as of " << FormatRfc3339(*as_of) << ")\n";
+  std::cerr << " (as of " << FormatRfc3339(as_of) << ")\n";
   return 0;
 }
 
@@ -138,18 +150,10 @@ Result<size_t> PrintTasks(const engine::CaseStore& store, const std::string& cas
 }  // namespace
 
 int CaseCommand(const std::string& data_dir, const std::string& case_id) {
-  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
-  if (!store.ok()) {
-    std::cerr << store.status().message() << "\n";
-    return 1;
-  }
-  engine::SystemClock clock;
-  auto as_of = report::AsOf(**store, clock.Now());
-  if (!as_of.ok()) {
-    std::cerr << as_of.status().message() << "\n";
-    return 1;
-  }
-  auto c = engine::ReadCase(**store, case_id, /*with_history=*/true);
+  std::unique_ptr<engine::CaseStore> store;
+  TimeMs as_of = 0;
+  if (!OpenToRead(data_dir, &store, &as_of)) return 1;
+  auto c = engine::ReadCase(*store, case_id, /*with_history=*/true);
   if (!c.ok()) {
     std::cerr << "cannot read case '" << case_id << "': " << c.status().message() << "\n";
     return 1;
@@ -157,7 +161,7 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
   if (!c->has_value()) {
     // A panel meeting owns the tasks that are not about one case.
     bool has_tasks = false;
-    Status s = (*store)->TasksOf(case_id, [&](std::string_view) {
+    Status s = store->TasksOf(case_id, [&](std::string_view) {
       has_tasks = true;
       return false;  // one is enough
     });
@@ -167,7 +171,7 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
     }
     if (has_tasks) {
       std::cout << "Panel meeting " << case_id << ": tasks\n";
-      auto printed = PrintTasks(**store, case_id, *as_of);
+      auto printed = PrintTasks(*store, case_id, as_of);
       if (!printed.ok()) {
         std::cerr << printed.status().message() << "\n";
         return 1;
@@ -202,7 +206,7 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
               << ")\n";
   }
   std::cout << "\nTasks" << (v.status == "closed" ? " (the case is closed)" : "") << "\n";
-  if (auto printed = PrintTasks(**store, case_id, *as_of); !printed.ok()) {
+  if (auto printed = PrintTasks(*store, case_id, as_of); !printed.ok()) {
     std::cerr << printed.status().message() << "\n";
     return 1;
   }
