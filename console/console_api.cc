@@ -223,9 +223,8 @@ HttpResponse Console::Tasks(const HttpRequest& req) {
       return false;
     }
     if (t->partner != session->partner) return true;
-    bool wanted = status == "all" || (status == "open" && engine::IsOpenStatus(t->status)) ||
-                  (status == "overdue" && report::Overdue(*t, *as_of));
-    wanted = wanted && (case_type.empty() || t->case_type == case_type) &&
+    bool wanted = report::Listed(*t, status, *as_of) &&
+                  (case_type.empty() || t->case_type == case_type) &&
              (priority.empty() || t->priority == priority) &&
              (!due_before || (t->due_at && *t->due_at < *due_before));
     if (wanted) found.push_back(std::move(*t));

@@ -105,6 +105,11 @@ bool Overdue(const engine::Task& t, TimeMs as_of) {
   return t.due_at && *t.due_at < as_of && !finished;
 }
 
+bool Listed(const engine::Task& t, std::string_view which, TimeMs as_of) {
+  return which == "all" || (which == "open" && engine::IsOpenStatus(t.status)) ||
+         (which == "overdue" && Overdue(t, as_of));
+}
+
 std::optional<int64_t> Figures::MedianAckMs() const {
   if (ack_ms.empty()) return std::nullopt;
   std::vector<int64_t> v = ack_ms;

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/case_store.h"
@@ -53,6 +54,10 @@ Result<TimeMs> AsOf(const engine::CaseStore& store, TimeMs wall);
 
 // Whether task `t` is past its due date at `as_of` and not finished.
 bool Overdue(const engine::Task& t, TimeMs as_of);
+
+// Whether task `t` is among those a list of `which` tasks shows at `as_of`:
+// "open" (open or acknowledged), "overdue", or "all".
+bool Listed(const engine::Task& t, std::string_view which, TimeMs as_of);
 
 // Reads `store` (as `rules` configures the case types' priorities). An
 // unbounded period ends at `now` or at the store's event time, whichever is

@@ -75,9 +75,7 @@ int StoredTasksCommand(const std::string& data_dir, const std::string& partner,
       return false;
     }
     if (t->partner != partner) return true;
-    bool wanted = status == "all" || (status == "overdue" && report::Overdue(*t, as_of)) ||
-                  (status == "open" && engine::IsOpenStatus(t->status));
-    if (wanted) tasks.push_back(std::move(*t));
+    if (report::Listed(*t, status, as_of)) tasks.push_back(std::move(*t));
     return true;
   });
   if (!s.ok() || !failed.ok()) {
