@@ -1,5 +1,5 @@
 // The console (SPEC 8): pages for coordinators in a browser (console_pages.cc:
-// sign-in, the partner's tasks, a case) in the look of the GOV.UK Design
+// sign-in, the partner's tasks, a case; console_panels.cc: a chair's panels) in the look of the GOV.UK Design
 // System, whose files (govuk-frontend, from npm) it serves itself; and the
 // JSON API for partner systems (console_api.cc), under one sign-in:
 //   POST /api/session {"email","password"}  -> 200 and a session cookie, or 401
@@ -33,6 +33,7 @@
 #include "connectors/http_listener.h"
 #include "console/users.h"
 #include "engine/case_store.h"
+#include "rules/json.h"
 #include "rules/rule_set.h"
 
 namespace convene::console {
@@ -74,6 +75,19 @@ class Console {
   connectors::HttpResponse Tasks(const connectors::HttpRequest& req);
   connectors::HttpResponse TaskAction(const connectors::HttpRequest& req);
   connectors::HttpResponse Case(const connectors::HttpRequest& req);
+  // Panels the signed-in partner chairs (console_panels.cc):
+  //   GET  /api/panels                              -> each with its meetings
+  //   GET  /api/panels/{panel}/{date}               -> the meeting's agenda
+  //   POST /api/panels/{panel}/{date}/held {"attendees"}       -> panel.held
+  //   POST /api/panels/{panel}/{date}/outcome {"case_id", "actions": [{"to",
+  //        "title", "due"}], "deferred", "note"}    -> panel.outcome
+  connectors::HttpResponse Panels(const connectors::HttpRequest& req);
+  connectors::HttpResponse Meeting(const connectors::HttpRequest& req);
+  connectors::HttpResponse MeetingAction(const connectors::HttpRequest& req);
+  // Puts an event of `type` from the session's partner on convene.events,
+  // its data written by `data` and the user's email as data.by; its id.
+  Result<std::string> SendEvent(const std::string& type, const Session& session,
+                                const std::function<void(json::Writer&)>& data);
   // The request's session; none (and `refused` the answer) when it has none.
   std::optional<Session> SessionOf(const connectors::HttpRequest& req,
                                    connectors::HttpResponse* refused);
@@ -99,6 +113,9 @@ class Console {
   connectors::HttpResponse TaskForm(const connectors::HttpRequest& req);
   connectors::HttpResponse CasePage(const connectors::HttpRequest& req);
   connectors::HttpResponse ReportPage(const connectors::HttpRequest& req);
+  connectors::HttpResponse PanelsPage(const connectors::HttpRequest& req);
+  connectors::HttpResponse MeetingPage(const connectors::HttpRequest& req);
+  connectors::HttpResponse MeetingForm(const connectors::HttpRequest& req);
   connectors::HttpResponse Asset(const connectors::HttpRequest& req);
   std::map<std::string, std::pair<std::string, std::string>> assets_;  // path -> type, bytes
 

@@ -24,16 +24,6 @@ constexpr TimeMs kFailureWindow = 15 * 60 * 1000;
 constexpr TimeMs kLockFor = 15 * 60 * 1000;
 constexpr const char* kCookie = "convene_session";
 
-HttpResponse Json(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-HttpResponse Error(int status, const std::string& message) {
-  return Json(status, connectors::JsonError(message));
-}
-HttpResponse NotFound() { return Error(404, "not found"); }
 
 std::string Token() {
   unsigned char bytes[32];
@@ -56,9 +46,6 @@ std::string CookieValue(const std::string& header, const std::string& name) {
   return {};
 }
 
-bool IsJson(const HttpRequest& req) {
-  return req.Header("content-type").rfind("application/json", 0) == 0;
-}
 
 // A task as the API gives it: the SPEC 5 message with its status.
 std::string TaskJson(const engine::Task& t, TimeMs as_of) {
@@ -72,6 +59,20 @@ std::string TaskJson(const engine::Task& t, TimeMs as_of) {
 }
 
 }  // namespace
+
+HttpResponse Json(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+HttpResponse Error(int status, const std::string& message) {
+  return Json(status, connectors::JsonError(message));
+}
+HttpResponse NotFound() { return Error(404, "not found"); }
+bool IsJson(const HttpRequest& req) {
+  return req.Header("content-type").rfind("application/json", 0) == 0;
+}
 
 std::string SessionCookie(const std::string& token, bool secure) {
   return std::string(kCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict" +
@@ -89,6 +90,10 @@ std::vector<connectors::HttpListener::Route> Console::Routes() {
   routes.push_back({"GET", "/api/tasks", nullptr, [this](const HttpRequest& r) { return Tasks(r); }});
   routes.push_back({"POST", "/api/tasks/", nullptr, [this](const HttpRequest& r) { return TaskAction(r); }});
   routes.push_back({"GET", "/api/cases/", nullptr, [this](const HttpRequest& r) { return Case(r); }});
+  routes.push_back({"GET", "/api/panels", nullptr, [this](const HttpRequest& r) { return Panels(r); }});
+  routes.push_back({"GET", "/api/panels/", nullptr, [this](const HttpRequest& r) { return Meeting(r); }});
+  routes.push_back({"POST", "/api/panels/", nullptr,
+                    [this](const HttpRequest& r) { return MeetingAction(r); }});
   AddPageRoutes(&routes);
   return routes;
 }
@@ -174,6 +179,8 @@ HttpResponse Console::AsApi(const HttpRequest& page, const std::string& method,
   r.query = std::move(query);
   r.body = std::move(body);
   if (path == "/api/tasks") return Tasks(r);
+  if (path == "/api/panels") return Panels(r);
+  if (path.rfind("/api/panels/", 0) == 0) return method == "GET" ? Meeting(r) : MeetingAction(r);
   if (path.rfind("/api/tasks/", 0) == 0) return TaskAction(r);
   return Case(r);
 }
@@ -269,26 +276,32 @@ HttpResponse Console::TaskAction(const HttpRequest& req) {
   body.Parse(req.body.c_str(), req.body.size());
   if (!req.body.empty() && !body.IsObject()) return Error(400, "the body must be a JSON object");
   std::string note = body.IsObject() ? std::string(json::GetString(body, "note")) : "";
-  TimeMs now = o_.now();
+  auto id = SendEvent(type->second, *session, [&](json::Writer& w) {
+    json::Field(w, "task_id", task_id);
+    if (!note.empty()) json::Field(w, "note", note);
+  });
+  if (!id.ok()) return Error(503, "the event could not be sent: " + id.status().message());
+  return Json(202, "{\"event_id\":\"" + *id + "\",\"type\":\"" + type->second + "\"}");
+}
+
+Result<std::string> Console::SendEvent(const std::string& type, const Session& session,
+                                       const std::function<void(json::Writer&)>& data) {
   std::string id = "console:" + Token().substr(0, 24);
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
   json::Field(w, "id", id);
-  json::Field(w, "type", type->second);
-  json::Field(w, "occurred_at", FormatRfc3339(now));
-  json::Field(w, "source", session->partner);
+  json::Field(w, "type", type);
+  json::Field(w, "occurred_at", FormatRfc3339(o_.now()));
+  json::Field(w, "source", session.partner);
   json::Key(w, "data");
   w.StartObject();
-  json::Field(w, "task_id", task_id);
-  json::Field(w, "by", session->email);
-  if (!note.empty()) json::Field(w, "note", note);
+  data(w);
+  json::Field(w, "by", session.email);
   w.EndObject();
   w.EndObject();
-  if (Status s = o_.send(id, std::string(buf.GetString(), buf.GetSize())); !s.ok()) {
-    return Error(503, "the event could not be sent: " + s.message());
-  }
-  return Json(202, "{\"event_id\":\"" + id + "\",\"type\":\"" + type->second + "\"}");
+  if (Status s = o_.send(id, std::string(buf.GetString(), buf.GetSize())); !s.ok()) return s;
+  return id;
 }
 
 HttpResponse Console::Case(const HttpRequest& req) {

@@ -1,9 +1,42 @@
 // Shared by console_api.cc and console_pages.cc; not part of the console's interface.
 #pragma once
 
+#include <map>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "connectors/http_listener.h"
 
 namespace convene::console {
+
+using connectors::HttpRequest;
+using connectors::HttpResponse;
+
+// The API's answers (console_api.cc): a JSON body; {"error": message}; 404.
+HttpResponse Json(int status, std::string body);
+HttpResponse Error(int status, const std::string& message);
+HttpResponse NotFound();
+// Whether the request's body is declared application/json.
+bool IsJson(const HttpRequest& req);
+
+// The pages' parts (console_pages.cc).
+// An application/x-www-form-urlencoded body, decoded: the last value of each
+// name; and every value of one name (checkboxes), in order.
+std::map<std::string, std::string> Form(const std::string& body);
+std::vector<std::string> FormAll(const std::string& body, const std::string& name);
+// Constant-time comparison of a form's token with the expected one.
+bool SameToken(const std::string& a, const std::string& b);
+HttpResponse Redirect(const std::string& to);
+// A whole page in the GOV.UK template, `main` its main content.
+HttpResponse Page(int status, const std::string& title, const std::string& signed_in_as,
+                  const std::string& main);
+std::string ErrorSummary(const std::string& message);
+// `s` percent-encoded for a URL's query (all but unreserved characters).
+std::string UrlEncode(std::string_view s);
+// The error message of an API answer.
+std::string Message(const HttpResponse& api);
 
 // The Set-Cookie value of a session.
 std::string SessionCookie(const std::string& token, bool secure);

@@ -24,8 +24,9 @@ using connectors::HttpResponse;
 
 constexpr const char* kSignInCookie = "convene_sign_in";  // the sign-in form's CSRF token
 
-// application/x-www-form-urlencoded, decoded.
-std::map<std::string, std::string> Form(const std::string& body) {
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> FormPairs(const std::string& body) {
   auto decode = [](std::string_view s) {
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
@@ -42,16 +43,46 @@ std::map<std::string, std::string> Form(const std::string& body) {
     }
     return out;
   };
-  std::map<std::string, std::string> out;
+  std::vector<std::pair<std::string, std::string>> out;
   for (size_t pos = 0; pos <= body.size();) {
     size_t end = body.find('&', pos);
     if (end == std::string::npos) end = body.size();
     std::string_view pair(body.data() + pos, end - pos);
     size_t eq = pair.find('=');
     if (!pair.empty()) {
-      out[decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1));
+      out.emplace_back(decode(pair.substr(0, eq)),
+                       eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1)));
     }
     pos = end + 1;
+  }
+  return out;
+}
+
+std::string UrlEncode(std::string_view s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> Form(const std::string& body) {
+  std::map<std::string, std::string> out;
+  for (auto& [name, value] : FormPairs(body)) out[name] = std::move(value);
+  return out;
+}
+
+std::vector<std::string> FormAll(const std::string& body, const std::string& name) {
+  std::vector<std::string> out;
+  for (auto& [n, value] : FormPairs(body)) {
+    if (n == name) out.push_back(std::move(value));
   }
   return out;
 }
@@ -116,8 +147,6 @@ std::string Message(const HttpResponse& api) {
 }
 
 
-}  // namespace
-
 Console::Console(Options options) : o_(std::move(options)) {
   // govuk-frontend's stylesheet and the fonts and images it names, held in memory.
   if (o_.assets_dir.empty()) return;
@@ -159,6 +188,9 @@ void Console::AddPageRoutes(std::vector<connectors::HttpListener::Route>* routes
   routes->push_back({"POST", "/tasks/", nullptr, [this](const HttpRequest& r) { return TaskForm(r); }});
   routes->push_back({"GET", "/cases/", nullptr, [this](const HttpRequest& r) { return CasePage(r); }});
   routes->push_back({"GET", "/report", nullptr, [this](const HttpRequest& r) { return ReportPage(r); }});
+  routes->push_back({"GET", "/panels", nullptr, [this](const HttpRequest& r) { return PanelsPage(r); }});
+  routes->push_back({"GET", "/panels/", nullptr, [this](const HttpRequest& r) { return MeetingForm(r); }});
+  routes->push_back({"POST", "/panels/", nullptr, [this](const HttpRequest& r) { return MeetingForm(r); }});
   routes->push_back({"GET", "/assets/", nullptr, [this](const HttpRequest& r) { return Asset(r); }});
   routes->push_back({"GET", "/govuk-frontend.min.css", nullptr,
                      [this](const HttpRequest& r) { return Asset(r); }});
@@ -252,9 +284,16 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
   tasks.Parse(api.body.c_str(), api.body.size());
   std::ostringstream main;
   main << "<h1 class=\"govuk-heading-l\">Tasks for " << text::HtmlEscape(session->partner) << "</h1>\n";
-  if (session->manager) {
-    main << "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/report\">The partnership's "
-            "report</a></p>\n";
+  auto rules = o_.rules();
+  bool chairs = std::any_of(rules->panels.begin(), rules->panels.end(),
+                            [&](const rules::Panel& p) { return p.chair == session->partner; });
+  if (session->manager || chairs) {
+    main << "<ul class=\"govuk-list\">";
+    if (chairs) main << "<li><a class=\"govuk-link\" href=\"/panels\">Panels you chair</a></li>";
+    if (session->manager) {
+      main << "<li><a class=\"govuk-link\" href=\"/report\">The partnership's report</a></li>";
+    }
+    main << "</ul>\n";
   }
   if (req.query.count("done")) {
     main << "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\">"
@@ -289,7 +328,7 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
     main << "</select></div>";
   };
   std::vector<std::string> types;
-  for (const auto& t : o_.rules()->case_types) types.push_back(t.id);
+  for (const auto& t : rules->case_types) types.push_back(t.id);
   main << "<form method=\"get\" action=\"/tasks\"><input type=\"hidden\" name=\"status\" value=\""
        << text::HtmlEscape(status) << "\">";
   select("case_type", "Case type", types);
@@ -378,7 +417,7 @@ HttpResponse Console::TaskForm(const HttpRequest& req) {
   if (api.status != 202) return Page(api.status, "Tasks", session->email, ErrorSummary(Message(api)));
   std::string action = rest.substr(rest.find('/') + 1);
   std::string task = rest.substr(0, rest.find('/'));
-  return Redirect("/tasks?done=" + action + "%20" + task);
+  return Redirect("/tasks?done=" + UrlEncode(action + " " + task));
 }
 
 HttpResponse Console::CasePage(const HttpRequest& req) {

@@ -24,14 +24,11 @@ const Referral* ReferralFor(const CaseRecord& c, const rules::Panel& panel, Time
   return found;
 }
 
-std::optional<CaseRecord> LoadCase(const CaseStore& store, const std::string& id) {
-  auto stored = store.Get(Family::kCases, id);
-  if (!stored.ok() || !stored->has_value()) return std::nullopt;
-  auto c = CaseRecord::Parse(**stored);
-  if (!c.ok()) return std::nullopt;
-  return std::move(*c);
+// The case `id`; none when there is no such case. Not OK when it could not
+// be read.
+Result<std::optional<CaseRecord>> LoadCase(const CaseStore& store, const std::string& id) {
+  return ReadCase(store, id, /*with_history=*/false);
 }
-
 
 }  // namespace
 
@@ -71,12 +68,13 @@ Result<std::map<TimeMs, MeetingRecord>> ReadMeetings(const CaseStore& store,
   return meetings;
 }
 
-MeetingCounts CountMeeting(const CaseStore& store, const rules::Panel& panel,
-                           const MeetingRecord& meeting) {
+Result<MeetingCounts> CountMeeting(const CaseStore& store, const rules::Panel& panel,
+                                   const MeetingRecord& meeting) {
   MeetingCounts n;
   for (const auto& id : meeting.case_ids) {
     auto c = LoadCase(store, id);
-    const Referral* r = c ? ReferralFor(*c, panel, meeting.start) : nullptr;
+    if (!c.ok()) return c.status();
+    const Referral* r = c->has_value() ? ReferralFor(**c, panel, meeting.start) : nullptr;
     if (!r) continue;
     if (r->meeting > meeting.start) {
       ++n.rolled_on;
@@ -87,15 +85,103 @@ MeetingCounts CountMeeting(const CaseStore& store, const rules::Panel& panel,
     if (r->first_meeting < meeting.start) ++n.rolled_in;
     if (r->outcome) {
       ++n.outcomes;
-    } else if (c->view.status != "open") {
+    } else if ((*c)->view.status != "open") {
       ++n.closed;
     }
   }
   return n;
 }
 
-std::string FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
-                         const rules::Panel& panel, const MeetingRecord& meeting) {
+Result<std::vector<MeetingRecord>> MeetingsToShow(const CaseStore& store, const rules::Panel& panel,
+                                                  TimeMs from, int count) {
+  auto read = ReadMeetings(store, panel.id);
+  if (!read.ok()) return read.status();
+  std::vector<MeetingRecord> shown;
+  for (const auto& [t, m] : *read) {
+    if (t >= from) break;
+    auto n = CountMeeting(store, panel, m);
+    if (!n.ok()) return n.status();
+    if (n->cases > n->outcomes + n->closed) shown.push_back(m);
+  }
+  TimeMs t = panel.MeetingFrom(from);
+  for (int i = 0; i < count && t != 0; ++i, t = panel.MeetingAfter(t)) {
+    auto it = read->find(t);
+    MeetingRecord empty;
+    empty.start = t;
+    shown.push_back(it == read->end() ? empty : it->second);
+  }
+  return shown;
+}
+
+Result<Agenda> ReadAgenda(const CaseStore& store, const rules::RuleSet& rules,
+                          const rules::Panel& panel, const MeetingRecord& meeting) {
+  Agenda agenda;
+  agenda.start = meeting.start;
+  const rules::Partner* chair = rules.FindPartner(panel.chair);
+  for (const auto& id : meeting.case_ids) {
+    auto c = LoadCase(store, id);
+    if (!c.ok()) return c.status();
+    const Referral* r = c->has_value() ? ReferralFor(**c, panel, meeting.start) : nullptr;
+    if (!r) continue;
+    AgendaItem item;
+    item.view = (*c)->view;
+    item.referral = *r;
+    // What the chair may see, as the chair's task carries it.
+    auto raw = store.Get(Family::kEvents, r->event_id);
+    if (!raw.ok()) return raw.status();
+    if (chair && raw->has_value()) {
+      auto event = rules::ParseEvent(**raw, [](std::string_view) { return true; });
+      if (!event.ok()) {
+        return Status::Corruption("event " + r->event_id + ": " + event.status().message());
+      }
+      rules::SharedContext shared = rules::BuildContext(*chair, **event, item.view);
+      rapidjson::Document d;
+      d.Parse(shared.json.data(), shared.json.size());
+      if (d.IsObject() && d.HasMember("event")) item.shared = rules::SharedLines(d["event"]);
+      item.withheld = shared.withheld;
+    }
+    // The members' research for this referral.
+    Status scanned = ReadTasksOf(store, id, [&](const Task& t) {
+      if (t.kind == "research" && t.trigger_event == r->event_id) {
+        item.research.push_back({t.partner, t.task_id, t.status});
+      }
+      return true;
+    });
+    if (!scanned.ok()) return scanned;
+    std::sort(item.research.begin(), item.research.end(),
+              [](const auto& a, const auto& b) {
+                return std::tie(a.partner, a.status) < std::tie(b.partner, b.status);
+              });
+    (r->meeting > meeting.start ? agenda.rolled_on : agenda.cases).push_back(std::move(item));
+  }
+  auto by_referral = [](const AgendaItem& a, const AgendaItem& b) {
+    return std::tie(a.referral.referred_at, a.view.id) < std::tie(b.referral.referred_at, b.view.id);
+  };
+  std::sort(agenda.cases.begin(), agenda.cases.end(), by_referral);
+  std::sort(agenda.rolled_on.begin(), agenda.rolled_on.end(), by_referral);
+  if (!meeting.held_json.empty()) {
+    rapidjson::Document d;
+    d.Parse(meeting.held_json.data(), meeting.held_json.size());
+    if (!d.IsObject()) return Status::Corruption("the panel.held record of " + panel.id + " " +
+                                                 panel.DateOf(meeting.start) + " is damaged");
+    agenda.held = true;
+    for (auto [name, list] : {std::pair{"attendees", &agenda.attendees},
+                              std::pair{"missing", &agenda.missing}}) {
+      auto m = d.FindMember(name);
+      if (m == d.MemberEnd() || !m->value.IsArray()) continue;
+      for (const auto& a : m->value.GetArray()) {
+        if (a.IsString()) list->emplace_back(a.GetString());
+      }
+    }
+  }
+  return agenda;
+}
+
+Result<std::string> FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
+                                 const rules::Panel& panel, const MeetingRecord& meeting) {
+  auto read = ReadAgenda(store, rules, panel, meeting);
+  if (!read.ok()) return read.status();
+  const Agenda& agenda = *read;
   std::ostringstream out;
   const rules::Partner* chair = rules.FindPartner(panel.chair);
   out << panel.title << " (" << panel.id << ")\n"
@@ -113,41 +199,21 @@ std::string FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
     out << "  Agenda:    by " << LocalDateTime(panel, panel.agenda_due->Before(meeting.start, rules.calendars))
         << "\n";
   }
-
-  // The cases, in the order they were referred.
-  struct Item {
-    CaseRecord c;
-    Referral r;
-  };
-  std::vector<Item> items, rolled_on;
-  for (const auto& id : meeting.case_ids) {
-    auto c = LoadCase(store, id);
-    const Referral* r = c ? ReferralFor(*c, panel, meeting.start) : nullptr;
-    if (!r) continue;
-    (r->meeting > meeting.start ? rolled_on : items).push_back({*c, *r});
-  }
-  auto by_referral = [](const Item& a, const Item& b) {
-    return std::tie(a.r.referred_at, a.c.view.id) < std::tie(b.r.referred_at, b.c.view.id);
-  };
-  std::sort(items.begin(), items.end(), by_referral);
-  std::sort(rolled_on.begin(), rolled_on.end(), by_referral);
-  out << "  Cases:     " << items.size();
+  out << "  Cases:     " << agenda.cases.size();
   if (panel.max_cases > 0) out << " of at most " << panel.max_cases;
-  int repeats = static_cast<int>(std::count_if(items.begin(), items.end(),
-                                               [](const Item& i) { return i.r.repeat; }));
+  int repeats = static_cast<int>(std::count_if(agenda.cases.begin(), agenda.cases.end(),
+                                               [](const AgendaItem& i) { return i.referral.repeat; }));
   if (repeats > 0) out << " (" << repeats << " repeat" << (repeats == 1 ? "" : "s") << ")";
   out << "\n";
 
   int n = 0;
-  for (const auto& item : items) {
-    const CaseRecord& c = item.c;
-    const Referral& r = item.r;
-    out << "\n" << ++n << ". " << c.view.id << "  " << c.view.type << "  stage " << c.view.stage;
-    if (auto risk = c.view.fields.find("risk"); risk != c.view.fields.end()) {
-      out << "  risk " << risk->second;
-    }
+  for (const auto& item : agenda.cases) {
+    const rules::CaseView& c = item.view;
+    const Referral& r = item.referral;
+    out << "\n" << ++n << ". " << c.id << "  " << c.type << "  stage " << c.stage;
+    if (auto risk = c.fields.find("risk"); risk != c.fields.end()) out << "  risk " << risk->second;
     if (r.repeat) out << "  REPEAT REFERRAL";
-    if (c.view.status != "open") out << "  (case " << c.view.status << ")";
+    if (c.status != "open") out << "  (case " << c.status << ")";
     out << "\n   Referred " << LocalDateTime(panel, r.referred_at) << " by rule " << r.rule
         << " (event " << r.event_id << ")\n";
     if (r.first_meeting < meeting.start) {
@@ -157,57 +223,35 @@ std::string FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
     out << "   Outcome: " << (r.outcome ? "recorded" : r.heard ? "heard, not yet recorded"
                                                              : "not yet recorded")
         << "\n";
-    // What the chair may see, as the chair's task carries it.
-    if (chair) {
-      auto raw = store.Get(Family::kEvents, r.event_id);
-      if (raw.ok() && raw->has_value()) {
-        auto event = rules::ParseEvent(**raw, [](std::string_view) { return true; });
-        if (event.ok()) {
-          rules::SharedContext shared = rules::BuildContext(*chair, **event, c.view);
-          rapidjson::Document d;
-          d.Parse(shared.json.data(), shared.json.size());
-          std::vector<std::pair<std::string, std::string>> lines;
-          if (d.IsObject() && d.HasMember("event")) lines = rules::SharedLines(d["event"]);
-          for (const auto& [path, text] : lines) out << "   " << path << ": " << text << "\n";
-          if (!shared.withheld.empty()) {
-            out << "   (not shared with " << chair->id << ":";
-            for (const auto& w : shared.withheld) out << " " << w;
-            out << ")\n";
-          }
-        }
-      }
+    for (const auto& [path, text] : item.shared) out << "   " << path << ": " << text << "\n";
+    if (!item.withheld.empty() && chair) {
+      out << "   (not shared with " << chair->id << ":";
+      for (const auto& w : item.withheld) out << " " << w;
+      out << ")\n";
     }
-    // The members' research for this referral.
-    std::vector<std::string> research;
-    Status scanned = ReadTasksOf(store, c.view.id, [&](const Task& t) {
-      if (t.kind == "research" && t.trigger_event == r.event_id) {
-        research.push_back(t.partner + " " + t.status);
-      }
-      return true;
-    });
-    if (!scanned.ok()) research.push_back("(" + scanned.message() + ")");
-    std::sort(research.begin(), research.end());
-    if (!research.empty()) {
+    if (!item.research.empty()) {
       out << "   Research:";
-      for (size_t i = 0; i < research.size(); ++i) out << (i ? ", " : " ") << research[i];
+      for (size_t i = 0; i < item.research.size(); ++i) {
+        out << (i ? ", " : " ") << item.research[i].partner << " " << item.research[i].status;
+      }
       out << "\n";
     }
   }
-  if (items.empty()) out << "\n  No cases on this agenda.\n";
-  if (!rolled_on.empty()) {
+  if (agenda.cases.empty()) out << "\n  No cases on this agenda.\n";
+  if (!agenda.rolled_on.empty()) {
     out << "\nNot heard here, rolled on:\n";
-    for (const auto& [c, r] : rolled_on) {
-      out << "  " << c.view.id << " to " << panel.DateOf(r.meeting) << "\n";
+    for (const auto& item : agenda.rolled_on) {
+      out << "  " << item.view.id << " to " << panel.DateOf(item.referral.meeting) << "\n";
     }
   }
-  if (!meeting.held_json.empty()) {
-    rapidjson::Document d;
-    d.Parse(meeting.held_json.data(), meeting.held_json.size());
-    std::vector<std::pair<std::string, std::string>> lines;
-    if (d.IsObject()) lines = rules::SharedLines(d);
+  if (agenda.held) {
     out << "\nHeld:";
-    for (const auto& [path, text] : lines) {
-      if (path == "attendees" || path == "missing") out << "\n  " << path << ": " << text;
+    for (auto [name, list] : {std::pair{"attendees", &agenda.attendees},
+                              std::pair{"missing", &agenda.missing}}) {
+      if (list->empty()) continue;
+      std::string joined;
+      for (const auto& a : *list) joined += (joined.empty() ? "" : ", ") + a;
+      out << "\n  " << name << ": " << joined;
     }
     out << "\n";
   }

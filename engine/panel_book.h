@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/case_record.h"
 #include "engine/case_store.h"
 #include "rules/rule_set.h"
 
@@ -33,14 +34,49 @@ struct MeetingCounts {
   int closed = 0;    // of which the case closed with no outcome recorded
   int rolled_on = 0; // rolled to a later meeting
 };
-MeetingCounts CountMeeting(const CaseStore& store, const rules::Panel& panel,
-                           const MeetingRecord& meeting);
+// Not OK when a case could not be read.
+Result<MeetingCounts> CountMeeting(const CaseStore& store, const rules::Panel& panel,
+                                   const MeetingRecord& meeting);
+
+// The meetings a chair looks at on `from`: each earlier one still holding
+// cases without an outcome, then the next `count` (nothing recorded of one
+// yet: an empty record). Not OK when the store could not be read.
+Result<std::vector<MeetingRecord>> MeetingsToShow(const CaseStore& store, const rules::Panel& panel,
+                                                  TimeMs from, int count);
+
+// One case on a meeting's agenda as its chair reads it.
+struct AgendaItem {
+  rules::CaseView view;
+  Referral referral;  // the one that put it on this meeting
+  // Of the referring event, what the chair's share allows (path, text) and
+  // the paths it withholds.
+  std::vector<std::pair<std::string, std::string>> shared;
+  std::vector<std::string> withheld;
+  // The members' research tasks for this referral: partner, task id, status.
+  struct Research {
+    std::string partner, task_id, status;
+  };
+  std::vector<Research> research;
+};
+
+// A meeting's agenda: the cases to be heard, in the order they were referred,
+// those that rolled on from it, and its panel.held record.
+struct Agenda {
+  TimeMs start = 0;
+  std::vector<AgendaItem> cases;
+  std::vector<AgendaItem> rolled_on;
+  bool held = false;
+  std::vector<std::string> attendees, missing;  // when held
+};
+// Not OK when the store could not be read or a record is damaged.
+Result<Agenda> ReadAgenda(const CaseStore& store, const rules::RuleSet& rules,
+                          const rules::Panel& panel, const MeetingRecord& meeting);
 
 // The agenda of the meeting starting at `meeting` as a person reads it: the
 // meeting, its deadlines, and each case with what the chair's share allows,
 // its referral, its status and the members' research.
-std::string FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
-                         const rules::Panel& panel, const MeetingRecord& meeting);
+Result<std::string> FormatAgenda(const CaseStore& store, const rules::RuleSet& rules,
+                                 const rules::Panel& panel, const MeetingRecord& meeting);
 
 // "Tuesday 17 March 2026, 10:00" in the panel's time zone.
 std::string LocalDateTime(const rules::Panel& panel, TimeMs t);

@@ -545,7 +545,7 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
   if (http.empty()) return 0;
 
   // The console on the demo's state until Ctrl-C: the engine again, on the
-  // same broker and store, and a user for two partners.
+  // same broker and store, and users: two coordinators, a chair, a manager.
   ho.fresh_broker = false;
   host->reset();  // its store closed before it is opened again
   host = EngineHost::Start(ho, rules);
@@ -567,14 +567,19 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
   };
   for (const DemoUser& u : {DemoUser{"coordinator@housing.demo", "housing", false},
                             DemoUser{"coordinator@idva.demo", "idva", false},
+                            DemoUser{"chair@police.demo", "police", false},
                             DemoUser{"manager@csp.demo", "community-safety-manager", true}}) {
     std::string password = console::GeneratePassword();
     if (Status s = (*console)->users()->Add(u.email, u.partner, password, u.manager); !s.ok()) {
       std::cerr << "demo: " << s.message() << "\n";
       return 1;
     }
-    std::cout << "  sign in as " << u.email << " (" << u.partner << (u.manager ? ", the report" : "")
-              << "), password " << password << "\n";
+    std::string can = u.manager ? ", the report" : "";
+    for (const auto& p : rules->panels) {
+      if (p.chair == u.partner) can += ", chairs " + p.id;
+    }
+    std::cout << "  sign in as " << u.email << " (" << u.partner << can << "), password " << password
+              << "\n";
   }
   std::cout << "Ctrl-C to stop." << std::endl;
   while (!g_stop && (*host)->running()) std::this_thread::sleep_for(std::chrono::milliseconds(100));

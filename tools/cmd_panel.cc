@@ -51,28 +51,20 @@ int PanelListCommand(const std::string& config_dir, const std::string& data_dir,
   }
   if (rules->panels.empty()) std::cout << "No panels in " << config_dir << "/panels.yaml\n";
   for (const auto& panel : rules->panels) {
-    auto read = engine::ReadMeetings(*store, panel.id);
-    if (!read.ok()) {
-      std::cerr << read.status().message() << "\n";
+    auto shown = engine::MeetingsToShow(*store, panel, start, count);
+    if (!shown.ok()) {
+      std::cerr << shown.status().message() << "\n";
       return 1;
     }
-    const auto& meetings = *read;
     std::cout << panel.title << " (" << panel.id << "), chaired by " << panel.chair << "\n";
-    // Upcoming meetings, and any earlier one still holding cases with no outcome.
-    std::vector<TimeMs> shown;
-    for (const auto& [t, m] : meetings) {
-      if (t >= start) break;
-      engine::MeetingCounts n = engine::CountMeeting(*store, panel, m);
-      if (n.cases > n.outcomes + n.closed) shown.push_back(t);
-    }
-    TimeMs t = panel.MeetingFrom(start);
-    for (int i = 0; i < count && t != 0; ++i, t = panel.MeetingAfter(t)) shown.push_back(t);
-    for (TimeMs meeting : shown) {
-      auto it = meetings.find(meeting);
-      engine::MeetingRecord empty;
-      empty.start = meeting;
-      const engine::MeetingRecord& m = it == meetings.end() ? empty : it->second;
-      engine::MeetingCounts n = engine::CountMeeting(*store, panel, m);
+    for (const engine::MeetingRecord& m : *shown) {
+      TimeMs meeting = m.start;
+      auto counted = engine::CountMeeting(*store, panel, m);
+      if (!counted.ok()) {
+        std::cerr << counted.status().message() << "\n";
+        return 1;
+      }
+      const engine::MeetingCounts& n = *counted;
       std::cout << "  " << std::left << std::setw(32) << engine::LocalDateTime(panel, meeting)
                 << std::right << std::setw(3) << n.cases << " case" << (n.cases == 1 ? " " : "s");
       if (panel.max_cases > 0) std::cout << " of " << panel.max_cases;
@@ -130,8 +122,11 @@ int PanelAgendaCommand(const std::string& config_dir, const std::string& data_di
   } else {
     // The next meeting with cases to hear; else the latest one that had any.
     TimeMs now = Now();
+    Status failed;
     auto has_cases = [&](const auto& m) {
-      return engine::CountMeeting(*store, *panel, m.second).cases > 0;
+      auto n = engine::CountMeeting(*store, *panel, m.second);
+      if (!n.ok()) failed = n.status();
+      return n.ok() && n->cases > 0;
     };
     auto it = std::find_if(meetings.begin(), meetings.end(), [&](const auto& m) {
       return m.first >= now - 12 * kMsPerHour && has_cases(m);
@@ -139,6 +134,10 @@ int PanelAgendaCommand(const std::string& config_dir, const std::string& data_di
     if (it == meetings.end()) {
       auto r = std::find_if(meetings.rbegin(), meetings.rend(), has_cases);
       if (r != meetings.rend()) it = std::prev(r.base());
+    }
+    if (!failed.ok()) {
+      std::cerr << failed.message() << "\n";
+      return 1;
     }
     if (it == meetings.end()) {
       std::cout << "No case has been referred to " << panel->title << " yet; its next meeting is "
@@ -150,7 +149,12 @@ int PanelAgendaCommand(const std::string& config_dir, const std::string& data_di
       std::cout << "(no upcoming meeting has cases yet: this is the latest that had)\n\n";
     }
   }
-  std::cout << engine::FormatAgenda(*store, *rules, *panel, chosen);
+  auto agenda = engine::FormatAgenda(*store, *rules, *panel, chosen);
+  if (!agenda.ok()) {
+    std::cerr << agenda.status().message() << "\n";
+    return 1;
+  }
+  std::cout << *agenda;
   return 0;
 }
 

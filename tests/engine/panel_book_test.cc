@@ -35,7 +35,8 @@ class PanelBookTest : public ::testing::Test {
     auto meetings = *ReadMeetings(*run_->store(), "marac");
     auto it = meetings.find(marac_->MeetingAt(*ParseDate(date) / kMsPerDay));
     if (it == meetings.end()) return "(no meeting " + std::string(date) + ")";
-    return FormatAgenda(*run_->store(), *rules_, *marac_, it->second);
+    auto agenda = FormatAgenda(*run_->store(), *rules_, *marac_, it->second);
+    return agenda.ok() ? *agenda : agenda.status().message();
   }
 
   testing::TempDir scratch_;
@@ -77,8 +78,8 @@ TEST_F(PanelBookTest, ARolledCaseShowsWhereItCameFromAndWhereItWent) {
   std::string next = Agenda("2026-03-31");
   EXPECT_NE(next.find("Rolled from 2026-03-17 (1 time)"), std::string::npos) << next;
   EXPECT_NE(next.find("Outcome: not yet recorded"), std::string::npos);
-  MeetingCounts n = CountMeeting(*run_->store(), *marac_,
-                                 ReadMeetings(*run_->store(), "marac")->rbegin()->second);
+  MeetingCounts n = *CountMeeting(*run_->store(), *marac_,
+                                  ReadMeetings(*run_->store(), "marac")->rbegin()->second);
   EXPECT_EQ(n.cases, 1);
   EXPECT_EQ(n.rolled_in, 1);
   EXPECT_EQ(n.outcomes, 0);
