@@ -1,13 +1,18 @@
 // A coordinator's session in the console, in a real browser: sign in, see
 // the inbox, acknowledge a task, open its case; a wrong password is refused;
-// then a manager reads the partnership's report, which the coordinator cannot.
+// then a manager reads the partnership's report, which the coordinator cannot;
+// then a panel chair opens a meeting's agenda, records who attended and a
+// case's outcome, and sees the outcome recorded once the engine applied it.
 // Every page is checked with axe-core and saved as a screenshot.
-//   node web/console_flow.mjs BASE_URL EMAIL PASSWORD ARTEFACTS_DIR MANAGER_EMAIL MANAGER_PASSWORD
+//   node web/console_flow.mjs BASE_URL EMAIL PASSWORD ARTEFACTS_DIR MANAGER_EMAIL MANAGER_PASSWORD \
+//        CHAIR_EMAIL CHAIR_PASSWORD
 import { axeViolations, launch, newPage } from './browser.mjs';
 
-const [base, email, password, artefacts, managerEmail, managerPassword] = process.argv.slice(2);
-if (!managerPassword) {
-  console.error('usage: node console_flow.mjs BASE_URL EMAIL PASSWORD ARTEFACTS_DIR MANAGER_EMAIL MANAGER_PASSWORD');
+const [base, email, password, artefacts, managerEmail, managerPassword, chairEmail, chairPassword] =
+  process.argv.slice(2);
+if (!chairPassword) {
+  console.error('usage: node console_flow.mjs BASE_URL EMAIL PASSWORD ARTEFACTS_DIR MANAGER_EMAIL ' +
+                'MANAGER_PASSWORD CHAIR_EMAIL CHAIR_PASSWORD');
   process.exit(2);
 }
 let failures = 0;
@@ -84,6 +89,63 @@ try {
   expect(await page.$('svg[role="img"][aria-label="Cases opened by strategy priority"]'),
          'the report shows its charts');
   await check(page, 'report');
+
+  // The chair: the panels, a meeting with cases, attendance and an outcome.
+  await page.goto(`${base}/tasks`, { waitUntil: 'load' });
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/sign-out"] button')]);
+  await page.type('#email', chairEmail);
+  await page.type('#password', chairPassword);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/panels"]')]);
+  await check(page, 'panels');
+  // The first meeting with cases that has not been held.
+  const meeting = await page.$$eval('tbody tr', (trs) => {
+    for (const tr of trs) {
+      const cells = tr.querySelectorAll('td');
+      if (Number(cells[1].textContent) > 0 && cells[3].textContent !== 'held') {
+        return cells[0].querySelector('a').getAttribute('href');
+      }
+    }
+    return null;
+  });
+  expect(meeting, 'a meeting with cases to hear');
+  if (meeting) {
+    await page.goto(`${base}${meeting}`, { waitUntil: 'load' });
+    const cards = await page.$$('.govuk-summary-card');
+    expect(cards.length > 0, 'the agenda lists its cases');
+    expect((await page.content()).includes('Research'), 'the agenda shows the research status');
+    await check(page, 'meeting');
+    for (const box of await page.$$('input[name="attendees"]')) {
+      if (!(await box.evaluate((b) => b.checked))) await box.click();
+    }
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/held"] button')]);
+    let banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+    expect(banner.includes('attendance'), `the attendance is confirmed (${banner})`);
+
+    const outcome = await page.$eval('a[href*="/outcome/"]', (a) => a.getAttribute('href'));
+    const caseId = outcome.split('/').pop();
+    await page.goto(`${base}${outcome}`, { waitUntil: 'load' });
+    await page.select('#to-1', 'housing');
+    await page.type('#title-1', 'Fit locks and a door alarm at the victim\'s home');
+    await page.$eval('#due-1', (d) => { d.value = '2027-01-15'; });
+    await check(page, 'outcome-form');
+    await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
+    banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+    expect(banner.includes(`outcome for ${caseId}`), `the outcome is confirmed (${banner})`);
+    // The engine applies it: the agenda shows it recorded.
+    let recorded = false;
+    for (let i = 0; i < 50 && !recorded; i++) {
+      await page.goto(`${base}${meeting}`, { waitUntil: 'load' });
+      recorded = await page.$$eval('.govuk-summary-card', (cs, id) => cs.some((c) =>
+        c.querySelector('h3').textContent.includes(id) && c.textContent.includes('Outcome') &&
+        c.querySelector('.govuk-tag--green') !== null), caseId);
+      if (!recorded) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(recorded, `the outcome for ${caseId} is recorded on the agenda`);
+    const held = await page.$eval('dl.govuk-summary-list', (d) => d.textContent);
+    expect(held.includes('held with'), `the attendance is recorded (${held})`);
+    await check(page, 'outcome-recorded');
+  }
 } finally {
   await browser.close();
 }

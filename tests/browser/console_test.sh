@@ -1,7 +1,9 @@
 #!/bin/sh
 # The console in a real browser: `convene demo --http` on a free port, then
 # web/console_flow.mjs signs in as the demo's coordinator, acknowledges a task
-# and opens its case, checking every page with axe-core; screenshots are kept.
+# and opens its case, the manager reads the report and the chair records a
+# meeting's attendance and an outcome, checking every page with axe-core;
+# screenshots are kept.
 #   console_test.sh CONVENE CONFIG_DIR WEB_DIR ARTEFACTS_DIR
 set -eu
 convene=$1 config=$2 web=$3 artefacts=$4
@@ -23,8 +25,11 @@ password=$(echo "$line" | awk '{print $NF}')
 line=$(grep "sign in as manager@" "$work/demo.out")
 manager=$(echo "$line" | awk '{print $4}')
 manager_password=$(echo "$line" | awk '{print $NF}')
+line=$(grep "sign in as chair@" "$work/demo.out")
+chair=$(echo "$line" | awk '{print $4}')
+chair_password=$(echo "$line" | awk '{print $NF}')
 node "$web/console_flow.mjs" "http://127.0.0.1:$port" "$email" "$password" "$artefacts" \
-  "$manager" "$manager_password"
+  "$manager" "$manager_password" "$chair" "$chair_password"
 kill -INT "$demo"
 wait "$demo"
 demo=""
