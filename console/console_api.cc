@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <set>
 #include <thread>
 
 #include "console/console_internal.h"
@@ -334,6 +335,8 @@ HttpResponse Console::Case(const HttpRequest& req) {
   auto& a = out.GetAllocator();
   rapidjson::Value timeline(rapidjson::kArrayType);
   std::string case_json;
+  std::vector<std::string> shown;
+  std::set<std::string> withheld_paths;
   for (const auto& e : record.timeline) {
     rapidjson::Value item(rapidjson::kObjectType);
     item.AddMember("event_id", rapidjson::Value(e.event_id.c_str(), a), a);
@@ -355,10 +358,14 @@ HttpResponse Console::Case(const HttpRequest& req) {
         case_json = json::Serialize(ctx["case"]);
       }
       rapidjson::Value withheld(rapidjson::kArrayType);
-      for (const auto& p : shared.withheld) withheld.PushBack(rapidjson::Value(p.c_str(), a), a);
+      for (const auto& p : shared.withheld) {
+        withheld.PushBack(rapidjson::Value(p.c_str(), a), a);
+        withheld_paths.insert(p);
+      }
       item.AddMember("withheld", std::move(withheld), a);
     }
     timeline.PushBack(std::move(item), a);
+    shown.push_back(e.event_id);
   }
   rapidjson::Document shown_case;
   if (!case_json.empty()) shown_case.Parse(case_json.c_str(), case_json.size());
@@ -375,6 +382,22 @@ HttpResponse Console::Case(const HttpRequest& req) {
   tasks += "]";
   task_list.Parse(tasks.c_str(), tasks.size());
   out.AddMember("tasks", rapidjson::Value(task_list, a), a);
+  // Recorded before it is shown: who saw the case, and what of it (SPEC 6).
+  auto viewed = SendEvent("case.viewed", *session, [&](json::Writer& w) {
+    json::Field(w, "case_id", case_id);
+    for (const auto& [name, list] :
+         {std::pair{"shown", shown},
+          std::pair{"withheld", std::vector<std::string>(withheld_paths.begin(), withheld_paths.end())}}) {
+      json::Key(w, name);
+      w.StartArray();
+      for (const auto& v : list) w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+      w.EndArray();
+    }
+  });
+  if (!viewed.ok()) {
+    return Error(503, "the case cannot be shown: its viewing could not be recorded (" +
+                          viewed.status().message() + ")");
+  }
   return Json(200, json::Serialize(out));
 }
 

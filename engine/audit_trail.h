@@ -1,6 +1,6 @@
 // The audit trail (SPEC 6): an append-only, hash-chained record of every task
-// issued, every field withheld from a partner, and every rule-set change that
-// took effect. Each entry names the one before it by its SHA-256, so a change
+// issued, every field withheld from a partner, every rule-set change that
+// took effect, and every case viewed in the console (a case.viewed event). Each entry names the one before it by its SHA-256, so a change
 // to any entry, or one taken out, breaks the chain after it; `convene audit
 // verify` walks it. Entries are written in the same atomic batch as the state
 // they describe: the trail says exactly what the engine did.

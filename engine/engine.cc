@@ -236,7 +236,31 @@ void Engine::ProcessRecord(const connectors::InputRecord& record, const rules::R
   batch_->write.Put(store_->handle(Family::kEvents), event->id(), event->raw());
   UpdateTaskFromEvent(*event, rules);
   if (event->type() == "panel.held" || event->type() == "panel.cancelled") ApplyHeld(*event, rules);
+  if (event->type() == "case.viewed") AuditView(*event);
   for (CaseRecord* c : *joined) JoinEvent(c, *event, rules);
+}
+
+void Engine::AuditView(const rules::Event& event) {
+  const auto& data = event.data();
+  audit_.Append(*store_, &batch_->write, "viewed", clock_->Now(), [&](json::Writer& w) {
+    json::Field(w, "case_id", json::GetString(data, "case_id"));
+    json::Field(w, "partner", event.source());
+    json::Field(w, "by", json::GetString(data, "by"));
+    json::Field(w, "viewed_at", FormatRfc3339(event.occurred_at()));
+    json::Field(w, "event", event.id());
+    // What was shown: the timeline's events, and the paths withheld.
+    for (const char* list : {"shown", "withheld"}) {
+      json::Key(w, list);
+      w.StartArray();
+      auto m = data.FindMember(list);
+      if (m != data.MemberEnd() && m->value.IsArray()) {
+        for (const auto& v : m->value.GetArray()) {
+          if (v.IsString()) w.String(v.GetString(), v.GetStringLength());
+        }
+      }
+      w.EndArray();
+    }
+  });
 }
 
 TimelineEntry Engine::EntryFor(const rules::Event& event, const rules::RuleSet& rules) const {

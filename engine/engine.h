@@ -267,6 +267,9 @@ class Engine {
   // panel.held / panel.cancelled: why it cannot be applied, if it cannot; then applying it.
   Status CheckHeld(const rules::Event& event, const rules::RuleSet& rules) const;
   void ApplyHeld(const rules::Event& event, const rules::RuleSet& rules);
+  // A case.viewed event (the console): who saw which case, and what of it,
+  // as an entry of the audit trail.
+  void AuditView(const rules::Event& event);
 
   // Timers (engine_timers.cc).
   void PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value);

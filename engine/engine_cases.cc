@@ -90,6 +90,11 @@ Result<std::vector<CaseRecord*>> Engine::Correlate(const rules::Event& event,
     if (CaseRecord* c = GetCase(task->case_id)) joined.push_back(c);
     return joined;
   }
+  // A person saw a case in the console: for the audit trail, not the case.
+  if (event.type() == "case.viewed") {
+    if (json::GetString(data, "case_id").empty()) return Status::Error("case.viewed needs data.case_id");
+    return joined;
+  }
   // A meeting was held, or cancelled: about a panel, not a case.
   if (event.type() == "panel.held" || event.type() == "panel.cancelled") {
     if (Status s = CheckHeld(event, rules); !s.ok()) return s;

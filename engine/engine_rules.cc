@@ -457,6 +457,7 @@ const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
   if (!t.withheld.empty()) {
     audit_.Append(*store_, &batch_->write, "withheld", clock_->Now(), [&](json::Writer& w) {
       json::Field(w, "task_id", t.task_id);
+      json::Field(w, "case_id", t.case_id);
       json::Field(w, "partner", t.partner);
       json::Key(w, "paths");
       w.StartArray();

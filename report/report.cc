@@ -203,6 +203,8 @@ Result<Report> Build(const engine::CaseStore& store, const rules::RuleSet& rules
     if (!d.IsObject()) return true;  // an event is validated before it is kept
     auto at = ParseRfc3339(json::GetString(d, "occurred_at"));
     if (!at || !period.Holds(*at)) return true;
+    // A case seen in the console is kept for the audit trail, not as an input.
+    if (json::GetString(d, "type") == "case.viewed") return true;
     ++r.events;
     if (!IsIncident(json::GetString(d, "type"))) return true;
     if (d.HasMember("subjects") && d["subjects"].IsArray()) {

@@ -236,6 +236,39 @@ int AuditVerifyCommand(const std::string& data_dir) {
   return 0;
 }
 
+int AuditListCommand(const std::string& data_dir, const std::string& kind,
+                     const std::string& case_id) {
+  if (!std::filesystem::exists(data_dir)) {
+    std::cerr << data_dir << ": no such state folder\n";
+    return 1;
+  }
+  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
+  if (!store.ok()) {
+    std::cerr << store.status().message() << "\n";
+    return 1;
+  }
+  std::string damaged;
+  Status s = (*store)->Scan(engine::Family::kAudit, "", [&](std::string_view k, std::string_view v) {
+    size_t nl = v.rfind('\n');
+    rapidjson::Document d;
+    if (nl != std::string_view::npos) d.Parse(v.data(), nl);
+    if (!d.IsObject()) {
+      damaged = "entry " + std::to_string(engine::DecodeU64(k)) + " is damaged";
+      return false;
+    }
+    if (!kind.empty() && json::GetString(d, "kind") != kind) return true;
+    if (!case_id.empty() && json::GetString(d, "case_id") != case_id) return true;
+    std::cout << v.substr(0, nl) << "\n";
+    return true;
+  });
+  if (!s.ok() || !damaged.empty()) {
+    std::cerr << "audit trail of " << data_dir << ": " << (s.ok() ? damaged : s.message())
+              << " (convene audit verify checks the chain)\n";
+    return 1;
+  }
+  return 0;
+}
+
 int RulesCheckCommand(const std::string& config_dir) {
   auto rules = LoadRulesOrReport(config_dir, "convene.");
   if (!rules) return 1;

@@ -105,6 +105,10 @@ int UserCommand(const UserOptions& options);
 // Exit status 0: the chain holds; 1: it is broken (the first entry that does
 // not fit is named) or the store cannot be read.
 int AuditVerifyCommand(const std::string& data_dir);
+// The entries of `kind` (empty: all) about case `case_id` (empty: any), oldest
+// first, each its JSON body on a line.
+int AuditListCommand(const std::string& data_dir, const std::string& kind,
+                     const std::string& case_id);
 // Upcoming meetings of every panel with their case counts, from `from`
 // (YYYY-MM-DD; empty: today), `count` per panel.
 int PanelListCommand(const std::string& config_dir, const std::string& data_dir,

@@ -121,6 +121,12 @@ int main(int argc, char** argv) {
   audit_cmd->require_subcommand(1);
   auto* audit_verify = audit_cmd->add_subcommand("verify", "Check the audit trail's hash chain");
   audit_verify->add_option("--data", audit_data, "state folder")->required();
+  std::string audit_kind, audit_case;
+  auto* audit_list = audit_cmd->add_subcommand(
+      "list", "The audit trail's entries, one JSON object a line (who was told or saw what, when)");
+  audit_list->add_option("--data", audit_data, "state folder")->required();
+  audit_list->add_option("--kind", audit_kind, "only entries of this kind: task, withheld, rules, viewed, ...");
+  audit_list->add_option("--case", audit_case, "only entries about this case");
 
   convene::tools::ConnectOptions connect;
   connect.config_dir = convene::tools::DefaultConfigDir();
@@ -223,6 +229,7 @@ int main(int argc, char** argv) {
     return convene::tools::ReportCommand(report);
   }
   if (*audit_verify) return convene::tools::AuditVerifyCommand(audit_data);
+  if (*audit_list) return convene::tools::AuditListCommand(audit_data, audit_kind, audit_case);
   if (*connect_cmd) return convene::tools::ConnectCommand(connect);
   if (*panel_list_cmd) {
     return convene::tools::PanelListCommand(panel_config, panel_data, panel_from, panel_count);

@@ -373,6 +373,39 @@ TEST_F(EngineTest, TheAuditTrailChainsEveryTaskWithheldFieldAndRuleSetAndShowsTa
   EXPECT_EQ(AuditTrail::Verify(*store_)->broken.substr(0, 18), "entry 3 is missing");
 }
 
+// The console sends case.viewed before it shows a case: the audit trail says
+// who saw which case and what of it, once however often the event comes, and
+// the case itself is not touched.
+TEST_F(EngineTest, ACaseViewedInTheConsoleIsAnAuditEntryAndNothingElse) {
+  Apply({Asb("e1", "2026-03-01T10:00:00Z", "100", "A", "person:P1", "noise")});
+  const std::string case_id = "asb-000001";
+  ASSERT_TRUE(Case(case_id));
+  size_t timeline = Case(case_id)->timeline.size();
+  std::string viewed = R"({"id":"console:v1","type":"case.viewed","occurred_at":"2026-03-01T11:00:00Z",)"
+                       R"("source":"housing","data":{"case_id":"asb-000001","by":"a@housing.test",)"
+                       R"("shown":["e1"],"withheld":["event.subjects"]}})";
+  Apply({viewed});
+  Apply({viewed});  // again: applied once
+  Apply({R"({"id":"console:v2","type":"case.viewed","occurred_at":"2026-03-01T11:00:00Z",)"
+         R"("source":"housing","data":{}})"});  // names no case: rejected
+  std::vector<std::string> views;
+  ASSERT_TRUE(store_->Scan(Family::kAudit, "", [&](std::string_view, std::string_view v) {
+    rapidjson::Document d;
+    d.Parse(v.data(), v.rfind('\n'));
+    if (json::GetString(d, "kind") == "viewed") views.push_back(json::Serialize(d));
+    return true;
+  }).ok());
+  ASSERT_EQ(views.size(), 1u);
+  for (const char* part : {R"("case_id":"asb-000001")", R"("partner":"housing")",
+                           R"("by":"a@housing.test")", R"("viewed_at":"2026-03-01T11:00:00Z")",
+                           R"("shown":["e1"])", R"("withheld":["event.subjects"])"}) {
+    EXPECT_NE(views[0].find(part), std::string::npos) << part << " in " << views[0];
+  }
+  EXPECT_EQ(Case(case_id)->timeline.size(), timeline);
+  EXPECT_EQ(engine_->totals().rejected, 1u);
+  EXPECT_EQ(AuditTrail::Verify(*store_)->broken, "");
+}
+
 // count() with where: and same: over a real case's timeline: at one address,
 // an adult's incident does not count toward the child, nor another child's.
 TEST_F(EngineTest, ConditionalCountsCountOnlyTheMatchingEvents) {

@@ -212,6 +212,12 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
   ASSERT_FALSE(police_only_case.empty());
   EXPECT_EQ(Http("GET", "/api/cases/" + police_only_case, jar).status, 404);
   EXPECT_EQ(Http("GET", "/api/cases/no-such-case", jar).status, 404);
+  // Panels: only their chair finds them.
+  EXPECT_EQ(Http("GET", "/api/panels", jar).body, "[]");
+  EXPECT_EQ(Http("GET", "/api/panels/marac/2026-03-17", jar).status, 404);
+  EXPECT_EQ(Http("POST", "/api/panels/marac/2026-03-17/held", jar, R"({"attendees":["housing"]})").status,
+            404);
+  EXPECT_NE(Http("GET", "/api/panels", police_jar).body.find(R"("id":"marac")"), std::string::npos);
 
   // A form cannot change anything; JSON with the session can.
   EXPECT_EQ(Http("POST", "/api/tasks/" + task_id + "/acknowledge", jar, "note=x",
@@ -284,6 +290,19 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
                             &out),
             0);
   EXPECT_NE(out.find(second + "  completed"), std::string::npos) << out;
+  // Who saw the case is in the audit trail; nothing of the case it was refused.
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "audit", "list", "--data", data_, "--kind", "viewed",
+                             "--case", case_id},
+                            &out),
+            0);
+  EXPECT_NE(out.find(R"("by":"coordinator@housing.example")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("partner":"housing")"), std::string::npos) << out;
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "audit", "list", "--data", data_, "--kind", "viewed",
+                             "--case", police_only_case},
+                            &out),
+            0);
+  EXPECT_EQ(out, "");
+  ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "audit", "verify", "--data", data_}, &out), 0) << out;
 }
 
 TEST_F(ApiTest, RepeatedFailedSignInsLockTheAccount) {
