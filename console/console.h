@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,10 @@ class Console {
                                  const std::string& path,
                                  std::map<std::string, std::string> query = {},
                                  std::string body = {});
+
+  // The wards of the partner's tasks, as its share shows them (the inbox's
+  // ward filter).
+  Result<std::set<std::string>> WardsOf(const std::string& partner);
 
   // Pages (console_pages.cc).
   void AddPageRoutes(std::vector<connectors::HttpListener::Route>* routes);

@@ -56,6 +56,7 @@ std::string TaskJson(const engine::Task& t, TimeMs as_of) {
   auto& a = d.GetAllocator();
   d.AddMember("status", rapidjson::Value(t.status.c_str(), a), a);
   d.AddMember("overdue", report::Overdue(t, as_of), a);
+  if (!t.claimed_by.empty()) d.AddMember("claimed_by", rapidjson::Value(t.claimed_by.c_str(), a), a);
   return json::Serialize(d);
 }
 
@@ -73,6 +74,15 @@ HttpResponse Error(int status, const std::string& message) {
 HttpResponse NotFound() { return Error(404, "not found"); }
 bool IsJson(const HttpRequest& req) {
   return req.Header("content-type").rfind("application/json", 0) == 0;
+}
+
+std::string SharedWard(const engine::Task& t) {
+  rapidjson::Document d;
+  d.Parse(t.context_json.c_str(), t.context_json.size());
+  if (!d.IsObject() || !d.HasMember("event") || !d["event"].IsObject()) return {};
+  const auto& e = d["event"];
+  if (!e.HasMember("location") || !e["location"].IsObject()) return {};
+  return std::string(json::GetString(e["location"], "ward"));
 }
 
 std::string SessionCookie(const std::string& token, bool secure) {
@@ -205,15 +215,19 @@ HttpResponse Console::Tasks(const HttpRequest& req) {
   auto session = SessionOf(req, &refused);
   if (!session) return refused;
   std::string status = req.query.count("status") ? req.query.at("status") : "open";
-  if (status != "open" && status != "overdue" && status != "all") {
-    return Error(400, "status is open, overdue or all");
+  if (status != "open" && status != "due_soon" && status != "overdue" && status != "all") {
+    return Error(400, "status is open, due_soon, overdue or all");
   }
-  // Filters: case type, priority, due before a date; sorted by due date
-  // (soonest first, none last) or by priority (most urgent first).
+  // Filters: case type, priority, ward (as the partner's share shows it:
+  // a ward withheld from it cannot be filtered by), due before a date, who
+  // claimed it (me, none); sorted by due date (soonest first, none last) or
+  // by priority (most urgent first).
   auto arg = [&](const char* name) {
     return req.query.count(name) ? req.query.at(name) : std::string();
   };
   std::string case_type = arg("case_type"), priority = arg("priority"), sort = arg("sort");
+  std::string ward = arg("ward"), claimed = arg("claimed");
+  if (!claimed.empty() && claimed != "me" && claimed != "none") return Error(400, "claimed is me or none");
   std::optional<TimeMs> due_before;
   if (!arg("due_before").empty()) {
     due_before = ParseDate(arg("due_before"));
@@ -234,7 +248,9 @@ HttpResponse Console::Tasks(const HttpRequest& req) {
     bool wanted = report::Listed(*t, status, *as_of) &&
                   (case_type.empty() || t->case_type == case_type) &&
              (priority.empty() || t->priority == priority) &&
-             (!due_before || (t->due_at && *t->due_at < *due_before));
+             (!due_before || (t->due_at && *t->due_at < *due_before)) &&
+             (ward.empty() || SharedWard(*t) == ward) &&
+             (claimed.empty() || t->claimed_by == (claimed == "me" ? session->email : ""));
     if (wanted) found.push_back(std::move(*t));
     return true;
   });
@@ -256,6 +272,25 @@ HttpResponse Console::Tasks(const HttpRequest& req) {
   return Json(200, out + "]");
 }
 
+Result<std::set<std::string>> Console::WardsOf(const std::string& partner) {
+  std::set<std::string> wards;
+  Status failed;
+  Status s = o_.store->Scan(engine::Family::kTasks, "", [&](std::string_view, std::string_view v) {
+    auto t = engine::Task::FromRecord(v);
+    if (!t.ok()) {
+      failed = t.status();
+      return false;
+    }
+    if (t->partner == partner) {
+      if (std::string ward = SharedWard(*t); !ward.empty()) wards.insert(std::move(ward));
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (!failed.ok()) return failed;
+  return wards;
+}
+
 HttpResponse Console::TaskAction(const HttpRequest& req) {
   HttpResponse refused;
   auto session = SessionOf(req, &refused);
@@ -267,7 +302,8 @@ HttpResponse Console::TaskAction(const HttpRequest& req) {
   if (slash == std::string::npos) return NotFound();
   std::string task_id = rest.substr(0, slash), action = rest.substr(slash + 1);
   static const std::map<std::string, std::string> kEvents = {
-      {"acknowledge", "task.acknowledged"}, {"complete", "task.completed"}, {"decline", "task.declined"}};
+      {"acknowledge", "task.acknowledged"}, {"complete", "task.completed"},
+      {"decline", "task.declined"},         {"claim", "task.claimed"}};
   auto type = kEvents.find(action);
   if (type == kEvents.end()) return NotFound();
   auto task = engine::ReadTask(*o_.store, task_id);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "connectors/http_listener.h"
+#include "engine/task.h"
 
 namespace convene::console {
 
@@ -20,6 +21,10 @@ HttpResponse Error(int status, const std::string& message);
 HttpResponse NotFound();
 // Whether the request's body is declared application/json.
 bool IsJson(const HttpRequest& req);
+
+// The ward of task `t`'s event as the partner's share shows it; empty when
+// withheld or unknown.
+std::string SharedWard(const engine::Task& t);
 
 // The pages' parts (console_pages.cc).
 // An application/x-www-form-urlencoded body, decoded: the last value of each

@@ -275,7 +275,7 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
   if (!session) return Redirect("/sign-in");
   std::string status = req.query.count("status") ? req.query.at("status") : "open";
   std::map<std::string, std::string> query = {{"status", status}};
-  for (const char* name : {"case_type", "priority", "due_before", "sort"}) {
+  for (const char* name : {"case_type", "priority", "ward", "claimed", "due_before", "sort"}) {
     if (req.query.count(name) && !req.query.at(name).empty()) query[name] = req.query.at(name);
   }
   HttpResponse api = AsApi(req, "GET", "/api/tasks", query);
@@ -303,12 +303,13 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
          << "</p></div></div>\n";
   }
   main << "<nav aria-label=\"Which tasks\"><ul class=\"govuk-list\">";
-  for (const char* s : {"open", "overdue", "all"}) {
+  for (const auto& [s, label] : {std::pair{"open", "open"}, std::pair{"due_soon", "due soon"},
+                                std::pair{"overdue", "overdue"}, std::pair{"all", "all"}}) {
     main << "<li style=\"display:inline;margin-right:1em\">";
     if (status == s) {
-      main << "<strong aria-current=\"page\">" << s << "</strong>";
+      main << "<strong aria-current=\"page\">" << label << "</strong>";
     } else {
-      main << "<a class=\"govuk-link\" href=\"/tasks?status=" << s << "\">" << s << "</a>";
+      main << "<a class=\"govuk-link\" href=\"/tasks?status=" << s << "\">" << label << "</a>";
     }
     main << "</li>";
   }
@@ -317,22 +318,34 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
   auto selected = [&](const char* name, const std::string& value) {
     return query.count(name) && query.at(name) == value ? " selected" : "";
   };
-  auto select = [&](const char* name, const char* label, const std::vector<std::string>& values) {
+  // Options are (value, label) pairs; the first is "Any".
+  auto select = [&](const char* name, const char* label,
+                    const std::vector<std::pair<std::string, std::string>>& options) {
     main << "<div class=\"govuk-form-group\" style=\"display:inline-block;margin-right:1em\">"
          << "<label class=\"govuk-label\" for=\"" << name << "\">" << label << "</label>"
          << "<select class=\"govuk-select\" id=\"" << name << "\" name=\"" << name << "\">"
          << "<option value=\"\">Any</option>";
-    for (const auto& v : values) {
-      main << "<option value=\"" << text::HtmlEscape(v) << "\"" << selected(name, v) << ">" << text::HtmlEscape(v) << "</option>";
+    for (const auto& [v, l] : options) {
+      main << "<option value=\"" << text::HtmlEscape(v) << "\"" << selected(name, v) << ">"
+           << text::HtmlEscape(l) << "</option>";
     }
     main << "</select></div>";
   };
+  auto same = [](const auto& values) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& v : values) out.emplace_back(v, v);
+    return out;
+  };
+  auto wards = WardsOf(session->partner);
+  if (!wards.ok()) return Page(500, "Tasks", session->email, ErrorSummary(wards.status().message()));
   std::vector<std::string> types;
   for (const auto& t : rules->case_types) types.push_back(t.id);
   main << "<form method=\"get\" action=\"/tasks\"><input type=\"hidden\" name=\"status\" value=\""
        << text::HtmlEscape(status) << "\">";
-  select("case_type", "Case type", types);
-  select("priority", "Priority", {"urgent", "high", "normal", "low"});
+  select("case_type", "Case type", same(types));
+  select("priority", "Priority", same(std::vector<std::string>{"urgent", "high", "normal", "low"}));
+  select("ward", "Ward", same(*wards));
+  select("claimed", "Claimed by", {{"me", "me"}, {"none", "nobody"}});
   main << "<div class=\"govuk-form-group\" style=\"display:inline-block;margin-right:1em\">"
        << "<label class=\"govuk-label\" for=\"due_before\">Due before</label>"
        << "<input class=\"govuk-input govuk-input--width-10\" id=\"due_before\" name=\"due_before\" "
@@ -374,15 +387,28 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
            << "</td><td class=\"govuk-table__cell\"><strong class=\"govuk-tag"
            << (overdue ? " govuk-tag--red\">overdue" : state == "open" ? " govuk-tag--blue\">open"
                                                                         : " govuk-tag--grey\">" + text::HtmlEscape(state))
-           << "</strong></td><td class=\"govuk-table__cell\">";
+           << "</strong>";
+      std::string claimed_by(json::GetString(t, "claimed_by"));
+      if (!claimed_by.empty()) {
+        main << "<p class=\"govuk-body-s govuk-!-margin-bottom-0\">claimed by "
+             << (claimed_by == session->email ? std::string("you") : text::HtmlEscape(claimed_by)) << "</p>";
+      }
+      main << "</td><td class=\"govuk-table__cell\">";
       if (state == "open" || state == "acknowledged") {
         main << "<form method=\"post\" action=\"/tasks/" << text::HtmlEscape(id) << "/acknowledge\">"
              << "<input type=\"hidden\" name=\"csrf\" value=\"" << session->csrf << "\">"
+             << "<div class=\"govuk-form-group govuk-!-margin-bottom-2\"><label class=\"govuk-label "
+                "govuk-label--s\" for=\"note-" << text::HtmlEscape(id) << "\">Note<span "
+                "class=\"govuk-visually-hidden\"> on " << text::HtmlEscape(id) << "</span> (optional)"
+                "</label><input class=\"govuk-input\" id=\"note-" << text::HtmlEscape(id)
+             << "\" name=\"note\" type=\"text\"></div>"
              << "<div class=\"govuk-button-group\">";
-        for (const auto& [action, label] : {std::pair{"acknowledge", "Acknowledge"},
+        for (const auto& [action, label] : {std::pair{"claim", "Claim"},
+                                            std::pair{"acknowledge", "Acknowledge"},
                                             std::pair{"complete", "Complete"},
                                             std::pair{"decline", "Decline"}}) {
           if (std::string(action) == "acknowledge" && state != "open") continue;
+          if (std::string(action) == "claim" && claimed_by == session->email) continue;
           main << "<button type=\"submit\" class=\"govuk-button govuk-button--secondary govuk-!-margin-bottom-1\" "
                << "formaction=\"/tasks/" << text::HtmlEscape(id) << "/" << action << "\">" << label
                << "<span class=\"govuk-visually-hidden\"> " << text::HtmlEscape(id) << "</span></button>";

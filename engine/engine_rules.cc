@@ -474,6 +474,21 @@ const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
 }
 
 void Engine::UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules) {
+  // Someone in the partner's team takes the task on; its status stays.
+  if (event.type() == "task.claimed") {
+    const auto& data = event.data();
+    auto task = FindTask(std::string(json::GetString(data, "task_id")));
+    if (!task) return;
+    std::string by(json::GetString(data, "by", event.source()));
+    task->claimed_by = by;
+    if (CaseRecord* c = GetCase(task->case_id)) {
+      c->history.push_back({clock_->Now(), event.id(), task->rule, "claimed",
+                            task->task_id + " claimed by " + by, rules.version});
+      Changed(c, "task " + task->task_id + " claimed");
+    }
+    tasks_.Update(&batch_->write, std::move(*task));
+    return;
+  }
   static const std::pair<const char*, const char*> kStatus[] = {
       {"task.acknowledged", "acknowledged"},
       {"task.completed", "completed"},

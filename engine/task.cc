@@ -49,6 +49,7 @@ std::string Task::ToRecord() const {
   json::Key(w, "context");
   w.RawValue(context_json.data(), context_json.size(), rapidjson::kObjectType);
   json::Field(w, "status", status);
+  if (!claimed_by.empty()) json::Field(w, "claimed_by", claimed_by);
   for (const auto& [name, t] : {std::pair{"event_at", event_at},
                                 std::pair{"acknowledged_at", acknowledged_at},
                                 std::pair{"finished_at", finished_at}}) {
@@ -82,6 +83,7 @@ Result<Task> Task::FromRecord(std::string_view text) {
   t.created_at = ParseRfc3339(json::GetString(d, "created_at")).value_or(0);
   t.trigger_event = json::GetString(d, "trigger_event");
   t.status = json::GetString(d, "status", "open");
+  t.claimed_by = json::GetString(d, "claimed_by");
   t.event_at = json::GetInt(d, "event_at", 0);
   t.acknowledged_at = json::GetInt(d, "acknowledged_at", 0);
   t.finished_at = json::GetInt(d, "finished_at", 0);

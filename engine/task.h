@@ -29,6 +29,9 @@ struct Task {
   // Kept by the engine, not published:
   std::vector<std::string> withheld;
   std::string status = "open";  // open | acknowledged | completed | declined
+  // Who in the partner's team took it on (task.claimed's data.by); empty:
+  // anyone in the team may.
+  std::string claimed_by;
   // In event time (the occurred_at of the events), for the report: when what
   // caused the task happened, when it was acknowledged, and when it was
   // completed or declined. 0: not (or not recorded: a task from before).

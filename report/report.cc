@@ -106,8 +106,10 @@ bool Overdue(const engine::Task& t, TimeMs as_of) {
 }
 
 bool Listed(const engine::Task& t, std::string_view which, TimeMs as_of) {
-  return which == "all" || (which == "open" && engine::IsOpenStatus(t.status)) ||
-         (which == "overdue" && Overdue(t, as_of));
+  bool open = engine::IsOpenStatus(t.status);
+  return which == "all" || (which == "open" && open) || (which == "overdue" && Overdue(t, as_of)) ||
+         (which == "due_soon" && open && t.due_at && *t.due_at >= as_of &&
+          *t.due_at <= as_of + kDueSoon);
 }
 
 std::optional<int64_t> Figures::MedianAckMs() const {

@@ -56,7 +56,9 @@ Result<TimeMs> AsOf(const engine::CaseStore& store, TimeMs wall);
 bool Overdue(const engine::Task& t, TimeMs as_of);
 
 // Whether task `t` is among those a list of `which` tasks shows at `as_of`:
-// "open" (open or acknowledged), "overdue", or "all".
+// "open" (open or acknowledged), "due_soon" (open, not overdue, due within
+// kDueSoon), "overdue", or "all".
+constexpr TimeMs kDueSoon = 3 * kMsPerDay;
 bool Listed(const engine::Task& t, std::string_view which, TimeMs as_of);
 
 // Reads `store` (as `rules` configures the case types' priorities). An

@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
   auto* tasks_kafka = tasks_cmd->add_option("--kafka", kafka, "bootstrap servers: read the partner's queue");
   auto* tasks_data_opt = tasks_cmd->add_option("--data", tasks_data, "state folder: read the task book");
   tasks_kafka->excludes(tasks_data_opt);
-  tasks_cmd->add_option("--status", tasks_status, "with --data: open, overdue or all")
-      ->check(CLI::IsMember({"open", "overdue", "all"}))
+  tasks_cmd->add_option("--status", tasks_status, "with --data: open, due_soon, overdue or all")
+      ->check(CLI::IsMember({"open", "due_soon", "overdue", "all"}))
       ->capture_default_str();
   tasks_cmd->add_option("--partner", partner, "partner id")->required();
   tasks_cmd->add_option("--config", tasks_config, "config folder (for a partner's own topic)");

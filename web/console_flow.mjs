@@ -61,6 +61,18 @@ try {
     await check(page, 'acknowledged');
   }
 
+  // Claim one for oneself, with a note.
+  const claim = await page.$('button[formaction$="/claim"]');
+  expect(claim, 'a task can be claimed');
+  if (claim) {
+    const form = await claim.evaluateHandle((b) => b.form);
+    const note = await form.$('input[name="note"]');
+    await note.type('I will take this one');
+    await Promise.all([page.waitForNavigation(), claim.click()]);
+    const banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+    expect(banner.includes('claim'), `the claim is confirmed (${banner})`);
+  }
+
   // Its case, as the partner may see it.
   const link = await page.$('tbody a[href^="/cases/"]');
   expect(link, 'a task links to its case');

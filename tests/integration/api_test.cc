@@ -174,7 +174,32 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
     std::string b = all[i]["due_at"].IsString() ? all[i]["due_at"].GetString() : "~";
     EXPECT_LE(a, b);
   }
+  // By ward, as housing's share shows it (event.location): only that ward.
+  std::string ward;
+  for (const auto& t : all.GetArray()) {
+    const auto& ctx = t["context"];
+    if (ctx.HasMember("event") && ctx["event"].HasMember("location") &&
+        ctx["event"]["location"].HasMember("ward")) {
+      ward = ctx["event"]["location"]["ward"].GetString();
+      break;
+    }
+  }
+  ASSERT_FALSE(ward.empty());
+  rapidjson::Document in_ward;
+  in_ward.Parse(Http("GET", "/api/tasks?status=all&ward=" + ward, jar).body.c_str());
+  ASSERT_TRUE(in_ward.IsArray());
+  EXPECT_GT(in_ward.Size(), 0u);
+  EXPECT_LT(in_ward.Size(), all.Size());
+  for (const auto& t : in_ward.GetArray()) {
+    EXPECT_EQ(std::string(t["context"]["event"]["location"]["ward"].GetString()), ward);
+  }
+  // Due soon: open, due within three days of now.
+  rapidjson::Document soon;
+  soon.Parse(Http("GET", "/api/tasks?status=due_soon", jar).body.c_str());
+  ASSERT_TRUE(soon.IsArray());
+  for (const auto& t : soon.GetArray()) EXPECT_FALSE(t["overdue"].GetBool());
   EXPECT_EQ(Http("GET", "/api/tasks?due_before=soon", jar).status, 400);
+  EXPECT_EQ(Http("GET", "/api/tasks?claimed=someone", jar).status, 400);
   EXPECT_EQ(Http("GET", "/api/tasks?status=everything", jar).status, 400);
 
   // The case, as housing may see it: every event field shared, the rest named.
@@ -254,6 +279,17 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
     if (std::string(t["task_id"].GetString()) != task_id) second = t["task_id"].GetString();
   }
   EXPECT_EQ(Http("POST", "/api/tasks/" + second + "/complete", jar, R"({"note":"done"})").status, 202);
+  // Claimed by the user: theirs, for the team to see.
+  EXPECT_EQ(Http("POST", "/api/tasks/" + task_id + "/claim", jar, "{}").status, 202);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        Reply r = Http("GET", "/api/tasks?status=all&claimed=me", jar);
+        return r.body.find("\"task_id\":\"" + task_id + "\"") != std::string::npos &&
+               r.body.find(R"("claimed_by":"coordinator@housing.example")") != std::string::npos;
+      },
+      std::chrono::seconds(30)));
+  EXPECT_EQ(Http("GET", "/api/tasks?status=all&claimed=none", jar).body.find("\"task_id\":\"" + task_id + "\""),
+            std::string::npos);
   EXPECT_EQ(Http("POST", "/api/tasks/t-nope/decline", jar, "{}").status, 404);
   EXPECT_EQ(Http("POST", "/api/tasks/" + second + "/approve", jar, "{}").status, 404);
 
