@@ -76,6 +76,10 @@ class Console {
   connectors::HttpResponse Tasks(const connectors::HttpRequest& req);
   connectors::HttpResponse TaskAction(const connectors::HttpRequest& req);
   connectors::HttpResponse Case(const connectors::HttpRequest& req);
+  // GET /api/cases?q=: the partner's cases (those it has a task on) whose id
+  // holds q, or with an event naming q as postcode (or its outward code) or
+  // person id where the partner's share shows it; at most 50.
+  connectors::HttpResponse FindCases(const connectors::HttpRequest& req);
   // Panels the signed-in partner chairs (console_panels.cc):
   //   GET  /api/panels                              -> each with its meetings
   //   GET  /api/panels/{panel}/{date}               -> the meeting's agenda
@@ -117,6 +121,7 @@ class Console {
   connectors::HttpResponse TasksPage(const connectors::HttpRequest& req);
   connectors::HttpResponse TaskForm(const connectors::HttpRequest& req);
   connectors::HttpResponse CasePage(const connectors::HttpRequest& req);
+  connectors::HttpResponse FindCasesPage(const connectors::HttpRequest& req);
   connectors::HttpResponse ReportPage(const connectors::HttpRequest& req);
   connectors::HttpResponse PanelsPage(const connectors::HttpRequest& req);
   connectors::HttpResponse MeetingPage(const connectors::HttpRequest& req);

@@ -101,6 +101,7 @@ std::vector<connectors::HttpListener::Route> Console::Routes() {
   routes.push_back({"GET", "/api/tasks", nullptr, [this](const HttpRequest& r) { return Tasks(r); }});
   routes.push_back({"POST", "/api/tasks/", nullptr, [this](const HttpRequest& r) { return TaskAction(r); }});
   routes.push_back({"GET", "/api/cases/", nullptr, [this](const HttpRequest& r) { return Case(r); }});
+  routes.push_back({"GET", "/api/cases", nullptr, [this](const HttpRequest& r) { return FindCases(r); }});
   routes.push_back({"GET", "/api/panels", nullptr, [this](const HttpRequest& r) { return Panels(r); }});
   routes.push_back({"GET", "/api/panels/", nullptr, [this](const HttpRequest& r) { return Meeting(r); }});
   routes.push_back({"POST", "/api/panels/", nullptr,
@@ -191,6 +192,7 @@ HttpResponse Console::AsApi(const HttpRequest& page, const std::string& method,
   r.body = std::move(body);
   if (path == "/api/tasks") return Tasks(r);
   if (path == "/api/panels") return Panels(r);
+  if (path == "/api/cases") return FindCases(r);
   if (path.rfind("/api/panels/", 0) == 0) return method == "GET" ? Meeting(r) : MeetingAction(r);
   if (path.rfind("/api/tasks/", 0) == 0) return TaskAction(r);
   return Case(r);
@@ -319,6 +321,107 @@ HttpResponse Console::TaskAction(const HttpRequest& req) {
   });
   if (!id.ok()) return Error(503, "the event could not be sent: " + id.status().message());
   return Json(202, "{\"event_id\":\"" + *id + "\",\"type\":\"" + type->second + "\"}");
+}
+
+namespace {
+
+// A postcode as compared: upper case, no spaces.
+std::string PostcodeKey(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (!std::isspace(c)) out += static_cast<char>(std::toupper(c));
+  }
+  return out;
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// What of `event` matches the search `q` as `partner` may see it: "postcode
+// SG1 1AA", "person:P-1 (victim)"; empty: nothing.
+std::string Match(const rules::Partner& partner, const rules::Event& event, const std::string& q) {
+  const auto& doc = event.json();
+  if (auto loc = doc.FindMember("location"); loc != doc.MemberEnd() && loc->value.IsObject()) {
+    std::string postcode(json::GetString(loc->value, "postcode"));
+    std::string key = PostcodeKey(postcode), wanted = PostcodeKey(q);
+    std::string outward = postcode.substr(0, postcode.find(' '));
+    if (!postcode.empty() && rules::Shares(partner, {"event", "location", "postcode"}) &&
+        (key == wanted || (postcode.find(' ') != std::string::npos && PostcodeKey(outward) == wanted))) {
+      return "postcode " + postcode;
+    }
+  }
+  for (const auto& s : event.subjects()) {
+    if ((s.id == q || s.id == "person:" + q) && rules::Shares(partner, {"event", "subjects", s.role})) {
+      return s.id + " (" + s.role + ")";
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+HttpResponse Console::FindCases(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return refused;
+  std::string q = req.query.count("q") ? req.query.at("q") : "";
+  q.erase(0, q.find_first_not_of(' '));
+  q.erase(q.find_last_not_of(' ') + 1);
+  if (q.size() < 2) return Error(400, "q: a case id, postcode or person id of at least 2 characters");
+  auto rules = o_.rules();
+  const rules::Partner* partner = rules->FindPartner(session->partner);
+  if (!partner) return NotFound();
+  // The cases the partner has a task on: the only ones it may find.
+  std::set<std::string> cases;
+  Status failed;
+  Status s = o_.store->Scan(engine::Family::kTasks, "", [&](std::string_view, std::string_view v) {
+    auto t = engine::Task::FromRecord(v);
+    if (!t.ok()) {
+      failed = t.status();
+      return false;
+    }
+    if (t->partner == session->partner && t->case_id.find('/') == std::string::npos) {
+      cases.insert(t->case_id);
+    }
+    return true;
+  });
+  if (!s.ok() || !failed.ok()) return Error(500, (s.ok() ? failed : s).message());
+  constexpr size_t kMaxFound = 50;
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartArray();
+  size_t found = 0;
+  std::string lower_q = Lower(q);
+  for (const auto& id : cases) {
+    if (found == kMaxFound) break;
+    auto c = engine::ReadCase(*o_.store, id, /*with_history=*/false);
+    if (!c.ok()) return Error(500, c.status().message());
+    if (!c->has_value()) continue;
+    std::string matched = Lower(id).find(lower_q) != std::string::npos ? "case id" : "";
+    for (const auto& e : (*c)->timeline) {
+      if (!matched.empty()) break;
+      auto stored = o_.store->Get(engine::Family::kEvents, e.event_id);
+      if (!stored.ok()) return Error(500, stored.status().message());
+      if (!stored->has_value()) continue;
+      auto event = rules::ParseEvent(**stored, [](std::string_view) { return true; });
+      if (!event.ok()) return Error(500, "event " + e.event_id + ": " + event.status().message());
+      matched = Match(*partner, **event, q);
+    }
+    if (matched.empty()) continue;
+    ++found;
+    const rules::CaseView& v = (*c)->view;
+    w.StartObject();
+    json::Field(w, "case_id", v.id);
+    json::Field(w, "case_type", v.type);
+    json::Field(w, "status", v.status);
+    json::Field(w, "opened_at", FormatRfc3339(v.opened_at));
+    json::Field(w, "matched", matched);
+    w.EndObject();
+  }
+  w.EndArray();
+  return Json(200, std::string(buf.GetString(), buf.GetSize()));
 }
 
 Result<std::string> Console::SendEvent(const std::string& type, const Session& session,

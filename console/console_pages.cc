@@ -187,6 +187,7 @@ void Console::AddPageRoutes(std::vector<connectors::HttpListener::Route>* routes
   routes->push_back({"GET", "/tasks", nullptr, [this](const HttpRequest& r) { return TasksPage(r); }});
   routes->push_back({"POST", "/tasks/", nullptr, [this](const HttpRequest& r) { return TaskForm(r); }});
   routes->push_back({"GET", "/cases/", nullptr, [this](const HttpRequest& r) { return CasePage(r); }});
+  routes->push_back({"GET", "/cases", nullptr, [this](const HttpRequest& r) { return FindCasesPage(r); }});
   routes->push_back({"GET", "/report", nullptr, [this](const HttpRequest& r) { return ReportPage(r); }});
   routes->push_back({"GET", "/panels", nullptr, [this](const HttpRequest& r) { return PanelsPage(r); }});
   routes->push_back({"GET", "/panels/", nullptr, [this](const HttpRequest& r) { return MeetingForm(r); }});
@@ -287,14 +288,12 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
   auto rules = o_.rules();
   bool chairs = std::any_of(rules->panels.begin(), rules->panels.end(),
                             [&](const rules::Panel& p) { return p.chair == session->partner; });
-  if (session->manager || chairs) {
-    main << "<ul class=\"govuk-list\">";
-    if (chairs) main << "<li><a class=\"govuk-link\" href=\"/panels\">Panels you chair</a></li>";
-    if (session->manager) {
-      main << "<li><a class=\"govuk-link\" href=\"/report\">The partnership's report</a></li>";
-    }
-    main << "</ul>\n";
+  main << "<ul class=\"govuk-list\"><li><a class=\"govuk-link\" href=\"/cases\">Find a case</a></li>";
+  if (chairs) main << "<li><a class=\"govuk-link\" href=\"/panels\">Panels you chair</a></li>";
+  if (session->manager) {
+    main << "<li><a class=\"govuk-link\" href=\"/report\">The partnership's report</a></li>";
   }
+  main << "</ul>\n";
   if (req.query.count("done")) {
     main << "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\">"
             "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\">"
@@ -508,6 +507,57 @@ HttpResponse Console::CasePage(const HttpRequest& req) {
   }
   main << "</ul>\n<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/tasks\">Back to your tasks</a></p>\n";
   return Page(200, "Case " + std::string(json::GetString(c, "id")), session->email, main.str());
+}
+
+HttpResponse Console::FindCasesPage(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return Redirect("/sign-in");
+  std::string q = req.query.count("q") ? req.query.at("q") : "";
+  std::ostringstream main;
+  main << "<h1 class=\"govuk-heading-l\">Find a case</h1>\n";
+  HttpResponse api;
+  if (!q.empty()) {
+    api = AsApi(req, "GET", "/api/cases", {{"q", q}});
+    if (api.status != 200) main << ErrorSummary(Message(api));
+  }
+  main << "<form method=\"get\" action=\"/cases\"><div class=\"govuk-form-group\">"
+          "<label class=\"govuk-label\" for=\"q\">Case reference, postcode or person id</label>"
+          "<div id=\"q-hint\" class=\"govuk-hint\">Only cases your partner has a task on, and only "
+          "by what it may see of them.</div><input class=\"govuk-input govuk-!-width-one-half\" id=\"q\" "
+          "name=\"q\" type=\"search\" aria-describedby=\"q-hint\" value=\"" << text::HtmlEscape(q)
+       << "\"></div><button type=\"submit\" class=\"govuk-button\">Search</button></form>\n";
+  if (!q.empty() && api.status == 200) {
+    rapidjson::Document found;
+    found.Parse(api.body.c_str(), api.body.size());
+    if (!found.IsArray() || found.Empty()) {
+      main << "<p class=\"govuk-body\">No case of yours matches " << text::HtmlEscape(q) << ".</p>\n";
+    } else {
+      main << "<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--m\">"
+           << found.Size() << " case" << (found.Size() == 1 ? "" : "s") << "</caption>"
+           << "<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">"
+              "<th scope=\"col\" class=\"govuk-table__header\">Case</th>"
+              "<th scope=\"col\" class=\"govuk-table__header\">Type</th>"
+              "<th scope=\"col\" class=\"govuk-table__header\">Opened</th>"
+              "<th scope=\"col\" class=\"govuk-table__header\">Status</th>"
+              "<th scope=\"col\" class=\"govuk-table__header\">Matched</th></tr></thead>"
+              "<tbody class=\"govuk-table__body\">\n";
+      for (const auto& c : found.GetArray()) {
+        std::string id(json::GetString(c, "case_id"));
+        main << "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\"><a class=\"govuk-link\" "
+                "href=\"/cases/" << text::HtmlEscape(id) << "\">" << text::HtmlEscape(id) << "</a></td>"
+             << "<td class=\"govuk-table__cell\">" << text::HtmlEscape(json::GetString(c, "case_type"))
+             << "</td><td class=\"govuk-table__cell\">"
+             << text::HtmlEscape(std::string(json::GetString(c, "opened_at")).substr(0, 10))
+             << "</td><td class=\"govuk-table__cell\">" << text::HtmlEscape(json::GetString(c, "status"))
+             << "</td><td class=\"govuk-table__cell\">" << text::HtmlEscape(json::GetString(c, "matched"))
+             << "</td></tr>\n";
+      }
+      main << "</tbody></table>\n";
+    }
+  }
+  main << "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/tasks\">Your tasks</a></p>\n";
+  return Page(200, "Find a case", session->email, main.str());
 }
 
 HttpResponse Console::ReportPage(const HttpRequest& req) {

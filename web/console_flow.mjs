@@ -84,6 +84,16 @@ try {
     await check(page, 'case');
   }
 
+  // Find it again by its reference.
+  if (link) {
+    const caseId = page.url().split('/').pop();
+    await page.goto(`${base}/cases`, { waitUntil: 'load' });
+    await page.type('#q', caseId);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/cases"] button')]);
+    expect(await page.$(`tbody a[href="/cases/${caseId}"]`), `the search finds ${caseId}`);
+    await check(page, 'find-a-case');
+  }
+
   // Another partner's case, by its URL: not found; nor is the report.
   const response = await page.goto(`${base}/cases/no-such-case`, { waitUntil: 'load' });
   expect(response.status() === 404, `an unknown case is 404 (${response.status()})`);

@@ -221,6 +221,42 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
       EXPECT_TRUE(rules::Shares(*housing, parts)) << path;
     }
   }
+  // Search: by the case's id, and by a person housing is shown on it.
+  std::string perpetrator;
+  for (const auto& e : cd["timeline"].GetArray()) {
+    // Shared subjects are listed by role: {"perpetrator": ["person:P-1"]}.
+    if (!e.HasMember("event") || !e["event"].HasMember("subjects")) continue;
+    const auto& subjects = e["event"]["subjects"];
+    if (subjects.IsObject() && subjects.HasMember("perpetrator") && subjects["perpetrator"].IsArray() &&
+        !subjects["perpetrator"].Empty()) {
+      perpetrator = subjects["perpetrator"][0].GetString();
+    }
+  }
+  EXPECT_NE(Http("GET", "/api/cases?q=" + case_id, jar).body.find("\"case_id\":\"" + case_id + "\""),
+            std::string::npos);
+  ASSERT_FALSE(perpetrator.empty()) << c.body;
+  {
+    EXPECT_NE(Http("GET", "/api/cases?q=" + perpetrator, jar).body.find("\"case_id\":\"" + case_id + "\""),
+              std::string::npos)
+        << perpetrator;
+  }
+  // Victims are never shown to housing: no search finds a case by one.
+  std::map<std::string, std::set<std::string>> roles;
+  for (const auto& line : lines_) {
+    rapidjson::Document e;
+    e.Parse(line.c_str());
+    if (!e.IsObject() || !e.HasMember("subjects") || !e["subjects"].IsArray()) continue;
+    for (const auto& subject : e["subjects"].GetArray()) {
+      roles[json::GetString(subject, "id").data()].insert(json::GetString(subject, "role").data());
+    }
+  }
+  int victims = 0;
+  for (const auto& [id, r] : roles) {
+    if (r != std::set<std::string>{"victim"} || ++victims > 5) continue;
+    EXPECT_EQ(Http("GET", "/api/cases?q=" + id, jar).body, "[]") << id;
+  }
+  EXPECT_GT(victims, 0);
+  EXPECT_EQ(Http("GET", "/api/cases?q=x", jar).status, 400);
   // A case housing has no task on, and a task of another partner: not found.
   Reply police_tasks = Http("GET", "/api/tasks?status=all", police_jar);
   rapidjson::Document pt;
@@ -236,6 +272,7 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
   EXPECT_EQ(Http("POST", "/api/tasks/" + police_task + "/acknowledge", jar, "{}").status, 404);
   ASSERT_FALSE(police_only_case.empty());
   EXPECT_EQ(Http("GET", "/api/cases/" + police_only_case, jar).status, 404);
+  EXPECT_EQ(Http("GET", "/api/cases?q=" + police_only_case, jar).body.find(police_only_case), std::string::npos);
   EXPECT_EQ(Http("GET", "/api/cases/no-such-case", jar).status, 404);
   // Panels: only their chair finds them.
   EXPECT_EQ(Http("GET", "/api/panels", jar).body, "[]");
