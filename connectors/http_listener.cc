@@ -54,8 +54,8 @@ std::string LimitText(size_t bytes) {
 
 class HttpListener::Impl {
  public:
-  Impl(std::vector<Route> routes, Limits limits)
-      : routes_(std::move(routes)), limits_(limits) {}
+  Impl(std::vector<Route> routes, Limits limits, Tls tls)
+      : routes_(std::move(routes)), limits_(limits), tls_(std::move(tls)) {}
 
   ~Impl() {
     if (daemon_) MHD_stop_daemon(daemon_);
@@ -83,17 +83,31 @@ class HttpListener::Impl {
       }
       addr = reinterpret_cast<sockaddr*>(&v4);
     }
+    // TLS: the key and certificate, held (tls_) while the daemon runs.
+    std::vector<MHD_OptionItem> tls_options;
+    if (!tls_.cert_pem.empty()) {
+      if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        return Status::Error("this libmicrohttpd was built without TLS");
+      }
+      flags |= MHD_USE_TLS;
+      tls_options.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(tls_.cert_pem.c_str())});
+      tls_options.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(tls_.key_pem.c_str())});
+    }
+    tls_options.push_back({MHD_OPTION_END, 0, nullptr});
     daemon_ = MHD_start_daemon(
         flags, static_cast<uint16_t>(port), nullptr, nullptr, &Impl::Access, this,
+        MHD_OPTION_ARRAY, tls_options.data(),
         MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_LIMIT, limits_.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(limits_.idle_timeout.count()),
         // Bounds the request head: a line or headers past it get 431/413 from MHD.
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(64 << 10),
         MHD_OPTION_NOTIFY_COMPLETED, &Impl::Completed, this, MHD_OPTION_NOTIFY_CONNECTION,
         &Impl::Notify, this, MHD_OPTION_EXTERNAL_LOGGER, &Impl::Log, this, MHD_OPTION_END);
+    starting_ = false;
     if (!daemon_) {
-      return Status::Error("cannot listen on " + host + ":" + std::to_string(port) + ": " +
-                           std::strerror(errno));
+      std::lock_guard<std::mutex> lock(mu_);
+      std::string why = !tls_.cert_pem.empty() && !last_error_.empty() ? last_error_ : std::strerror(errno);
+      return Status::Error("cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
     }
     const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
     *bound = info ? info->port : port;
@@ -161,11 +175,18 @@ class HttpListener::Impl {
     self->SetPhase(connection, Connection::Phase::kHead);
   }
 
-  static void Log(void*, const char* format, va_list args) {
+  // MHD's messages: kept for a start that fails (a bad key says why), else
+  // logged at debug level.
+  static void Log(void* self, const char* format, va_list args) {
     char line[512];
     std::vsnprintf(line, sizeof line, format, args);
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    Impl* impl = static_cast<Impl*>(self);
+    if (impl->starting_) {
+      std::lock_guard<std::mutex> lock(impl->mu_);
+      impl->last_error_ = text;
+    }
     spdlog::debug("http: {}", text);
   }
 
@@ -285,6 +306,9 @@ class HttpListener::Impl {
 
   std::vector<Route> routes_;
   Limits limits_;
+  Tls tls_;
+  std::atomic<bool> starting_{true};
+  std::string last_error_;  // MHD's last message while starting (mu_)
   MHD_Daemon* daemon_ = nullptr;
   std::mutex mu_;
   std::set<Connection*> connections_;
@@ -299,8 +323,8 @@ HttpListener::~HttpListener() = default;
 
 Result<std::unique_ptr<HttpListener>> HttpListener::Start(const std::string& host, int port,
                                                           std::vector<Route> routes,
-                                                          Limits limits) {
-  auto impl = std::make_unique<Impl>(std::move(routes), limits);
+                                                          Limits limits, Tls tls) {
+  auto impl = std::make_unique<Impl>(std::move(routes), limits, std::move(tls));
   int bound = 0;
   if (Status s = impl->Start(host, port, &bound); !s.ok()) return s;
   return std::unique_ptr<HttpListener>(new HttpListener(std::move(impl), bound));

@@ -70,9 +70,17 @@ class HttpListener {
     std::function<HttpResponse(const HttpRequest&)> handle;
   };
 
-  // Listens on `host`:`port` (0: any free port).
+  // HTTPS: the server's certificate (chain) and private key, PEM. Empty:
+  // plain HTTP.
+  struct Tls {
+    std::string cert_pem, key_pem;
+  };
+
+  // Listens on `host`:`port` (0: any free port), with TLS when `tls` has a
+  // certificate (GnuTLS, through libmicrohttpd).
   static Result<std::unique_ptr<HttpListener>> Start(const std::string& host, int port,
-                                                     std::vector<Route> routes, Limits limits);
+                                                     std::vector<Route> routes, Limits limits,
+                                                     Tls tls = {});
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;

@@ -142,7 +142,8 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(EngineHost* host,
                                                             const std::string& bootstrap,
                                                             const std::string& data_dir,
                                                             const std::string& topic_prefix,
-                                                            const std::string& address) {
+                                                            const std::string& address,
+                                                            const TlsFiles& tls) {
   size_t colon = address.rfind(':');
   int port = -1;
   if (colon != std::string::npos) {
@@ -151,6 +152,16 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(EngineHost* host,
   }
   if (port < 0 || port > 65535) {
     return Status::Invalid("'" + address + "' is not HOST:PORT");
+  }
+  connectors::HttpListener::Tls pem;
+  if (tls.cert.empty() != tls.key.empty()) {
+    return Status::Invalid("--tls-cert and --tls-key go together");
+  }
+  for (auto [file, into] : {std::pair{&tls.cert, &pem.cert_pem}, std::pair{&tls.key, &pem.key_pem}}) {
+    if (file->empty()) continue;
+    std::ifstream in(*file, std::ios::binary);
+    if (!in) return Status::Invalid(*file + ": cannot read it");
+    into->assign(std::istreambuf_iterator<char>(in), {});
   }
   std::unique_ptr<ConsoleServer> server(new ConsoleServer());
   connectors::HttpListener::Route metrics;
@@ -181,6 +192,7 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(EngineHost* host,
                                    .count());
   };
   o.topic_prefix = topic_prefix;
+  o.secure_cookies = !pem.cert_pem.empty();
   o.assets_dir = GovukFrontendDir();
   if (o.assets_dir.empty()) {
     spdlog::warn("console: govuk-frontend is not installed (./tools/install-deps.sh): pages are "
@@ -189,11 +201,16 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(EngineHost* host,
   server->console_ = std::make_unique<console::Console>(std::move(o));
   std::vector<connectors::HttpListener::Route> routes = server->console_->Routes();
   routes.push_back(metrics);
+  bool https = !pem.cert_pem.empty();
   auto started = connectors::HttpListener::Start(address.substr(0, colon), port, std::move(routes),
-                                                 connectors::HttpListener::Limits{});
-  if (!started.ok()) return started.status();
+                                                 connectors::HttpListener::Limits{}, std::move(pem));
+  if (!started.ok()) {
+    return https ? Status::Invalid(started.status().message() + " (is --tls-key the key of --tls-cert?)")
+                 : started.status();
+  }
   server->http_ = std::move(*started);
-  server->url_ = "http://" + address.substr(0, colon) + ":" + std::to_string(server->http_->port());
+  server->url_ = std::string(https ? "https://" : "http://") + address.substr(0, colon) + ":" +
+                 std::to_string(server->http_->port());
   std::cout << "convene: the console at " << server->url_ << "/ (sign in: convene user add), "
             << "metrics at " << server->url_ << "/metrics" << std::endl;
   return server;
@@ -259,7 +276,7 @@ int RunCommand(const RunOptions& options) {
   std::unique_ptr<ConsoleServer> console;
   if (!options.http.empty()) {
     auto started = ConsoleServer::Start(host->get(), bootstrap, options.data_dir,
-                                        options.topic_prefix, options.http);
+                                        options.topic_prefix, options.http, options.tls);
     if (!started.ok()) {
       std::cerr << "--http " << options.http << ": " << started.status().message() << "\n";
       (void)(*host)->Stop(std::chrono::seconds(10));
@@ -377,7 +394,7 @@ Result<int64_t> ConnectSampleExports(const std::string& connectors_dir, const st
 
 int DemoCommand(const std::string& config_dir, const std::string& data_dir,
                 const std::string& samples, const std::string& connectors_dir,
-                const std::string& http) {
+                const std::string& http, const TlsFiles& tls) {
   const std::string prefix = "convene.";
   auto rules = LoadRulesOrReport(config_dir, prefix);
   if (!rules) return 2;
@@ -553,7 +570,7 @@ int DemoCommand(const std::string& config_dir, const std::string& data_dir,
     std::cerr << host.status().message() << "\n";
     return 1;
   }
-  auto console = ConsoleServer::Start(host->get(), (*broker)->bootstrap(), data, prefix, http);
+  auto console = ConsoleServer::Start(host->get(), (*broker)->bootstrap(), data, prefix, http, tls);
   if (!console.ok()) {
     std::cerr << "--http " << http << ": " << console.status().message() << "\n";
     (void)(*host)->Stop(std::chrono::seconds(10));

@@ -27,6 +27,12 @@ std::string DefaultConfigDir();
 // demo's ./convene-demo-data if only that exists.
 std::string DefaultDataDir();
 
+// The console's TLS certificate (chain) and private key, PEM files; both
+// empty: plain HTTP.
+struct TlsFiles {
+  std::string cert, key;
+};
+
 struct RunOptions {
   std::string config_dir;
   std::string kafka;        // empty: start the embedded broker
@@ -37,6 +43,7 @@ struct RunOptions {
   size_t batch_size = 5000;  // most events applied in one atomic write
   std::string max_future = "24h";  // how far ahead of the wall clock an event may be
   std::string http;  // HOST:PORT to serve GET /metrics on (empty: none; port 0: any free)
+  TlsFiles tls;      // the console over HTTPS
 };
 
 int RunCommand(const RunOptions& options);
@@ -48,7 +55,8 @@ class ConsoleServer {
   static Result<std::unique_ptr<ConsoleServer>> Start(EngineHost* host, const std::string& bootstrap,
                                                       const std::string& data_dir,
                                                       const std::string& topic_prefix,
-                                                      const std::string& address);
+                                                      const std::string& address,
+                                                      const TlsFiles& tls = {});
   ~ConsoleServer();
   console::UserBook* users() { return users_.get(); }
   const std::string& url() const { return url_; }
@@ -71,7 +79,7 @@ int BrokerCommand(const std::string& config_dir, const std::string& topic_prefix
 // demo user for two partners (printed); empty: none.
 int DemoCommand(const std::string& config_dir, const std::string& data_dir,
                 const std::string& samples, const std::string& connectors_dir,
-                const std::string& http = "");
+                const std::string& http = "", const TlsFiles& tls = {});
 // The connectors folder to use when none is given: next to the config folder.
 std::string DefaultConnectorsDir(const std::string& config_dir);
 // `engine_timeout_s`: on the embedded broker, how long the engine may apply

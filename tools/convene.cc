@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run_cmd->add_option("--http", run.http,
                       "HOST:PORT to serve GET /metrics on (Prometheus text format), e.g. 127.0.0.1:8080");
+  run_cmd->add_option("--tls-cert", run.tls.cert, "the console over HTTPS: certificate (chain), PEM");
+  run_cmd->add_option("--tls-key", run.tls.key, "the console over HTTPS: private key, PEM");
   run_cmd->add_option("--max-future", run.max_future,
                       "reject events further ahead of this machine's clock (e.g. 24h, 90m)")
       ->capture_default_str();
@@ -54,6 +56,9 @@ int main(int argc, char** argv) {
   std::string demo_http;
   demo_cmd->add_option("--http", demo_http,
                        "afterwards, serve the console on HOST:PORT (e.g. 127.0.0.1:8080) until Ctrl-C");
+  convene::tools::TlsFiles demo_tls;
+  demo_cmd->add_option("--tls-cert", demo_tls.cert, "the console over HTTPS: certificate (chain), PEM");
+  demo_cmd->add_option("--tls-key", demo_tls.key, "the console over HTTPS: private key, PEM");
   std::string demo_connectors;
   demo_cmd->add_option("--connectors", demo_connectors,
                        "mappings/ and samples/ of partner exports (default: CONFIG/../connectors)");
@@ -206,7 +211,7 @@ int main(int argc, char** argv) {
   if (*demo_cmd) {
     if (demo_connectors.empty()) demo_connectors = convene::tools::DefaultConnectorsDir(demo_config);
     return convene::tools::DemoCommand(demo_config, demo_data, demo_samples, demo_connectors,
-                                       demo_http);
+                                       demo_http, demo_tls);
   }
   if (*send_cmd) return convene::tools::SendCommand(kafka, file, send_topic, send_wait);
   if (*tasks_cmd) {

@@ -13,7 +13,7 @@ PACKAGES="build-essential cmake pkg-config ccache git ca-certificates tzdata \
   rapidjson-dev libcli11-dev libhowardhinnant-date-dev libjemalloc-dev libgtest-dev kcat \
   libcsv-dev libmicrohttpd-dev libre2-dev libsodium-dev libprotobuf-dev protobuf-compiler curl \
   python3 python3-jsonschema python3-yaml"
-$build_only || PACKAGES="$PACKAGES chromium fonts-liberation"
+$build_only || PACKAGES="$PACKAGES chromium fonts-liberation openssl"
 
 missing=""
 for p in $PACKAGES; do
