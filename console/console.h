@@ -80,6 +80,9 @@ class Console {
   // holds q, or with an event naming q as postcode (or its outward code) or
   // person id where the partner's share shows it; at most 50.
   connectors::HttpResponse FindCases(const connectors::HttpRequest& req);
+  // POST /api/cases/{case_id}/note {"note"}: a case.note on a case the
+  // partner has a task on (else 404).
+  connectors::HttpResponse CaseNote(const connectors::HttpRequest& req);
   // Panels the signed-in partner chairs (console_panels.cc):
   //   GET  /api/panels                              -> each with its meetings
   //   GET  /api/panels/{panel}/{date}               -> the meeting's agenda
@@ -122,6 +125,7 @@ class Console {
   connectors::HttpResponse TaskForm(const connectors::HttpRequest& req);
   connectors::HttpResponse CasePage(const connectors::HttpRequest& req);
   connectors::HttpResponse FindCasesPage(const connectors::HttpRequest& req);
+  connectors::HttpResponse CaseNoteForm(const connectors::HttpRequest& req);
   connectors::HttpResponse ReportPage(const connectors::HttpRequest& req);
   connectors::HttpResponse PanelsPage(const connectors::HttpRequest& req);
   connectors::HttpResponse MeetingPage(const connectors::HttpRequest& req);

@@ -102,6 +102,7 @@ std::vector<connectors::HttpListener::Route> Console::Routes() {
   routes.push_back({"POST", "/api/tasks/", nullptr, [this](const HttpRequest& r) { return TaskAction(r); }});
   routes.push_back({"GET", "/api/cases/", nullptr, [this](const HttpRequest& r) { return Case(r); }});
   routes.push_back({"GET", "/api/cases", nullptr, [this](const HttpRequest& r) { return FindCases(r); }});
+  routes.push_back({"POST", "/api/cases/", nullptr, [this](const HttpRequest& r) { return CaseNote(r); }});
   routes.push_back({"GET", "/api/panels", nullptr, [this](const HttpRequest& r) { return Panels(r); }});
   routes.push_back({"GET", "/api/panels/", nullptr, [this](const HttpRequest& r) { return Meeting(r); }});
   routes.push_back({"POST", "/api/panels/", nullptr,
@@ -193,6 +194,7 @@ HttpResponse Console::AsApi(const HttpRequest& page, const std::string& method,
   if (path == "/api/tasks") return Tasks(r);
   if (path == "/api/panels") return Panels(r);
   if (path == "/api/cases") return FindCases(r);
+  if (method == "POST" && path.rfind("/api/cases/", 0) == 0) return CaseNote(r);
   if (path.rfind("/api/panels/", 0) == 0) return method == "GET" ? Meeting(r) : MeetingAction(r);
   if (path.rfind("/api/tasks/", 0) == 0) return TaskAction(r);
   return Case(r);
@@ -422,6 +424,36 @@ HttpResponse Console::FindCases(const HttpRequest& req) {
   }
   w.EndArray();
   return Json(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+HttpResponse Console::CaseNote(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return refused;
+  // /api/cases/{case_id}/note
+  std::string rest = req.path.substr(std::string("/api/cases/").size());
+  size_t slash = rest.find('/');
+  if (slash == std::string::npos || rest.substr(slash + 1) != "note") return NotFound();
+  std::string case_id = rest.substr(0, slash);
+  if (!IsJson(req)) return Error(415, "send {\"note\"} as application/json");
+  rapidjson::Document body;
+  body.Parse(req.body.c_str(), req.body.size());
+  std::string note = body.IsObject() ? std::string(json::GetString(body, "note")) : "";
+  if (note.empty()) return Error(400, "send {\"note\"}: the note to add");
+  // Only on a case the partner has a task on, as for reading it.
+  bool ours = false;
+  Status s = engine::ReadTasksOf(*o_.store, case_id, [&](const engine::Task& t) {
+    ours = ours || t.partner == session->partner;
+    return !ours;
+  });
+  if (!s.ok()) return Error(500, s.message());
+  if (!ours) return NotFound();
+  auto id = SendEvent("case.note", *session, [&](json::Writer& w) {
+    json::Field(w, "case_id", case_id);
+    json::Field(w, "note", note);
+  });
+  if (!id.ok()) return Error(503, "the event could not be sent: " + id.status().message());
+  return Json(202, "{\"event_id\":\"" + *id + "\",\"type\":\"case.note\"}");
 }
 
 Result<std::string> Console::SendEvent(const std::string& type, const Session& session,

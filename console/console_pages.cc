@@ -188,6 +188,7 @@ void Console::AddPageRoutes(std::vector<connectors::HttpListener::Route>* routes
   routes->push_back({"POST", "/tasks/", nullptr, [this](const HttpRequest& r) { return TaskForm(r); }});
   routes->push_back({"GET", "/cases/", nullptr, [this](const HttpRequest& r) { return CasePage(r); }});
   routes->push_back({"GET", "/cases", nullptr, [this](const HttpRequest& r) { return FindCasesPage(r); }});
+  routes->push_back({"POST", "/cases/", nullptr, [this](const HttpRequest& r) { return CaseNoteForm(r); }});
   routes->push_back({"GET", "/report", nullptr, [this](const HttpRequest& r) { return ReportPage(r); }});
   routes->push_back({"GET", "/panels", nullptr, [this](const HttpRequest& r) { return PanelsPage(r); }});
   routes->push_back({"GET", "/panels/", nullptr, [this](const HttpRequest& r) { return MeetingForm(r); }});
@@ -505,8 +506,41 @@ HttpResponse Console::CasePage(const HttpRequest& req) {
          << (overdue ? " govuk-tag--red\">overdue" : " govuk-tag--grey\">" + text::HtmlEscape(json::GetString(t, "status")))
          << "</strong></li>";
   }
-  main << "</ul>\n<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/tasks\">Back to your tasks</a></p>\n";
+  main << "</ul>\n";
+  if (req.query.count("done")) {
+    main << "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\">"
+            "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\">"
+            "Success</h2></div><div class=\"govuk-notification-banner__content\"><p class=\"govuk-body\">"
+            "Note sent. It is on the timeline once the engine has applied it.</p></div></div>\n";
+  }
+  main << "<form method=\"post\" action=\"/cases/" << text::HtmlEscape(case_id) << "/note\">"
+       << "<input type=\"hidden\" name=\"csrf\" value=\"" << session->csrf << "\">"
+       << "<div class=\"govuk-form-group\"><h2 class=\"govuk-label-wrapper\"><label class=\"govuk-label "
+          "govuk-label--m\" for=\"note\">Add a note</label></h2><div id=\"note-hint\" class=\"govuk-hint\">"
+          "Every partner on the case may see that a note was added.</div><textarea class=\"govuk-textarea\" "
+          "id=\"note\" name=\"note\" rows=\"3\" aria-describedby=\"note-hint\"></textarea></div>"
+       << "<button type=\"submit\" class=\"govuk-button\">Add note</button></form>\n";
+  main << "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/tasks\">Back to your tasks</a></p>\n";
   return Page(200, "Case " + std::string(json::GetString(c, "id")), session->email, main.str());
+}
+
+HttpResponse Console::CaseNoteForm(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return Redirect("/sign-in");
+  auto form = Form(req.body);
+  if (!SameToken(form["csrf"], session->csrf)) {
+    return Page(403, "Case", session->email, ErrorSummary("The form has expired: go back to the case"));
+  }
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::Field(w, "note", form["note"]);
+  w.EndObject();
+  std::string path = req.path.substr(std::string("/cases/").size());
+  HttpResponse api = AsApi(req, "POST", "/api/cases/" + path, {}, buf.GetString());
+  if (api.status != 202) return Page(api.status, "Case", session->email, ErrorSummary(Message(api)));
+  return Redirect("/cases/" + path.substr(0, path.find('/')) + "?done=note");
 }
 
 HttpResponse Console::FindCasesPage(const HttpRequest& req) {

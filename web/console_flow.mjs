@@ -82,6 +82,10 @@ try {
     expect(page.url().includes('/cases/') && h1.length > 0, `the case page (${page.url()})`);
     expect((await page.$$('tbody tr')).length > 0, 'the case page shows its timeline');
     await check(page, 'case');
+    await page.type('#note', 'Tenancy visit booked for Tuesday');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/note"] button')]);
+    const banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+    expect(banner.includes('Note sent'), `the note is confirmed (${banner})`);
   }
 
   // Find it again by its reference.

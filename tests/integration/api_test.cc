@@ -273,6 +273,10 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
   ASSERT_FALSE(police_only_case.empty());
   EXPECT_EQ(Http("GET", "/api/cases/" + police_only_case, jar).status, 404);
   EXPECT_EQ(Http("GET", "/api/cases?q=" + police_only_case, jar).body.find(police_only_case), std::string::npos);
+  EXPECT_EQ(Http("POST", "/api/cases/" + police_only_case + "/note", jar, R"({"note":"x"})").status, 404);
+  EXPECT_EQ(Http("POST", "/api/cases/" + case_id + "/note", jar, "{}").status, 400);
+  Reply note = Http("POST", "/api/cases/" + case_id + "/note", jar, R"({"note":"tenancy visit booked"})");
+  EXPECT_EQ(note.status, 202) << note.body;
   EXPECT_EQ(Http("GET", "/api/cases/no-such-case", jar).status, 404);
   // Panels: only their chair finds them.
   EXPECT_EQ(Http("GET", "/api/panels", jar).body, "[]");
@@ -358,6 +362,11 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
   std::string out;
   ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "case", "--data", data_, case_id}, &out), 0);
   EXPECT_NE(out.find(task_id + "  acknowledged"), std::string::npos) << out;
+  // The note is on the case's timeline, by the id of the event the console sent.
+  rapidjson::Document sent;
+  sent.Parse(note.body.c_str());
+  ASSERT_TRUE(sent.IsObject());
+  EXPECT_NE(out.find(json::GetString(sent, "event_id")), std::string::npos) << out;
   ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "tasks", "--data", data_, "--partner", "housing",
                              "--status", "all"},
                             &out),
