@@ -90,7 +90,7 @@ try {
 
   // Find it again by its reference.
   if (link) {
-    const caseId = page.url().split('/').pop();
+    const caseId = new URL(page.url()).pathname.split('/').pop();
     await page.goto(`${base}/cases`, { waitUntil: 'load' });
     await page.type('#q', caseId);
     await Promise.all([page.waitForNavigation(), page.click('form[action="/cases"] button')]);
