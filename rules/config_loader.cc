@@ -1002,6 +1002,11 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
   std::string best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
   for (const auto& c : candidates) {
+    // The distance is at least the difference in length: a word far longer
+    // or shorter than a candidate (a pasted paragraph) costs nothing to rule
+    // out, however long it is.
+    size_t longer = std::max(word.size(), c.size()), shorter = std::min(word.size(), c.size());
+    if (longer - shorter >= best_distance) continue;
     size_t d = EditDistance(word, c);
     if (d < best_distance) {
       best_distance = d;
