@@ -4,7 +4,8 @@
 // JSON API for partner systems (console_api.cc), under one sign-in:
 //   POST /api/session {"email","password"}  -> 200 and a session cookie, or 401
 //   GET  /api/tasks?status=open|overdue|all -> the signed-in partner's tasks
-//   POST /api/tasks/{task_id}/acknowledge|complete|decline {"note"} -> 202 once
+//   GET  /api/tasks/{task_id}               -> one of them
+//   POST /api/tasks/{task_id}/acknowledge|complete|decline|claim {"note"} -> 202 once
 //        the task.* event is on the broker (the engine applies it as any other)
 //   GET  /api/cases/{case_id}               -> the case as the partner may see it;
 //        404 when the partner has no task on it
@@ -75,6 +76,8 @@ class Console {
   connectors::HttpResponse SignIn(const connectors::HttpRequest& req);
   connectors::HttpResponse Tasks(const connectors::HttpRequest& req);
   connectors::HttpResponse TaskAction(const connectors::HttpRequest& req);
+  // GET /api/tasks/{task_id}: one of the partner's tasks (else 404).
+  connectors::HttpResponse TaskGet(const connectors::HttpRequest& req);
   connectors::HttpResponse Case(const connectors::HttpRequest& req);
   // GET /api/cases?q=: the partner's cases (those it has a task on) whose id
   // holds q, or with an event naming q as postcode (or its outward code) or
@@ -123,6 +126,7 @@ class Console {
   connectors::HttpResponse SignOut(const connectors::HttpRequest& req);
   connectors::HttpResponse TasksPage(const connectors::HttpRequest& req);
   connectors::HttpResponse TaskForm(const connectors::HttpRequest& req);
+  connectors::HttpResponse TaskPage(const connectors::HttpRequest& req);
   connectors::HttpResponse CasePage(const connectors::HttpRequest& req);
   connectors::HttpResponse FindCasesPage(const connectors::HttpRequest& req);
   connectors::HttpResponse CaseNoteForm(const connectors::HttpRequest& req);

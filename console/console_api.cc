@@ -100,6 +100,7 @@ std::vector<connectors::HttpListener::Route> Console::Routes() {
   routes.push_back({"POST", "/api/session", nullptr, [this](const HttpRequest& r) { return SignIn(r); }});
   routes.push_back({"GET", "/api/tasks", nullptr, [this](const HttpRequest& r) { return Tasks(r); }});
   routes.push_back({"POST", "/api/tasks/", nullptr, [this](const HttpRequest& r) { return TaskAction(r); }});
+  routes.push_back({"GET", "/api/tasks/", nullptr, [this](const HttpRequest& r) { return TaskGet(r); }});
   routes.push_back({"GET", "/api/cases/", nullptr, [this](const HttpRequest& r) { return Case(r); }});
   routes.push_back({"GET", "/api/cases", nullptr, [this](const HttpRequest& r) { return FindCases(r); }});
   routes.push_back({"POST", "/api/cases/", nullptr, [this](const HttpRequest& r) { return CaseNote(r); }});
@@ -196,7 +197,7 @@ HttpResponse Console::AsApi(const HttpRequest& page, const std::string& method,
   if (path == "/api/cases") return FindCases(r);
   if (method == "POST" && path.rfind("/api/cases/", 0) == 0) return CaseNote(r);
   if (path.rfind("/api/panels/", 0) == 0) return method == "GET" ? Meeting(r) : MeetingAction(r);
-  if (path.rfind("/api/tasks/", 0) == 0) return TaskAction(r);
+  if (path.rfind("/api/tasks/", 0) == 0) return method == "GET" ? TaskGet(r) : TaskAction(r);
   return Case(r);
 }
 
@@ -293,6 +294,20 @@ Result<std::set<std::string>> Console::WardsOf(const std::string& partner) {
   if (!s.ok()) return s;
   if (!failed.ok()) return failed;
   return wards;
+}
+
+HttpResponse Console::TaskGet(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return refused;
+  std::string task_id = req.path.substr(std::string("/api/tasks/").size());
+  if (task_id.empty() || task_id.find('/') != std::string::npos) return NotFound();
+  auto task = engine::ReadTask(*o_.store, task_id);
+  if (!task.ok()) return Error(500, task.status().message());
+  if (!task->has_value() || (*task)->partner != session->partner) return NotFound();
+  auto as_of = report::AsOf(*o_.store, o_.now());
+  if (!as_of.ok()) return Error(500, as_of.status().message());
+  return Json(200, TaskJson(**task, *as_of));
 }
 
 HttpResponse Console::TaskAction(const HttpRequest& req) {

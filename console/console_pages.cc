@@ -186,6 +186,7 @@ void Console::AddPageRoutes(std::vector<connectors::HttpListener::Route>* routes
   routes->push_back({"POST", "/sign-out", nullptr, [this](const HttpRequest& r) { return SignOut(r); }});
   routes->push_back({"GET", "/tasks", nullptr, [this](const HttpRequest& r) { return TasksPage(r); }});
   routes->push_back({"POST", "/tasks/", nullptr, [this](const HttpRequest& r) { return TaskForm(r); }});
+  routes->push_back({"GET", "/tasks/", nullptr, [this](const HttpRequest& r) { return TaskPage(r); }});
   routes->push_back({"GET", "/cases/", nullptr, [this](const HttpRequest& r) { return CasePage(r); }});
   routes->push_back({"GET", "/cases", nullptr, [this](const HttpRequest& r) { return FindCasesPage(r); }});
   routes->push_back({"POST", "/cases/", nullptr, [this](const HttpRequest& r) { return CaseNoteForm(r); }});
@@ -372,8 +373,9 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
       std::string id(json::GetString(t, "task_id")), case_id(json::GetString(t, "case_id"));
       std::string state(json::GetString(t, "status"));
       bool overdue = t.HasMember("overdue") && t["overdue"].IsTrue();
-      main << "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">"
-           << text::HtmlEscape(json::GetString(t, "title")) << "</td><td class=\"govuk-table__cell\">";
+      main << "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\"><a class=\"govuk-link\" "
+              "href=\"/tasks/" << text::HtmlEscape(id) << "\">" << text::HtmlEscape(json::GetString(t, "title"))
+           << "</a></td><td class=\"govuk-table__cell\">";
       if (case_id.find('/') == std::string::npos) {
         main << "<a class=\"govuk-link\" href=\"/cases/" << text::HtmlEscape(case_id) << "\">" << text::HtmlEscape(case_id) << "</a>";
       } else {
@@ -397,11 +399,6 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
       if (state == "open" || state == "acknowledged") {
         main << "<form method=\"post\" action=\"/tasks/" << text::HtmlEscape(id) << "/acknowledge\">"
              << "<input type=\"hidden\" name=\"csrf\" value=\"" << session->csrf << "\">"
-             << "<div class=\"govuk-form-group govuk-!-margin-bottom-2\"><label class=\"govuk-label "
-                "govuk-label--s\" for=\"note-" << text::HtmlEscape(id) << "\">Note<span "
-                "class=\"govuk-visually-hidden\"> on " << text::HtmlEscape(id) << "</span> (optional)"
-                "</label><input class=\"govuk-input\" id=\"note-" << text::HtmlEscape(id)
-             << "\" name=\"note\" type=\"text\"></div>"
              << "<div class=\"govuk-button-group\">";
         for (const auto& [action, label] : {std::pair{"claim", "Claim"},
                                             std::pair{"acknowledge", "Acknowledge"},
@@ -423,6 +420,76 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
        << session->csrf << "\"><button type=\"submit\" class=\"govuk-button govuk-button--warning\">"
           "Sign out</button></form>\n";
   return Page(200, "Tasks", session->email, main.str());
+}
+
+HttpResponse Console::TaskPage(const HttpRequest& req) {
+  HttpResponse refused;
+  auto session = SessionOf(req, &refused);
+  if (!session) return Redirect("/sign-in");
+  std::string id = req.path.substr(std::string("/tasks/").size());
+  HttpResponse api = AsApi(req, "GET", "/api/tasks/" + id);
+  if (api.status != 200) {
+    return Page(api.status, "Task not found", session->email,
+                "<h1 class=\"govuk-heading-l\">Task not found</h1><p class=\"govuk-body\">"
+                "There is no task of yours with that reference.</p>\n");
+  }
+  rapidjson::Document t;
+  t.Parse(api.body.c_str(), api.body.size());
+  std::string case_id(json::GetString(t, "case_id")), state(json::GetString(t, "status"));
+  std::string claimed_by(json::GetString(t, "claimed_by"));
+  bool overdue = t.HasMember("overdue") && t["overdue"].IsTrue();
+  std::ostringstream main;
+  main << "<span class=\"govuk-caption-l\">Task " << text::HtmlEscape(id) << "</span><h1 class=\"govuk-heading-l\">"
+       << text::HtmlEscape(json::GetString(t, "title")) << "</h1>\n<dl class=\"govuk-summary-list\">";
+  auto row = [&](const std::string& key, const std::string& value_html) {
+    main << "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
+         << text::HtmlEscape(key) << "</dt><dd class=\"govuk-summary-list__value\">" << value_html
+         << "</dd></div>";
+  };
+  row("Case", case_id.find('/') == std::string::npos
+                  ? "<a class=\"govuk-link\" href=\"/cases/" + text::HtmlEscape(case_id) + "\">" +
+                        text::HtmlEscape(case_id) + "</a>"
+                  : text::HtmlEscape(case_id));
+  row("Case type", text::HtmlEscape(json::GetString(t, "case_type")));
+  row("Kind", text::HtmlEscape(json::GetString(t, "kind")));
+  row("Priority", text::HtmlEscape(json::GetString(t, "priority")));
+  std::string due = t.HasMember("due_at") && t["due_at"].IsString()
+                        ? std::string(t["due_at"].GetString()).substr(0, 16)
+                        : "none";
+  row("Due", text::HtmlEscape(due) + (overdue ? " <strong class=\"govuk-tag govuk-tag--red\">overdue</strong>" : ""));
+  row("Status", text::HtmlEscape(state));
+  row("Claimed by", claimed_by.empty() ? "nobody"
+                    : claimed_by == session->email ? "you"
+                                                  : text::HtmlEscape(claimed_by));
+  row("Rule", text::HtmlEscape(json::GetString(t, "rule")));
+  std::string shared;
+  if (t.HasMember("context") && t["context"].IsObject()) {
+    for (const auto& [path, value] : rules::SharedLines(t["context"])) {
+      shared += "<li><span class=\"govuk-!-font-weight-bold\">" + text::HtmlEscape(path) + "</span>: " +
+                text::HtmlEscape(value) + "</li>";
+    }
+  }
+  row("Shared with you", shared.empty() ? "nothing" : "<ul class=\"govuk-list\">" + shared + "</ul>");
+  main << "</dl>\n";
+  if (state == "open" || state == "acknowledged") {
+    main << "<form method=\"post\" action=\"/tasks/" << text::HtmlEscape(id) << "/acknowledge\">"
+         << "<input type=\"hidden\" name=\"csrf\" value=\"" << session->csrf << "\">"
+         << "<div class=\"govuk-form-group\"><label class=\"govuk-label govuk-label--m\" for=\"note\">"
+            "Note (optional)</label><div id=\"note-hint\" class=\"govuk-hint\">Sent with what you do "
+            "next, and kept on the case.</div><textarea class=\"govuk-textarea\" id=\"note\" name=\"note\" "
+            "rows=\"3\" aria-describedby=\"note-hint\"></textarea></div><div class=\"govuk-button-group\">";
+    for (const auto& [action, label] : {std::pair{"claim", "Claim"}, std::pair{"acknowledge", "Acknowledge"},
+                                        std::pair{"complete", "Complete"}, std::pair{"decline", "Decline"}}) {
+      if (std::string(action) == "acknowledge" && state != "open") continue;
+      if (std::string(action) == "claim" && claimed_by == session->email) continue;
+      main << "<button type=\"submit\" class=\"govuk-button"
+           << (std::string(action) == "complete" ? "" : " govuk-button--secondary") << "\" formaction=\"/tasks/"
+           << text::HtmlEscape(id) << "/" << action << "\">" << label << "</button>";
+    }
+    main << "</div></form>\n";
+  }
+  main << "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/tasks\">Back to your tasks</a></p>\n";
+  return Page(200, std::string(json::GetString(t, "title")), session->email, main.str());
 }
 
 HttpResponse Console::TaskForm(const HttpRequest& req) {

@@ -61,16 +61,20 @@ try {
     await check(page, 'acknowledged');
   }
 
-  // Claim one for oneself, with a note.
-  const claim = await page.$('button[formaction$="/claim"]');
-  expect(claim, 'a task can be claimed');
-  if (claim) {
-    const form = await claim.evaluateHandle((b) => b.form);
-    const note = await form.$('input[name="note"]');
-    await note.type('I will take this one');
-    await Promise.all([page.waitForNavigation(), claim.click()]);
-    const banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
-    expect(banner.includes('claim'), `the claim is confirmed (${banner})`);
+  // A task's own page: claim it for oneself, with a note.
+  const taskLink = await page.$eval('tbody a[href^="/tasks/"]', (a) => a.getAttribute('href')).catch(() => null);
+  expect(taskLink, 'a task links to its own page');
+  if (taskLink) {
+    await page.goto(`${base}${taskLink}`, { waitUntil: 'load' });
+    await check(page, 'task');
+    await page.type('#note', 'I will take this one');
+    const claim = await page.$('button[formaction$="/claim"]');
+    expect(claim, 'a task can be claimed');
+    if (claim) {
+      await Promise.all([page.waitForNavigation(), claim.click()]);
+      const banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+      expect(banner.includes('claim'), `the claim is confirmed (${banner})`);
+    }
   }
 
   // Its case, as the partner may see it.

@@ -270,6 +270,10 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
     if (!housing_cases.count(t["case_id"].GetString())) police_only_case = t["case_id"].GetString();
   }
   EXPECT_EQ(Http("POST", "/api/tasks/" + police_task + "/acknowledge", jar, "{}").status, 404);
+  EXPECT_EQ(Http("GET", "/api/tasks/" + police_task, jar).status, 404);
+  Reply one = Http("GET", "/api/tasks/" + task_id, jar);
+  EXPECT_EQ(one.status, 200);
+  EXPECT_NE(one.body.find("\"task_id\":\"" + task_id + "\""), std::string::npos) << one.body;
   ASSERT_FALSE(police_only_case.empty());
   EXPECT_EQ(Http("GET", "/api/cases/" + police_only_case, jar).status, 404);
   EXPECT_EQ(Http("GET", "/api/cases?q=" + police_only_case, jar).body.find(police_only_case), std::string::npos);
