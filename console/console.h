@@ -13,7 +13,8 @@
 // allows, whatever the URL: a task or case of another partner is "not found".
 //
 // Security: sessions are 256-bit random tokens in an HttpOnly, SameSite=Strict
-// cookie (Secure when `secure_cookies`), expiring after 8 hours idle; a state
+// cookie (Secure when `secure_cookies`), expiring after 8 hours idle or 12 in
+// all, and ending when the user is removed or changed in the user book; a state
 // change through the API must be JSON (a form cannot send it cross-site), and
 // one through a page carries the session's CSRF token; a failed sign-in
 // is slowed, and an email with 5 failures in 15 minutes is locked for 15
@@ -28,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <set>
 #include <string>
 #include <vector>
@@ -67,6 +69,7 @@ class Console {
     std::string csrf;  // what the pages' forms must carry
     bool manager = false;
     TimeMs last_seen = 0;
+    TimeMs started = 0;
   };
   struct Failures {
     int count = 0;
@@ -141,6 +144,10 @@ class Console {
   std::mutex mu_;
   std::map<std::string, Session> sessions_;   // token -> session
   std::map<std::string, Failures> failures_;  // email -> failed sign-ins
+  // Sign-ins verified at once (each Argon2id hash holds 64 MiB); more wait a
+  // few seconds, then are told to try again (503).
+  static constexpr int kConcurrentSignIns = 4;
+  std::counting_semaphore<> verifying_{kConcurrentSignIns};
 };
 
 }  // namespace convene::console

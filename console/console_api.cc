@@ -20,6 +20,8 @@ using connectors::HttpRequest;
 using connectors::HttpResponse;
 
 constexpr TimeMs kSessionIdle = 8 * kMsPerHour;
+constexpr TimeMs kSessionMax = 12 * kMsPerHour;  // however busy: then sign in again
+
 constexpr int kMaxFailures = 5;
 constexpr TimeMs kFailureWindow = 15 * 60 * 1000;
 constexpr TimeMs kLockFor = 15 * 60 * 1000;
@@ -125,7 +127,13 @@ HttpResponse Console::SignIn(const HttpRequest& req) {
   if (!token) return error;
   std::lock_guard<std::mutex> lock(mu_);
   const Session& s = sessions_[*token];
-  HttpResponse r = Json(200, "{\"email\":\"" + s.email + "\",\"partner\":\"" + s.partner + "\"}");
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::Field(w, "email", s.email);
+  json::Field(w, "partner", s.partner);
+  w.EndObject();
+  HttpResponse r = Json(200, std::string(buf.GetString(), buf.GetSize()));
   r.headers.emplace_back("Set-Cookie", SessionCookie(*token, o_.secure_cookies));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
@@ -147,27 +155,34 @@ std::optional<std::string> Console::StartSession(const std::string& email_in,
     }
     if (now - f.first > kFailureWindow) f = Failures{};
     failed_before = f.count;
+    // Counted as a failure before it is checked, so that sign-ins sent side
+    // by side cannot all pass the lock; a right password takes it back.
+    if (f.count == 0) f.first = now;
+    if (++f.count >= kMaxFailures) f.locked_until = now + kLockFor;
+    if (failures_.size() > 10000) Forget(now);  // many emails tried: let go of the old ones
   }
   // Slowed: each failure so far costs a moment before the answer.
   std::this_thread::sleep_for(o_.failure_delay * std::min(failed_before, 8));
+  if (!verifying_.try_acquire_for(std::chrono::seconds(5))) {
+    *error = Error(503, "too many sign-ins at once: try again in a moment");
+    error->headers.emplace_back("Retry-After", "2");
+    return std::nullopt;
+  }
   auto user = o_.users->Verify(email, password);
+  verifying_.release();
   if (!user.ok()) {
     *error = Error(500, "users: " + user.status().message());
     return std::nullopt;
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (!user->has_value()) {
-    Failures& f = failures_[email];
-    if (f.count == 0) f.first = now;
-    if (++f.count >= kMaxFailures) f.locked_until = now + kLockFor;
-    if (failures_.size() > 10000) Forget(now);  // many emails tried: let go of the old ones
     *error = Error(401, "the email or the password is wrong");
     return std::nullopt;
   }
   failures_.erase(email);
   Forget(now);
   std::string token = Token();
-  sessions_[token] = Session{(*user)->email, (*user)->partner, Token(), (*user)->manager, now};
+  sessions_[token] = Session{(*user)->email, (*user)->partner, Token(), (*user)->manager, now, now};
   return token;
 }
 
@@ -204,15 +219,37 @@ HttpResponse Console::AsApi(const HttpRequest& page, const std::string& method,
 std::optional<Console::Session> Console::SessionOf(const HttpRequest& req, HttpResponse* refused) {
   std::string token = CookieValue(req.Header("cookie"), kCookie);
   TimeMs now = o_.now();
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = token.empty() ? sessions_.end() : sessions_.find(token);
-  if (it == sessions_.end() || now - it->second.last_seen > kSessionIdle) {
-    if (it != sessions_.end()) sessions_.erase(it);
-    *refused = Error(401, "sign in first: POST /api/session");
-    return std::nullopt;
+  std::optional<Session> session;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = token.empty() ? sessions_.end() : sessions_.find(token);
+    if (it != sessions_.end() && now - it->second.last_seen <= kSessionIdle &&
+        now - it->second.started <= kSessionMax) {
+      it->second.last_seen = now;
+      session = it->second;
+    } else if (it != sessions_.end()) {
+      sessions_.erase(it);
+    }
   }
-  it->second.last_seen = now;
-  return it->second;
+  // The user as the user book holds it now: one removed, moved to another
+  // partner or no longer a manager since signing in has no session.
+  if (session) {
+    auto users = o_.users->List();
+    bool same = false;
+    if (users.ok()) {
+      for (const auto& u : *users) {
+        same = same || (u.email == session->email && u.partner == session->partner &&
+                        u.manager == session->manager);
+      }
+    }
+    if (!same) {
+      std::lock_guard<std::mutex> lock(mu_);
+      sessions_.erase(token);
+      session.reset();
+    }
+  }
+  if (!session) *refused = Error(401, "sign in first: POST /api/session");
+  return session;
 }
 
 HttpResponse Console::Tasks(const HttpRequest& req) {
@@ -328,6 +365,11 @@ HttpResponse Console::TaskAction(const HttpRequest& req) {
   auto task = engine::ReadTask(*o_.store, task_id);
   if (!task.ok()) return Error(500, task.status().message());
   if (!task->has_value() || (*task)->partner != session->partner) return NotFound();
+  const std::string& now = (*task)->status;
+  if (!engine::IsOpenStatus(now) || (action == "acknowledge" && now != "open")) {
+    return Error(409, "task " + task_id + " is " + now + ": it cannot be " +
+                          (action == "claim" ? std::string("claimed") : type->second.substr(5)) + " now");
+  }
   rapidjson::Document body;
   body.Parse(req.body.c_str(), req.body.size());
   if (!req.body.empty() && !body.IsObject()) return Error(400, "the body must be a JSON object");
@@ -432,8 +474,11 @@ HttpResponse Console::FindCases(const HttpRequest& req) {
     w.StartObject();
     json::Field(w, "case_id", v.id);
     json::Field(w, "case_type", v.type);
-    json::Field(w, "status", v.status);
-    json::Field(w, "opened_at", FormatRfc3339(v.opened_at));
+    // Beyond its id and type, a case's summary only as the share allows.
+    if (rules::Shares(*partner, {"case", "status"})) json::Field(w, "status", v.status);
+    if (rules::Shares(*partner, {"case", "opened_at"})) {
+      json::Field(w, "opened_at", FormatRfc3339(v.opened_at));
+    }
     json::Field(w, "matched", matched);
     w.EndObject();
   }

@@ -670,8 +670,20 @@ HttpResponse Console::ReportPage(const HttpRequest& req) {
     return Page(404, "Page not found", session->email,
                 "<h1 class=\"govuk-heading-l\">Page not found</h1>\n");
   }
-  auto r = report::Build(*o_.store, *o_.rules(), std::nullopt, std::nullopt, o_.now());
+  auto rules = o_.rules();
+  auto r = report::Build(*o_.store, *rules, std::nullopt, std::nullopt, o_.now());
   if (!r.ok()) return Page(500, "Report", session->email, ErrorSummary(r.status().message()));
+  // The repeat victims and places are named only as the manager's partner's
+  // share allows; else counted, each named "withheld".
+  const rules::Partner* partner = rules->FindPartner(session->partner);
+  auto withhold = [](std::vector<std::pair<std::string, int64_t>>* list) {
+    for (auto& [who, n] : *list) who = "withheld";
+  };
+  if (!partner || !rules::Shares(*partner, {"event", "subjects", "victim"})) withhold(&r->repeat_victims);
+  if (!partner || !rules::Shares(*partner, {"event", "location", "uprn"}) ||
+      !rules::Shares(*partner, {"event", "location", "postcode"})) {
+    withhold(&r->repeat_locations);
+  }
   return Page(200, "Report", session->email,
               "<div class=\"govuk-body\">\n" + report::FormatHtmlBody(*r) + "</div>\n");
 }

@@ -208,6 +208,20 @@ HttpResponse Console::Meeting(const HttpRequest& req) {
   }
   w.EndArray();
   w.EndObject();
+  // Recorded before it is shown: the chair saw each case on the agenda, and
+  // what of its referral (SPEC 6).
+  for (const auto& item : agenda->cases) {
+    auto viewed = SendEvent("case.viewed", *session, [&](json::Writer& v) {
+      json::Field(v, "case_id", item.view.id);
+      json::Field(v, "on", "agenda of " + panel.id + " " + panel.DateOf(agenda->start));
+      StringList(v, "shown", {item.referral.event_id});
+      StringList(v, "withheld", item.withheld);
+    });
+    if (!viewed.ok()) {
+      return Error(503, "the agenda cannot be shown: its viewing could not be recorded (" +
+                            viewed.status().message() + ")");
+    }
+  }
   return Json(200, std::string(buf.GetString(), buf.GetSize()));
 }
 

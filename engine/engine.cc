@@ -247,6 +247,7 @@ void Engine::AuditView(const rules::Event& event) {
     json::Field(w, "partner", event.source());
     json::Field(w, "by", json::GetString(data, "by"));
     json::Field(w, "viewed_at", FormatRfc3339(event.occurred_at()));
+    if (std::string_view on = json::GetString(data, "on"); !on.empty()) json::Field(w, "on", on);
     json::Field(w, "event", event.id());
     // What was shown: the timeline's events, and the paths withheld.
     for (const char* list : {"shown", "withheld"}) {

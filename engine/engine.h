@@ -270,6 +270,9 @@ class Engine {
   // A case.viewed event (the console): who saw which case, and what of it,
   // as an entry of the audit trail.
   void AuditView(const rules::Event& event);
+  // A task event that does not change task `task` (finished, or already in
+  // that state): said in its case's history.
+  void LeftAsItWas(const Task& task, const rules::Event& event, const rules::RuleSet& rules);
 
   // Timers (engine_timers.cc).
   void PutTimer(TimeMs due, char kind, const std::string& id, const std::string& value);

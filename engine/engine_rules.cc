@@ -473,6 +473,16 @@ const Task& Engine::PublishTask(Task t, const rules::Partner& partner) {
   return tasks_.Issue(&batch_->write, std::move(t));
 }
 
+void Engine::LeftAsItWas(const Task& task, const rules::Event& event, const rules::RuleSet& rules) {
+  if (CaseRecord* c = GetCase(task.case_id)) {
+    c->history.push_back({clock_->Now(), event.id(), task.rule, "ignored",
+                          event.type() + " for " + task.task_id + " left it as it was: it is " +
+                              task.status,
+                          rules.version});
+    Changed(c, "task " + task.task_id + " left " + task.status);
+  }
+}
+
 void Engine::UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet& rules) {
   // Someone in the partner's team takes the task on; its status stays.
   if (event.type() == "task.claimed") {
@@ -480,6 +490,10 @@ void Engine::UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet
     auto task = FindTask(std::string(json::GetString(data, "task_id")));
     if (!task) return;
     std::string by(json::GetString(data, "by", event.source()));
+    if (!IsOpenStatus(task->status)) {
+      LeftAsItWas(*task, event, rules);
+      return;
+    }
     task->claimed_by = by;
     if (CaseRecord* c = GetCase(task->case_id)) {
       c->history.push_back({clock_->Now(), event.id(), task->rule, "claimed",
@@ -498,6 +512,12 @@ void Engine::UpdateTaskFromEvent(const rules::Event& event, const rules::RuleSet
     const auto& data = event.data();
     auto task = FindTask(std::string(json::GetString(data, "task_id")));
     if (!task) return;
+    // A finished task stays finished, and the first acknowledgement counts:
+    // a late or repeated event does not take a task back.
+    if (!IsOpenStatus(task->status) || task->status == status) {
+      LeftAsItWas(*task, event, rules);
+      return;
+    }
     task->status = status;
     TimeMs& at = task->status == "acknowledged" ? task->acknowledged_at : task->finished_at;
     at = event.occurred_at();

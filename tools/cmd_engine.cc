@@ -202,6 +202,16 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(EngineHost* host,
   std::vector<connectors::HttpListener::Route> routes = server->console_->Routes();
   routes.push_back(metrics);
   bool https = !pem.cert_pem.empty();
+  if (https) {
+    // Browsers keep to HTTPS for this host from then on (RFC 6797).
+    for (auto& route : routes) {
+      route.handle = [handle = std::move(route.handle)](const connectors::HttpRequest& req) {
+        connectors::HttpResponse r = handle(req);
+        r.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
+        return r;
+      };
+    }
+  }
   auto started = connectors::HttpListener::Start(address.substr(0, colon), port, std::move(routes),
                                                  connectors::HttpListener::Limits{}, std::move(pem));
   if (!started.ok()) {

@@ -118,6 +118,10 @@ try {
   await Promise.all([page.waitForNavigation(), page.click('a[href="/report"]')]);
   expect(await page.$('svg[role="img"][aria-label="Cases opened by strategy priority"]'),
          'the report shows its charts');
+  // The manager's partner is not shown victims or addresses: named withheld.
+  const reportHtml = await page.content();
+  expect(!/person:V-/.test(reportHtml) && reportHtml.includes('withheld'),
+         'the report names no victim the manager may not see');
   await check(page, 'report');
 
   // The chair: the panels, a meeting with cases, attendance and an outcome.

@@ -940,6 +940,32 @@ TEST_F(EngineTest, AcknowledgingATaskStopsItsClock) {
   EXPECT_TRUE(Outbox("convene.tasks.police").empty());
 }
 
+// A late or repeated task event does not take a task back: once completed
+// it stays completed, and the first acknowledgement keeps its time.
+TEST_F(EngineTest, AFinishedTaskIsNotReopenedByALaterEvent) {
+  Apply({Asb("e1", "2026-11-20T10:00:00Z", "100", "A"), Issued("n1", "100")});
+  std::string task_id = MakeTaskId("asb-000001", "review", 0, "n1", "council-asb");
+  auto event = [&](const std::string& id, const std::string& type, const std::string& at) {
+    return R"({"id":")" + id + R"(","type":")" + type + R"(","occurred_at":")" + at +
+           R"(","source":"council-asb","data":{"task_id":")" + task_id + R"("}})";
+  };
+  Apply({event("a1", "task.acknowledged", "2026-11-21T10:00:00Z")});
+  Apply({event("a2", "task.acknowledged", "2026-11-22T10:00:00Z")});
+  Apply({event("c1", "task.completed", "2026-11-23T10:00:00Z")});
+  Apply({event("a3", "task.acknowledged", "2026-11-24T10:00:00Z"),
+         event("d1", "task.declined", "2026-11-24T11:00:00Z"),
+         event("k1", "task.claimed", "2026-11-24T12:00:00Z")});
+  auto task = ReadTask(*store_, task_id);
+  ASSERT_TRUE(task.ok() && task->has_value());
+  EXPECT_EQ((*task)->status, "completed");
+  EXPECT_EQ((*task)->acknowledged_at, *ParseRfc3339("2026-11-21T10:00:00Z"));
+  EXPECT_EQ((*task)->finished_at, *ParseRfc3339("2026-11-23T10:00:00Z"));
+  EXPECT_EQ((*task)->claimed_by, "");
+  int ignored = 0;
+  for (const auto& h : Case("asb-000001")->history) ignored += h.action == "ignored";
+  EXPECT_EQ(ignored, 4);  // a2, a3, d1, k1
+}
+
 TEST_F(EngineTest, AnIdleCaseClosesOnEventTime) {
   Apply({Asb("e1", "2026-01-05T10:00:00Z", "100", "A")});
   // The wall clock is far ahead, but no event time has passed: nothing closes.

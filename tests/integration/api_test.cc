@@ -361,9 +361,40 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
                r.body.find("\"status\":\"completed\"", at) < r.body.find("\"task_id\"", at + 10);
       },
       std::chrono::seconds(30)));
+  // A completed task is not taken back.
+  Reply again = Http("POST", "/api/tasks/" + second + "/acknowledge", jar, "{}");
+  EXPECT_EQ(again.status, 409) << again.body;
+  // The chair's agenda: each case on it is a view in the audit trail.
+  rapidjson::Document panels;
+  panels.Parse(Http("GET", "/api/panels", police_jar).body.c_str());
+  ASSERT_TRUE(panels.IsArray() && panels.Size() > 0);
+  std::string meeting, agenda_case;
+  for (const auto& p : panels.GetArray()) {
+    for (const auto& m : p["meetings"].GetArray()) {
+      if (meeting.empty() && m["cases"].GetInt() > 0) {
+        meeting = std::string(p["id"].GetString()) + "/" + m["date"].GetString();
+      }
+    }
+  }
+  ASSERT_FALSE(meeting.empty()) << "no meeting with cases";
+  rapidjson::Document agenda;
+  agenda.Parse(Http("GET", "/api/panels/" + meeting, police_jar).body.c_str());
+  ASSERT_TRUE(agenda.IsObject() && agenda["cases"].Size() > 0);
+  agenda_case = agenda["cases"][0]["case_id"].GetString();
+  // The engine applies the views; the trail is read beside it, as a person would.
+  std::string out;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return RunToCompletion({CONVENE_BINARY, "audit", "list", "--data", data_, "--kind", "viewed",
+                                "--case", agenda_case},
+                               &out) == 0 &&
+               out.find(R"("by":"chair@police.example")") != std::string::npos;
+      },
+      std::chrono::seconds(30)))
+      << out;
+  EXPECT_NE(out.find("\"on\":\"agenda of " + meeting.substr(0, meeting.find('/'))), std::string::npos) << out;
   ASSERT_EQ(engine_->Stop(), 0);
   engine_.reset();
-  std::string out;
   ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "case", "--data", data_, case_id}, &out), 0);
   EXPECT_NE(out.find(task_id + "  acknowledged"), std::string::npos) << out;
   // The note is on the case's timeline, by the id of the event the console sent.
@@ -401,13 +432,28 @@ TEST_F(ApiTest, RepeatedFailedSignInsLockTheAccount) {
   EXPECT_NE(locked.headers.find("Retry-After"), std::string::npos);
   // Another account is not locked by it.
   EXPECT_EQ(SignIn(jar, "coordinator@housing.example", "housing-pass-12").status, 200);
-  // A removed user can no longer sign in.
+  EXPECT_EQ(Http("GET", "/api/tasks", jar).status, 200);
+  // Ten wrong passwords for the chair sent side by side: no more than five
+  // are checked, and the account is locked after them.
+  std::string parallel = "for i in 1 2 3 4 5 6 7 8 9 10; do curl -s -o /dev/null -w '%{http_code}\\n' "
+                         "-H 'Content-Type: application/json' --data-binary "
+                         "'{\"email\":\"chair@police.example\",\"password\":\"wrong-password\"}' "
+                         "http://127.0.0.1:" + std::to_string(port_) + "/api/session & done; wait";
+  std::string codes;
+  ASSERT_EQ(RunToCompletion({"sh", "-c", parallel}, &codes, std::chrono::seconds(60)), 0);
+  int refused = 0, checked = 0;
+  for (const auto& code : Lines(codes)) (code == "401" ? checked : refused) += 1;
+  EXPECT_LE(checked, 5) << codes;
+  EXPECT_EQ(checked + refused, 10) << codes;
+  EXPECT_EQ(SignIn(dir_.Sub("chair.jar"), "chair@police.example", "police-pass-123").status, 429);
+  // A removed user can no longer sign in, and its session ends.
   std::string out;
   ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "user", "remove", "--data", data_, "--email",
                              "coordinator@housing.example"},
                             &out),
             0);
   EXPECT_EQ(SignIn(jar, "coordinator@housing.example", "housing-pass-12").status, 401);
+  EXPECT_EQ(Http("GET", "/api/tasks", jar).status, 401);
   ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "user", "list", "--data", data_}, &out), 0);
   EXPECT_EQ(out.find("coordinator@housing.example"), std::string::npos) << out;
   EXPECT_NE(out.find("chair@police.example  police"), std::string::npos) << out;

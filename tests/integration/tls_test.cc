@@ -65,6 +65,7 @@ TEST_F(TlsTest, TheConsoleServesHttpsWithSecureCookiesAndRefusesAKeyThatDoesNotF
             0);
   EXPECT_NE(out.find("HTTP/1.1 200"), std::string::npos) << out;
   EXPECT_NE(out.find("HttpOnly; SameSite=Strict; Secure"), std::string::npos) << out;
+  EXPECT_NE(out.find("Strict-Transport-Security: max-age=31536000"), std::string::npos) << out;
   ASSERT_EQ(Curl({"-w", " %{http_code}", https + "/api/tasks"}, &out), 0);
   EXPECT_EQ(out.substr(out.size() - 4), " 200") << out;
   // Plain HTTP on the same port: no answer a browser would take.
