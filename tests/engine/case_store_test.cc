@@ -212,8 +212,13 @@ TEST(CaseStoreTest, AScanThatCannotReadSaysSo) {
 // either wholly present or wholly absent, in every column family.
 TEST(CaseStoreTest, AKilledWriterLeavesNoHalfBatch) {
   testing::TempDir dir;
+  // The child says when its first batch is written (a byte on the pipe), so
+  // that however loaded the machine, the kill comes while it is writing.
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
   pid_t child = fork();
   if (child == 0) {
+    close(ready[0]);
     auto store = CaseStore::Open(dir.path());
     if (!store.ok()) _exit(2);
     for (uint64_t n = 0;; ++n) {
@@ -222,9 +227,14 @@ TEST(CaseStoreTest, AKilledWriterLeavesNoHalfBatch) {
         b.Put((*store)->handle(f), "batch/" + std::to_string(n), std::string(512, 'x'));
       }
       if (!(*store)->Write(&b, n % 2 == 0).ok()) _exit(3);
+      if (n == 0 && write(ready[1], "x", 1) != 1) _exit(4);
     }
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  close(ready[1]);
+  char byte;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1) << "the writer did not start";
+  close(ready[0]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   kill(child, SIGKILL);
   int status;
   waitpid(child, &status, 0);
