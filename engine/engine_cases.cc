@@ -87,6 +87,11 @@ Result<std::vector<CaseRecord*>> Engine::Correlate(const rules::Event& event,
     if (task_id.empty()) return Status::Error(event.type() + " needs data.task_id");
     auto task = FindTask(task_id);
     if (!task) return Status::Error("unknown task '" + task_id + "'");
+    // Only the partner a task was sent to acts on it.
+    if (event.source() != task->partner) {
+      return Status::Error(event.type() + ": task '" + task_id + "' is " + task->partner +
+                           "'s; source '" + event.source() + "' may not act on it");
+    }
     if (CaseRecord* c = GetCase(task->case_id)) joined.push_back(c);
     return joined;
   }

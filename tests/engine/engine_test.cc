@@ -876,6 +876,14 @@ TEST_F(EngineTest, TaskEventsUpdateTheTaskAndRulesCanReact) {
   auto dead = Outbox("convene.dead-letter");
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_NE(dead[0].payload.find("unknown task 't-nope'"), std::string::npos);
+  // Nor may another partner act on police's task: rejected, the task as it was.
+  Apply({R"({"id":"d3","type":"task.completed","occurred_at":"2026-03-02T11:00:00Z","source":"housing","data":{"task_id":")" +
+         task_id + R"("}})"});
+  dead = Outbox("convene.dead-letter");
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_NE(dead[1].payload.find("is police's; source 'housing' may not act on it"), std::string::npos)
+      << dead[1].payload;
+  EXPECT_EQ(Task::FromRecord(**store_->Get(Family::kTasks, task_id))->status, "declined");
 }
 
 TEST_F(EngineTest, AClosedCaseTakesNoMoreEvents) {
