@@ -194,8 +194,15 @@ class HttpListener::Impl {
     MHD_Response* response = MHD_create_response_from_buffer(
         r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
     if (!response) return MHD_NO;
-    MHD_add_response_header(response, "Content-Type", r.content_type.c_str());
-    for (const auto& [k, v] : r.headers) MHD_add_response_header(response, k.c_str(), v.c_str());
+    // MHD refuses a header with a line break in it: said, never silent.
+    if (MHD_add_response_header(response, "Content-Type", r.content_type.c_str()) != MHD_YES) {
+      spdlog::warn("http: the Content-Type '{}' was refused", r.content_type);
+    }
+    for (const auto& [k, v] : r.headers) {
+      if (MHD_add_response_header(response, k.c_str(), v.c_str()) != MHD_YES) {
+        spdlog::warn("http: the header {} was refused and left out", k);
+      }
+    }
     MHD_Result queued = MHD_queue_response(connection, static_cast<unsigned>(r.status), response);
     MHD_destroy_response(response);
     return queued;
