@@ -133,6 +133,13 @@ HttpResponse Page(int status, const std::string& title, const std::string& signe
   return r;
 }
 
+std::string SuccessBanner(const std::string& message) {
+  return "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\">"
+         "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\">"
+         "Success</h2></div><div class=\"govuk-notification-banner__content\"><p class=\"govuk-body\">" +
+         text::HtmlEscape(message) + "</p></div></div>\n";
+}
+
 std::string ErrorSummary(const std::string& message) {
   return "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\">"
          "<h2 class=\"govuk-error-summary__title\">There is a problem</h2>"
@@ -297,11 +304,8 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
   }
   main << "</ul>\n";
   if (req.query.count("done")) {
-    main << "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\">"
-            "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\">"
-            "Success</h2></div><div class=\"govuk-notification-banner__content\"><p class=\"govuk-body\">"
-         << text::HtmlEscape(req.query.at("done")) << ": sent. The task's status changes once the engine has applied it."
-         << "</p></div></div>\n";
+    main << SuccessBanner(req.query.at("done") +
+                          ": sent. The task's status changes once the engine has applied it.");
   }
   main << "<nav aria-label=\"Which tasks\"><ul class=\"govuk-list\">";
   for (const auto& [s, label] : {std::pair{"open", "open"}, std::pair{"due_soon", "due soon"},
@@ -575,10 +579,7 @@ HttpResponse Console::CasePage(const HttpRequest& req) {
   }
   main << "</ul>\n";
   if (req.query.count("done")) {
-    main << "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\">"
-            "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\">"
-            "Success</h2></div><div class=\"govuk-notification-banner__content\"><p class=\"govuk-body\">"
-            "Note sent. It is on the timeline once the engine has applied it.</p></div></div>\n";
+    main << SuccessBanner("Note sent. It is on the timeline once the engine has applied it.");
   }
   main << "<form method=\"post\" action=\"/cases/" << text::HtmlEscape(case_id) << "/note\">"
        << "<input type=\"hidden\" name=\"csrf\" value=\"" << session->csrf << "\">"

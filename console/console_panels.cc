@@ -385,11 +385,7 @@ HttpResponse Console::MeetingPage(const HttpRequest& req) {
   auto rules = o_.rules();
   std::ostringstream main;
   if (req.query.count("done")) {
-    main << "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\">"
-            "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\">"
-            "Success</h2></div><div class=\"govuk-notification-banner__content\"><p class=\"govuk-body\">"
-         << text::HtmlEscape(req.query.at("done"))
-         << ": sent. This page shows it once the engine has applied it.</p></div></div>\n";
+    main << SuccessBanner(req.query.at("done") + ": sent. This page shows it once the engine has applied it.");
   }
   main << "<span class=\"govuk-caption-l\">" << text::HtmlEscape(json::GetString(d, "title"))
        << "</span><h1 class=\"govuk-heading-l\">" << text::HtmlEscape(json::GetString(d, "when"))
