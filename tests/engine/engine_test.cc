@@ -970,7 +970,9 @@ TEST_F(EngineTest, AFinishedTaskIsNotReopenedByALaterEvent) {
   EXPECT_EQ((*task)->finished_at, *ParseRfc3339("2026-11-23T10:00:00Z"));
   EXPECT_EQ((*task)->claimed_by, "");
   int ignored = 0;
-  for (const auto& h : Case("asb-000001")->history) ignored += h.action == "ignored";
+  auto c = Case("asb-000001");  // held: the loop below must not range over a temporary
+  ASSERT_TRUE(c);
+  for (const auto& h : c->history) ignored += h.action == "ignored";
   EXPECT_EQ(ignored, 4);  // a2, a3, d1, k1
 }
 
