@@ -279,24 +279,17 @@ HttpResponse Console::Tasks(const HttpRequest& req) {
   auto as_of = report::AsOf(*o_.store, o_.now());
   if (!as_of.ok()) return Error(500, as_of.status().message());
   std::vector<engine::Task> found;
-  Status failed;
-  Status s = o_.store->Scan(engine::Family::kTasks, "", [&](std::string_view, std::string_view v) {
-    auto t = engine::Task::FromRecord(v);
-    if (!t.ok()) {
-      failed = t.status();
-      return false;
-    }
-    if (t->partner != session->partner) return true;
-    bool wanted = report::Listed(*t, status, *as_of) &&
-                  (case_type.empty() || t->case_type == case_type) &&
-             (priority.empty() || t->priority == priority) &&
-             (!due_before || (t->due_at && *t->due_at < *due_before)) &&
-             (ward.empty() || SharedWard(*t) == ward) &&
-             (claimed.empty() || t->claimed_by == (claimed == "me" ? session->email : ""));
-    if (wanted) found.push_back(std::move(*t));
+  Status s = engine::ReadAllTasks(*o_.store, [&](const engine::Task& t) {
+    bool wanted = t.partner == session->partner && report::Listed(t, status, *as_of) &&
+                  (case_type.empty() || t.case_type == case_type) &&
+                  (priority.empty() || t.priority == priority) &&
+                  (!due_before || (t.due_at && *t.due_at < *due_before)) &&
+                  (ward.empty() || SharedWard(t) == ward) &&
+                  (claimed.empty() || t.claimed_by == (claimed == "me" ? session->email : ""));
+    if (wanted) found.push_back(t);
     return true;
   });
-  if (!s.ok() || !failed.ok()) return Error(500, (s.ok() ? failed : s).message());
+  if (!s.ok()) return Error(500, s.message());
   auto urgency = [](const std::string& p) {
     return p == "urgent" ? 0 : p == "high" ? 1 : p == "normal" ? 2 : 3;
   };
@@ -316,20 +309,13 @@ HttpResponse Console::Tasks(const HttpRequest& req) {
 
 Result<std::set<std::string>> Console::WardsOf(const std::string& partner) {
   std::set<std::string> wards;
-  Status failed;
-  Status s = o_.store->Scan(engine::Family::kTasks, "", [&](std::string_view, std::string_view v) {
-    auto t = engine::Task::FromRecord(v);
-    if (!t.ok()) {
-      failed = t.status();
-      return false;
-    }
-    if (t->partner == partner) {
-      if (std::string ward = SharedWard(*t); !ward.empty()) wards.insert(std::move(ward));
+  Status s = engine::ReadAllTasks(*o_.store, [&](const engine::Task& t) {
+    if (t.partner == partner) {
+      if (std::string ward = SharedWard(t); !ward.empty()) wards.insert(std::move(ward));
     }
     return true;
   });
   if (!s.ok()) return s;
-  if (!failed.ok()) return failed;
   return wards;
 }
 
@@ -434,19 +420,13 @@ HttpResponse Console::FindCases(const HttpRequest& req) {
   if (!partner) return NotFound();
   // The cases the partner has a task on: the only ones it may find.
   std::set<std::string> cases;
-  Status failed;
-  Status s = o_.store->Scan(engine::Family::kTasks, "", [&](std::string_view, std::string_view v) {
-    auto t = engine::Task::FromRecord(v);
-    if (!t.ok()) {
-      failed = t.status();
-      return false;
-    }
-    if (t->partner == session->partner && t->case_id.find('/') == std::string::npos) {
-      cases.insert(t->case_id);
+  Status s = engine::ReadAllTasks(*o_.store, [&](const engine::Task& t) {
+    if (t.partner == session->partner && t.case_id.find('/') == std::string::npos) {
+      cases.insert(t.case_id);
     }
     return true;
   });
-  if (!s.ok() || !failed.ok()) return Error(500, (s.ok() ? failed : s).message());
+  if (!s.ok()) return Error(500, s.message());
   constexpr size_t kMaxFound = 50;
   rapidjson::StringBuffer buf;
   json::Writer w(buf);

@@ -38,14 +38,18 @@ Result<std::optional<Task>> TaskBook::Find(const std::string& id) const {
 }
 
 Status TaskBook::ForEachOpen(const std::function<bool(const Task&)>& fn) const {
+  return ReadAllTasks(*store_, [&](const Task& t) { return !IsOpenStatus(t.status) || fn(t); });
+}
+
+Status ReadAllTasks(const CaseStore& store, const std::function<bool(const Task&)>& fn) {
   Status failed;
-  Status s = store_->Scan(Family::kTasks, "", [&](std::string_view id, std::string_view v) {
+  Status s = store.Scan(Family::kTasks, "", [&](std::string_view id, std::string_view v) {
     auto t = Parse(id, v);
     if (!t.ok()) {
       failed = t.status();
       return false;
     }
-    return !IsOpenStatus(t->status) || fn(*t);
+    return fn(*t);
   });
   return s.ok() ? failed : s;
 }

@@ -66,6 +66,10 @@ Result<std::optional<Task>> ReadTask(const CaseStore& store, std::string_view id
 Status ReadTasksOf(const CaseStore& store, std::string_view owner,
                    const std::function<bool(const Task&)>& fn);
 
+// Every task in the store, in id order, until `fn` returns false. Not OK on a
+// read error or a damaged record (its message names the task).
+Status ReadAllTasks(const CaseStore& store, const std::function<bool(const Task&)>& fn);
+
 // Whether a task in `status` still asks something of its partner.
 inline bool IsOpenStatus(std::string_view status) {
   return status == "open" || status == "acknowledged";

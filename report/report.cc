@@ -178,24 +178,18 @@ Result<Report> Build(const engine::CaseStore& store, const rules::RuleSet& rules
   if (!failed.ok()) return failed;
 
   // Tasks, by when what caused them happened.
-  s = store.Scan(Family::kTasks, "", [&](std::string_view id, std::string_view v) {
-    auto t = engine::Task::FromRecord(v);
-    if (!t.ok()) {
-      failed = Status::Corruption("task " + std::string(id) + ": " + t.status().message());
-      return false;
-    }
-    if (!period.Holds(t->event_at ? t->event_at : t->created_at)) return true;
-    auto g = groups.find(t->case_id);
+  s = engine::ReadAllTasks(store, [&](const engine::Task& t) {
+    if (!period.Holds(t.event_at ? t.event_at : t.created_at)) return true;
+    auto g = groups.find(t.case_id);
     std::string priority = g != groups.end() ? g->second.priority : kPanel;
     std::string ward = g != groups.end() ? g->second.ward : kNoWard;
     for (Figures* f : {&r.total, &r.by_priority[priority], &r.by_ward[ward],
-                       &r.by_partner[t->partner]}) {
-      AddTask(*t, r.as_of, f);
+                       &r.by_partner[t.partner]}) {
+      AddTask(t, r.as_of, f);
     }
     return true;
   });
   if (!s.ok()) return s;
-  if (!failed.ok()) return failed;
 
   // Incidents: repeat victims and places.
   std::map<std::string, int64_t> victims, places;

@@ -59,6 +59,21 @@ bool OpenToRead(const std::string& data_dir, std::unique_ptr<engine::CaseStore>*
   return true;
 }
 
+// The state in `data_dir`, opened to read; none (and why on stderr) when
+// there is no such folder or it cannot be opened.
+std::unique_ptr<engine::CaseStore> OpenStateFolder(const std::string& data_dir) {
+  if (!std::filesystem::exists(data_dir)) {
+    std::cerr << data_dir << ": no such state folder\n";
+    return nullptr;
+  }
+  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
+  if (!store.ok()) {
+    std::cerr << store.status().message() << "\n";
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
 }  // namespace
 
 int StoredTasksCommand(const std::string& data_dir, const std::string& partner,
@@ -67,19 +82,12 @@ int StoredTasksCommand(const std::string& data_dir, const std::string& partner,
   TimeMs as_of = 0;
   if (!OpenToRead(data_dir, &store, &as_of)) return 1;
   std::vector<engine::Task> tasks;
-  Status failed;
-  Status s = store->Scan(engine::Family::kTasks, "", [&](std::string_view id, std::string_view v) {
-    auto t = engine::Task::FromRecord(v);
-    if (!t.ok()) {
-      failed = Status::Corruption("task " + std::string(id) + ": " + t.status().message());
-      return false;
-    }
-    if (t->partner != partner) return true;
-    if (report::Listed(*t, status, as_of)) tasks.push_back(std::move(*t));
+  Status s = engine::ReadAllTasks(*store, [&](const engine::Task& t) {
+    if (t.partner == partner && report::Listed(t, status, as_of)) tasks.push_back(t);
     return true;
   });
-  if (!s.ok() || !failed.ok()) {
-    std::cerr << "tasks: " << (s.ok() ? failed : s).message() << "\n";
+  if (!s.ok()) {
+    std::cerr << "tasks: " << s.message() << "\n";
     return 1;
   }
   // Soonest due first; those without a due date last.
@@ -212,16 +220,9 @@ int CaseCommand(const std::string& data_dir, const std::string& case_id) {
 }
 
 int AuditVerifyCommand(const std::string& data_dir) {
-  if (!std::filesystem::exists(data_dir)) {
-    std::cerr << data_dir << ": no such state folder\n";
-    return 1;
-  }
-  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
-  if (!store.ok()) {
-    std::cerr << store.status().message() << "\n";
-    return 1;
-  }
-  auto verified = engine::AuditTrail::Verify(**store);
+  auto store = OpenStateFolder(data_dir);
+  if (!store) return 1;
+  auto verified = engine::AuditTrail::Verify(*store);
   if (!verified.ok()) {
     std::cerr << "audit trail of " << data_dir << ": " << verified.status().message() << "\n";
     return 1;
@@ -238,17 +239,10 @@ int AuditVerifyCommand(const std::string& data_dir) {
 
 int AuditListCommand(const std::string& data_dir, const std::string& kind,
                      const std::string& case_id) {
-  if (!std::filesystem::exists(data_dir)) {
-    std::cerr << data_dir << ": no such state folder\n";
-    return 1;
-  }
-  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
-  if (!store.ok()) {
-    std::cerr << store.status().message() << "\n";
-    return 1;
-  }
+  auto store = OpenStateFolder(data_dir);
+  if (!store) return 1;
   std::string damaged;
-  Status s = (*store)->Scan(engine::Family::kAudit, "", [&](std::string_view k, std::string_view v) {
+  Status s = store->Scan(engine::Family::kAudit, "", [&](std::string_view k, std::string_view v) {
     size_t nl = v.rfind('\n');
     rapidjson::Document d;
     if (nl != std::string_view::npos) d.Parse(v.data(), nl);
