@@ -38,6 +38,8 @@ HttpResponse Redirect(const std::string& to);
 HttpResponse Page(int status, const std::string& title, const std::string& signed_in_as,
                   const std::string& main);
 std::string ErrorSummary(const std::string& message);
+// One row of a GOV.UK summary list: `key` (escaped here) and `value_html`.
+std::string SummaryRow(const std::string& key, const std::string& value_html);
 // GOV.UK's success notification banner holding `message` (escaped here).
 std::string SuccessBanner(const std::string& message);
 // `s` percent-encoded for a URL's query (all but unreserved characters).

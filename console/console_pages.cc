@@ -24,6 +24,34 @@ using connectors::HttpResponse;
 
 constexpr const char* kSignInCookie = "convene_sign_in";  // the sign-in form's CSRF token
 
+// A task's case as a link to its page; a panel meeting's ("marac/2026-03-17")
+// as text, having none.
+std::string CaseLink(const std::string& case_id) {
+  if (case_id.find('/') != std::string::npos) return text::HtmlEscape(case_id);
+  return "<a class=\"govuk-link\" href=\"/cases/" + text::HtmlEscape(case_id) + "\">" +
+         text::HtmlEscape(case_id) + "</a>";
+}
+
+// A task's due date to the minute, or "none".
+std::string DueText(const rapidjson::Value& task) {
+  return task.HasMember("due_at") && task["due_at"].IsString()
+             ? std::string(task["due_at"].GetString()).substr(0, 16)
+             : "none";
+}
+
+// What a user may do with a task in `state` (action, label): nothing once it
+// is finished; acknowledge only while open; claim unless already theirs.
+std::vector<std::pair<const char*, const char*>> OfferedActions(const std::string& state,
+                                                                bool claimed_by_me) {
+  std::vector<std::pair<const char*, const char*>> out;
+  if (state != "open" && state != "acknowledged") return out;
+  if (!claimed_by_me) out.emplace_back("claim", "Claim");
+  if (state == "open") out.emplace_back("acknowledge", "Acknowledge");
+  out.emplace_back("complete", "Complete");
+  out.emplace_back("decline", "Decline");
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> FormPairs(const std::string& body) {
@@ -131,6 +159,12 @@ HttpResponse Page(int status, const std::string& title, const std::string& signe
                          "default-src 'self'; script-src 'none'; frame-ancestors 'none'");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   return r;
+}
+
+std::string SummaryRow(const std::string& key, const std::string& value_html) {
+  return "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">" +
+         text::HtmlEscape(key) + "</dt><dd class=\"govuk-summary-list__value\">" + value_html +
+         "</dd></div>";
 }
 
 std::string SuccessBanner(const std::string& message) {
@@ -379,17 +413,9 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
       bool overdue = t.HasMember("overdue") && t["overdue"].IsTrue();
       main << "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\"><a class=\"govuk-link\" "
               "href=\"/tasks/" << text::HtmlEscape(id) << "\">" << text::HtmlEscape(json::GetString(t, "title"))
-           << "</a></td><td class=\"govuk-table__cell\">";
-      if (case_id.find('/') == std::string::npos) {
-        main << "<a class=\"govuk-link\" href=\"/cases/" << text::HtmlEscape(case_id) << "\">" << text::HtmlEscape(case_id) << "</a>";
-      } else {
-        main << text::HtmlEscape(case_id);
-      }
-      std::string due = t.HasMember("due_at") && t["due_at"].IsString()
-                            ? std::string(t["due_at"].GetString()).substr(0, 16)
-                            : "none";
-      main << "</td><td class=\"govuk-table__cell\">" << text::HtmlEscape(json::GetString(t, "priority"))
-           << "</td><td class=\"govuk-table__cell\">" << text::HtmlEscape(due)
+           << "</a></td><td class=\"govuk-table__cell\">" << CaseLink(case_id)
+           << "</td><td class=\"govuk-table__cell\">" << text::HtmlEscape(json::GetString(t, "priority"))
+           << "</td><td class=\"govuk-table__cell\">" << text::HtmlEscape(DueText(t))
            << "</td><td class=\"govuk-table__cell\"><strong class=\"govuk-tag"
            << (overdue ? " govuk-tag--red\">overdue" : state == "open" ? " govuk-tag--blue\">open"
                                                                         : " govuk-tag--grey\">" + text::HtmlEscape(state))
@@ -400,16 +426,11 @@ HttpResponse Console::TasksPage(const HttpRequest& req) {
              << (claimed_by == session->email ? std::string("you") : text::HtmlEscape(claimed_by)) << "</p>";
       }
       main << "</td><td class=\"govuk-table__cell\">";
-      if (state == "open" || state == "acknowledged") {
+      if (auto actions = OfferedActions(state, claimed_by == session->email); !actions.empty()) {
         main << "<form method=\"post\" action=\"/tasks/" << text::HtmlEscape(id) << "/acknowledge\">"
              << "<input type=\"hidden\" name=\"csrf\" value=\"" << session->csrf << "\">"
              << "<div class=\"govuk-button-group\">";
-        for (const auto& [action, label] : {std::pair{"claim", "Claim"},
-                                            std::pair{"acknowledge", "Acknowledge"},
-                                            std::pair{"complete", "Complete"},
-                                            std::pair{"decline", "Decline"}}) {
-          if (std::string(action) == "acknowledge" && state != "open") continue;
-          if (std::string(action) == "claim" && claimed_by == session->email) continue;
+        for (const auto& [action, label] : actions) {
           main << "<button type=\"submit\" class=\"govuk-button govuk-button--secondary govuk-!-margin-bottom-1\" "
                << "formaction=\"/tasks/" << text::HtmlEscape(id) << "/" << action << "\">" << label
                << "<span class=\"govuk-visually-hidden\"> " << text::HtmlEscape(id) << "</span></button>";
@@ -446,21 +467,13 @@ HttpResponse Console::TaskPage(const HttpRequest& req) {
   main << "<span class=\"govuk-caption-l\">Task " << text::HtmlEscape(id) << "</span><h1 class=\"govuk-heading-l\">"
        << text::HtmlEscape(json::GetString(t, "title")) << "</h1>\n<dl class=\"govuk-summary-list\">";
   auto row = [&](const std::string& key, const std::string& value_html) {
-    main << "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
-         << text::HtmlEscape(key) << "</dt><dd class=\"govuk-summary-list__value\">" << value_html
-         << "</dd></div>";
+    main << SummaryRow(key, value_html);
   };
-  row("Case", case_id.find('/') == std::string::npos
-                  ? "<a class=\"govuk-link\" href=\"/cases/" + text::HtmlEscape(case_id) + "\">" +
-                        text::HtmlEscape(case_id) + "</a>"
-                  : text::HtmlEscape(case_id));
+  row("Case", CaseLink(case_id));
   row("Case type", text::HtmlEscape(json::GetString(t, "case_type")));
   row("Kind", text::HtmlEscape(json::GetString(t, "kind")));
   row("Priority", text::HtmlEscape(json::GetString(t, "priority")));
-  std::string due = t.HasMember("due_at") && t["due_at"].IsString()
-                        ? std::string(t["due_at"].GetString()).substr(0, 16)
-                        : "none";
-  row("Due", text::HtmlEscape(due) + (overdue ? " <strong class=\"govuk-tag govuk-tag--red\">overdue</strong>" : ""));
+  row("Due", text::HtmlEscape(DueText(t)) + (overdue ? " <strong class=\"govuk-tag govuk-tag--red\">overdue</strong>" : ""));
   row("Status", text::HtmlEscape(state));
   row("Claimed by", claimed_by.empty() ? "nobody"
                     : claimed_by == session->email ? "you"
@@ -475,17 +488,14 @@ HttpResponse Console::TaskPage(const HttpRequest& req) {
   }
   row("Shared with you", shared.empty() ? "nothing" : "<ul class=\"govuk-list\">" + shared + "</ul>");
   main << "</dl>\n";
-  if (state == "open" || state == "acknowledged") {
+  if (auto actions = OfferedActions(state, claimed_by == session->email); !actions.empty()) {
     main << "<form method=\"post\" action=\"/tasks/" << text::HtmlEscape(id) << "/acknowledge\">"
          << "<input type=\"hidden\" name=\"csrf\" value=\"" << session->csrf << "\">"
          << "<div class=\"govuk-form-group\"><label class=\"govuk-label govuk-label--m\" for=\"note\">"
             "Note (optional)</label><div id=\"note-hint\" class=\"govuk-hint\">Sent with what you do "
             "next, and kept on the case.</div><textarea class=\"govuk-textarea\" id=\"note\" name=\"note\" "
             "rows=\"3\" aria-describedby=\"note-hint\"></textarea></div><div class=\"govuk-button-group\">";
-    for (const auto& [action, label] : {std::pair{"claim", "Claim"}, std::pair{"acknowledge", "Acknowledge"},
-                                        std::pair{"complete", "Complete"}, std::pair{"decline", "Decline"}}) {
-      if (std::string(action) == "acknowledge" && state != "open") continue;
-      if (std::string(action) == "claim" && claimed_by == session->email) continue;
+    for (const auto& [action, label] : actions) {
       main << "<button type=\"submit\" class=\"govuk-button"
            << (std::string(action) == "complete" ? "" : " govuk-button--secondary") << "\" formaction=\"/tasks/"
            << text::HtmlEscape(id) << "/" << action << "\">" << label << "</button>";
@@ -536,9 +546,7 @@ HttpResponse Console::CasePage(const HttpRequest& req) {
        << text::HtmlEscape(json::GetString(c, "id")) << "</h1>\n<dl class=\"govuk-summary-list\">";
   for (const auto& m : c.GetObject()) {
     std::string value = m.value.IsString() ? m.value.GetString() : json::Serialize(m.value);
-    main << "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
-         << text::HtmlEscape(m.name.GetString()) << "</dt><dd class=\"govuk-summary-list__value\">" << text::HtmlEscape(value)
-         << "</dd></div>";
+    main << SummaryRow(m.name.GetString(), text::HtmlEscape(value));
   }
   main << "</dl>\n<h2 class=\"govuk-heading-m\">Timeline</h2>\n<table class=\"govuk-table\">"
           "<caption class=\"govuk-table__caption govuk-visually-hidden\">Events on this case, as "

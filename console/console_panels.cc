@@ -395,20 +395,14 @@ HttpResponse Console::MeetingPage(const HttpRequest& req) {
     for (const auto& v : list.GetArray()) out += (out.empty() ? "" : ", ") + std::string(v.GetString());
     return out.empty() ? std::string("none") : out;
   };
-  main << "<dl class=\"govuk-summary-list\">"
-       << "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Members</dt>"
-          "<dd class=\"govuk-summary-list__value\">" << text::HtmlEscape(joined(d["members"])) << "</dd></div>"
-       << "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Quorum</dt>"
-          "<dd class=\"govuk-summary-list__value\">" << text::HtmlEscape(joined(d["quorum"])) << "</dd></div>"
-       << "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Attendance</dt>"
-          "<dd class=\"govuk-summary-list__value\">";
+  std::string attendance = "not recorded";
   if (d["held"].IsTrue()) {
-    main << "held with " << text::HtmlEscape(joined(d["attendees"]));
-    if (!d["missing"].Empty()) main << "; not quorate without " << text::HtmlEscape(joined(d["missing"]));
-  } else {
-    main << "not recorded";
+    attendance = "held with " + text::HtmlEscape(joined(d["attendees"]));
+    if (!d["missing"].Empty()) attendance += "; not quorate without " + text::HtmlEscape(joined(d["missing"]));
   }
-  main << "</dd></div></dl>\n";
+  main << "<dl class=\"govuk-summary-list\">" << SummaryRow("Members", text::HtmlEscape(joined(d["members"])))
+       << SummaryRow("Quorum", text::HtmlEscape(joined(d["quorum"]))) << SummaryRow("Attendance", attendance)
+       << "</dl>\n";
 
   main << "<h2 class=\"govuk-heading-m\">Agenda: " << d["cases"].Size() << " case"
        << (d["cases"].Size() == 1 ? "" : "s") << "</h2>\n";
@@ -425,9 +419,7 @@ HttpResponse Console::MeetingPage(const HttpRequest& req) {
          << "</span></a></li></ul></div><div class=\"govuk-summary-card__content\">"
             "<dl class=\"govuk-summary-list\">";
     auto row = [&](const std::string& key, const std::string& value_html) {
-      main << "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">"
-           << text::HtmlEscape(key) << "</dt><dd class=\"govuk-summary-list__value\">" << value_html
-           << "</dd></div>";
+      main << SummaryRow(key, value_html);
     };
     row("Case type", text::HtmlEscape(json::GetString(c, "case_type")));
     row("Referred", text::HtmlEscape(std::string(json::GetString(c, "referred_at")).substr(0, 16)) +
