@@ -22,6 +22,10 @@ function expect(ok, what) {
     failures++;
   }
 }
+// The text of the page's success banner; empty when it has none.
+function bannerText(page) {
+  return page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+}
 async function check(page, name) {
   await page.screenshot({ path: `${artefacts}/console-${name}.png`, fullPage: true });
   failures += await axeViolations(page, name);
@@ -56,7 +60,7 @@ try {
   expect(button, 'an open task can be acknowledged');
   if (button) {
     await Promise.all([page.waitForNavigation(), button.click()]);
-    const banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+    const banner = await bannerText(page);
     expect(banner.includes('acknowledge'), `the acknowledgement is confirmed (${banner})`);
     await check(page, 'acknowledged');
   }
@@ -72,7 +76,7 @@ try {
     expect(claim, 'a task can be claimed');
     if (claim) {
       await Promise.all([page.waitForNavigation(), claim.click()]);
-      const banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+      const banner = await bannerText(page);
       expect(banner.includes('claim'), `the claim is confirmed (${banner})`);
     }
   }
@@ -88,7 +92,7 @@ try {
     await check(page, 'case');
     await page.type('#note', 'Tenancy visit booked for Tuesday');
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/note"] button')]);
-    const banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+    const banner = await bannerText(page);
     expect(banner.includes('Note sent'), `the note is confirmed (${banner})`);
   }
 
@@ -153,7 +157,7 @@ try {
       if (!(await box.evaluate((b) => b.checked))) await box.click();
     }
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/held"] button')]);
-    let banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+    let banner = await bannerText(page);
     expect(banner.includes('attendance'), `the attendance is confirmed (${banner})`);
 
     const outcome = await page.$eval('a[href*="/outcome/"]', (a) => a.getAttribute('href'));
@@ -164,7 +168,7 @@ try {
     await page.$eval('#due-1', (d) => { d.value = '2027-01-15'; });
     await check(page, 'outcome-form');
     await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
-    banner = await page.$eval('.govuk-notification-banner__content', (b) => b.textContent).catch(() => '');
+    banner = await bannerText(page);
     expect(banner.includes(`outcome for ${caseId}`), `the outcome is confirmed (${banner})`);
     // The engine applies it: the agenda shows it recorded.
     let recorded = false;

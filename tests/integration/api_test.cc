@@ -102,6 +102,17 @@ void Leaves(const rapidjson::Value& v, const std::string& prefix, std::set<std::
   }
 }
 
+// "event.data.age" -> {"event", "data", "age"}, as rules::Shares takes a path.
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  for (size_t s = 0, e; s <= path.size(); s = e + 1) {
+    e = path.find('.', s);
+    if (e == std::string::npos) e = path.size();
+    parts.push_back(path.substr(s, e - s));
+  }
+  return parts;
+}
+
 TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEvents) {
   std::string jar = dir_.Sub("housing.jar"), police_jar = dir_.Sub("police.jar");
   // Signed out: nothing.
@@ -133,13 +144,7 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
     std::set<std::string> leaves;
     Leaves(t["context"], "", &leaves);
     for (const auto& path : leaves) {
-      std::vector<std::string> parts;
-      for (size_t s = 0, e; s <= path.size(); s = e + 1) {
-        e = path.find('.', s);
-        if (e == std::string::npos) e = path.size();
-        parts.push_back(path.substr(s, e - s));
-      }
-      EXPECT_TRUE(path.empty() || rules::Shares(*housing, parts)) << path << " in " << t["task_id"].GetString();
+      EXPECT_TRUE(path.empty() || rules::Shares(*housing, SplitPath(path))) << path << " in " << t["task_id"].GetString();
     }
     if (task_id.empty() && std::string(t["case_id"].GetString()).find('/') == std::string::npos) {
       task_id = t["task_id"].GetString();
@@ -212,13 +217,7 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
     std::set<std::string> leaves;
     if (e.HasMember("event")) Leaves(e["event"], "event", &leaves);
     for (const auto& path : leaves) {
-      std::vector<std::string> parts;
-      for (size_t s = 0, n; s <= path.size(); s = n + 1) {
-        n = path.find('.', s);
-        if (n == std::string::npos) n = path.size();
-        parts.push_back(path.substr(s, n - s));
-      }
-      EXPECT_TRUE(rules::Shares(*housing, parts)) << path;
+      EXPECT_TRUE(rules::Shares(*housing, SplitPath(path))) << path;
     }
   }
   // Search: by the case's id, and by a person housing is shown on it.
