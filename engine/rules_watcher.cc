@@ -11,7 +11,7 @@ namespace convene::engine {
 
 RulesWatcher::RulesWatcher(Engine* engine, std::filesystem::path dir, rules::LoadOptions options,
                            std::chrono::milliseconds interval)
-    : engine_(engine), dir_(std::move(dir)), options_(std::move(options)), interval_(interval) {}
+    : engine_(engine), dir_(dir), loader_(std::move(dir), std::move(options)), interval_(interval) {}
 
 RulesWatcher::~RulesWatcher() { Stop(); }
 
@@ -58,7 +58,7 @@ uint64_t RulesWatcher::Fingerprint() const {
 }
 
 void RulesWatcher::Reload(const char* why) {
-  auto loaded = rules::LoadRuleSet(dir_, options_);
+  auto loaded = loader_.Load();
   if (auto* errors = std::get_if<std::vector<rules::ConfigError>>(&loaded)) {
     ++refused_;
     spdlog::error("rules in {} changed ({}) but have {} error{}; the running rules {} stay:",

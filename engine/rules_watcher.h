@@ -45,7 +45,7 @@ class RulesWatcher {
 
   Engine* engine_;
   std::filesystem::path dir_;
-  rules::LoadOptions options_;
+  rules::RuleSetLoader loader_;  // used by the watcher's thread only
   std::chrono::milliseconds interval_;
   std::thread thread_;
   std::mutex mu_;

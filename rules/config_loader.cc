@@ -43,22 +43,44 @@ bool ParseInt(std::string_view text, int64_t* out) {
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
+// The bytes of the file at `path`; nullopt when it cannot be read.
+std::optional<std::string> ReadBytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return std::move(buffer).str();
+}
+
 class Loader : public YamlReporter {
  public:
   Loader(fs::path dir, LoadOptions options) : dir_(std::move(dir)), options_(std::move(options)) {}
 
-  LoadResult Load() {
-    auto set = std::make_shared<RuleSet>();
-    set_ = set.get();
+  // calendar.yaml, partners.yaml and case_types.yaml: what the rules stand on,
+  // onto `set`. False (with the error) when the folder is not there.
+  bool LoadBase(RuleSet* set) {
+    set_ = set;
     set_->directory = dir_.string();
     if (!fs::is_directory(dir_)) {
       errors_.push_back({dir_.string(), 0, 0, "not a folder of configuration"});
-      return errors_;
+      return false;
     }
     LoadCalendar();
     LoadPartners();
     LoadCaseTypes();
+    return true;
+  }
+
+  // panels.yaml, onto `set`, which holds what LoadBase gave.
+  void LoadPanelsOnto(RuleSet* set) {
+    set_ = set;
     LoadPanels();
+  }
+
+  // rules/ and the checks across files, onto `set`, which holds what
+  // LoadBase and LoadPanelsOnto gave.
+  LoadResult LoadRest(std::shared_ptr<RuleSet> set) {
+    set_ = set.get();
     LoadRules();
     CheckCaseFieldPlaceholders();
     CheckEventTypes();
@@ -73,19 +95,24 @@ class Loader : public YamlReporter {
     return std::shared_ptr<const RuleSet>(std::move(set));
   }
 
+  // Each file opened so far, relative to the folder, with its bytes (nullopt:
+  // it could not be read).
+  const std::vector<std::pair<std::string, std::optional<std::string>>>& opened() const {
+    return opened_;
+  }
+
  private:
   // ---- plumbing -------------------------------------------------------
   std::optional<YAML::Node> Open(const std::string& relative, bool required) {
     file_ = relative;
     fs::path path = dir_ / relative;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    std::optional<std::string> read = ReadBytes(path);
+    opened_.emplace_back(relative, read);
+    if (!read) {
       if (required) errors_.push_back({relative, 0, 0, "missing: this file is required"});
       return std::nullopt;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string content = buffer.str();
+    const std::string& content = *read;
     version_hash_ = Fnv1a64(relative, version_hash_);
     version_hash_ = Fnv1a64(content, version_hash_);
     return Parse(content);
@@ -377,7 +404,10 @@ class Loader : public YamlReporter {
 
   // ---- panels.yaml (optional) ------------------------------------------
   void LoadPanels() {
-    if (!fs::exists(dir_ / "panels.yaml")) return;
+    if (!fs::exists(dir_ / "panels.yaml")) {
+      opened_.emplace_back("panels.yaml", std::nullopt);  // its absence counts too
+      return;
+    }
     auto list = OpenList("panels.yaml", "panels", "panels.yaml needs 'panels:', a list of panels");
     if (!list) return;
     const date::time_zone* zone = nullptr;
@@ -812,12 +842,8 @@ class Loader : public YamlReporter {
     return errors_.size() == before;
   }
 
-  int ComingYear() const {
-    if (options_.coming_year) return options_.coming_year;
-    auto today = date::year_month_day{
-        date::floor<date::days>(std::chrono::system_clock::now())};
-    return static_cast<int>(today.year()) + 1;
-  }
+  // RuleSetLoader::Load has set it (0 stands for the year after today's).
+  int ComingYear() const { return options_.coming_year; }
 
   // Loads, but likely not what was meant: kept on the rule set.
   void Warn(const YAML::Node& at, std::string message, int column_offset = 0) {
@@ -975,6 +1001,7 @@ class Loader : public YamlReporter {
   LoadOptions options_;
   RuleSet* set_ = nullptr;
   uint64_t version_hash_ = 14695981039346656037ull;
+  std::vector<std::pair<std::string, std::optional<std::string>>> opened_;
 };
 
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -1038,16 +1065,64 @@ const CaseType* RuleSet::FindCaseType(std::string_view id) const {
   return FindById(case_types, id);
 }
 
-LoadResult LoadRuleSet(const std::filesystem::path& dir, const LoadOptions& options) {
+// A load as it stood after one stage: the loader, with every file it has
+// opened and their bytes, and the rule set so far.
+struct RuleSetLoader::Stage {
+  Loader loader;
+  RuleSet set;
+};
+
+RuleSetLoader::RuleSetLoader(std::filesystem::path dir, LoadOptions options)
+    : dir_(std::move(dir)), options_(std::move(options)) {}
+
+RuleSetLoader::~RuleSetLoader() = default;
+
+LoadResult RuleSetLoader::Load() {
+  LoadOptions options = options_;
+  if (!options.coming_year) {
+    auto today = date::year_month_day{date::floor<date::days>(std::chrono::system_clock::now())};
+    options.coming_year = static_cast<int>(today.year()) + 1;
+  }
+  // Keeps the stages up to the first whose files changed; the calendar
+  // warnings look at the coming year, so a new year keeps none.
+  if (kept_year_ != options.coming_year || !fs::is_directory(dir_)) kept_.clear();
+  kept_year_ = options.coming_year;
+  size_t unchanged = 0, checked = 0;
+  for (; unchanged < kept_.size(); ++unchanged) {
+    const auto& files = kept_[unchanged].loader.opened();
+    if (!std::all_of(files.begin() + checked, files.end(), [&](const auto& file) {
+          return ReadBytes(dir_ / file.first) == file.second;
+        })) {
+      break;
+    }
+    checked = files.size();
+  }
+  kept_.erase(kept_.begin() + unchanged, kept_.end());
   // The loader checks each node's shape before it reads it; should yaml-cpp
   // still throw, the configuration is refused, never the process ended
   // (a running engine reloads through here).
   try {
-    return Loader(dir, options).Load();
+    Loader loader = kept_.empty() ? Loader(dir_, options) : kept_.back().loader;
+    auto set = kept_.empty() ? std::make_shared<RuleSet>()
+                             : std::make_shared<RuleSet>(kept_.back().set);
+    if (kept_.empty()) {
+      if (!loader.LoadBase(set.get())) return loader.errors();
+      kept_.push_back({loader, *set});
+    }
+    if (kept_.size() == 1) {
+      loader.LoadPanelsOnto(set.get());
+      kept_.push_back({loader, *set});
+    }
+    return loader.LoadRest(std::move(set));
   } catch (const YAML::Exception& e) {
+    kept_.clear();
     return std::vector<ConfigError>{
         {"", e.mark.line + 1, e.mark.column + 1, std::string("cannot read: ") + e.what()}};
   }
+}
+
+LoadResult LoadRuleSet(const std::filesystem::path& dir, const LoadOptions& options) {
+  return RuleSetLoader(dir, options).Load();
 }
 
 }  // namespace convene::rules

@@ -27,6 +27,31 @@ using LoadResult = std::variant<std::shared_ptr<const RuleSet>, std::vector<Conf
 
 LoadResult LoadRuleSet(const std::filesystem::path& dir, const LoadOptions& options = {});
 
+// Loads the rule set of one folder again and again, as the engine does when
+// its files change. A load goes in stages: calendar.yaml, partners.yaml and
+// case_types.yaml; then panels.yaml; then rules/ and the checks across files.
+// Each load reads every file, and parses again only from the first stage
+// whose files' bytes differ from the last load's (all of them when the coming
+// year has turned), so an edit to a rule does not parse the partners again.
+// The result is always what LoadRuleSet gives. Thread-compatible.
+class RuleSetLoader {
+ public:
+  explicit RuleSetLoader(std::filesystem::path dir, LoadOptions options = {});
+  ~RuleSetLoader();
+  RuleSetLoader(const RuleSetLoader&) = delete;
+  RuleSetLoader& operator=(const RuleSetLoader&) = delete;
+
+  LoadResult Load();
+
+ private:
+  struct Stage;
+
+  std::filesystem::path dir_;
+  LoadOptions options_;
+  std::vector<Stage> kept_;  // the last load after each of its first stages
+  int kept_year_ = 0;
+};
+
 // The closest candidate to `word` within a small edit distance, or "".
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
 

@@ -5,10 +5,13 @@
 // fuzzed too); without one, panels.yaml holds the shipped panels.
 //
 // Speed: parsing the four fixed files cost most of each run (yaml-cpp under
-// ASan), so they are written compact: the same YAML data re-emitted in flow
-// style without comments (checked node by node against the shipped file at
-// start; a file that does not round-trip is used as shipped). A file is
-// written only when its content differs from what the folder holds.
+// ASan). So the folder is loaded by one rules::RuleSetLoader, as the engine's
+// watcher loads it, which reads the three base files each run but parses them
+// only when their bytes change (never, here). panels.yaml is written compact:
+// the same YAML data re-emitted in flow style without comments (checked node
+// by node against the shipped file at start; a file that does not round-trip
+// is used as shipped). A file is written only when its content differs from
+// what the folder holds.
 #include <yaml-cpp/yaml.h>
 
 #include <cstddef>
@@ -120,7 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     panels = input.substr(nul + 1);
   }
   folder->Write(rules, panels);
-  convene::rules::LoadResult loaded = convene::rules::LoadRuleSet(folder->dir());
+  static auto* loader = new convene::rules::RuleSetLoader(folder->dir());
+  convene::rules::LoadResult loaded = loader->Load();
   if (auto* errors = std::get_if<std::vector<convene::rules::ConfigError>>(&loaded)) {
     for (const auto& e : *errors) (void)e.ToString();
   }

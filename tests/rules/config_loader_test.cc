@@ -261,6 +261,70 @@ TEST_F(ConfigLoaderTest, TheVersionChangesWithTheContent) {
   EXPECT_NE(a->version, b->version);
 }
 
+// RuleSetLoader keeps what it parsed of the three base files, and must give
+// what a fresh load gives whichever file changed, base files included.
+TEST_F(ConfigLoaderTest, ALoaderUsedAgainGivesWhatAFreshLoadGives) {
+  constexpr const char* kRule = R"(rules:
+  - id: r1
+    on: [asb.report]
+    case: asb
+    then:
+      - task: {to: housing, title: "Review {{case.id}}", due: 10 working days}
+)";
+  dir_.Write("rules/asb.yaml", kRule);
+  RuleSetLoader loader(dir_.path());
+  auto VersionOf = [](const LoadResult& r) {
+    auto* set = std::get_if<std::shared_ptr<const RuleSet>>(&r);
+    return set ? (*set)->version : std::string("errors");
+  };
+  auto ErrorsOf = [](const LoadResult& r) {
+    std::string text;
+    if (auto* e = std::get_if<std::vector<ConfigError>>(&r)) {
+      for (const auto& err : *e) text += err.ToString() + "\n";
+    }
+    return text;
+  };
+  auto first = loader.Load();
+  ASSERT_EQ(ErrorsOf(first), "");
+  EXPECT_EQ(VersionOf(first), VersionOf(LoadRuleSet(dir_.path())));
+  EXPECT_EQ(VersionOf(loader.Load()), VersionOf(first));
+
+  // A rule changed: only the rest is loaded again, onto the kept base.
+  dir_.Write("rules/asb.yaml", std::string(kRule) + "# reviewed\n");
+  auto second = loader.Load();
+  EXPECT_NE(VersionOf(second), VersionOf(first));
+  EXPECT_EQ(VersionOf(second), VersionOf(LoadRuleSet(dir_.path())));
+
+  // A base file changed: its new content is what counts. Without housing,
+  // the rule's task goes to an unknown partner.
+  dir_.Write("partners.yaml", R"(partners:
+  - id: council-asb
+    name: ASB team
+    share: [case]
+)");
+  auto third = loader.Load();
+  EXPECT_NE(ErrorsOf(third), "");
+  EXPECT_EQ(ErrorsOf(third), ErrorsOf(LoadRuleSet(dir_.path())));
+  dir_.Write("partners.yaml", kPartners);
+  EXPECT_EQ(VersionOf(loader.Load()), VersionOf(second));
+
+  // panels.yaml, the second stage, written and then removed again.
+  dir_.Write("panels.yaml", "panels: 3\n");
+  auto fourth = loader.Load();
+  EXPECT_NE(ErrorsOf(fourth).find("panels.yaml"), std::string::npos);
+  EXPECT_EQ(ErrorsOf(fourth), ErrorsOf(LoadRuleSet(dir_.path())));
+  std::filesystem::remove(dir_.path() / "panels.yaml");
+  EXPECT_EQ(VersionOf(loader.Load()), VersionOf(second));
+
+  // A base file removed, then a calendar that does not parse.
+  std::filesystem::remove(dir_.path() / "calendar.yaml");
+  EXPECT_NE(ErrorsOf(loader.Load()).find("calendar.yaml"), std::string::npos);
+  dir_.Write("calendar.yaml", "timezone: [\n");
+  EXPECT_EQ(ErrorsOf(loader.Load()), ErrorsOf(LoadRuleSet(dir_.path())));
+  dir_.Write("calendar.yaml", kCalendar);
+  EXPECT_EQ(VersionOf(loader.Load()), VersionOf(second));
+}
+
 TEST_F(ConfigLoaderTest, ReportsEveryMistakeWithFileLineAndColumn) {
   dir_.Write("rules/asb.yaml", R"(rules:
   - id: r1
