@@ -6,8 +6,9 @@
 //
 // Speed: parsing the four fixed files cost most of each run (yaml-cpp under
 // ASan). So the folder is loaded by one rules::RuleSetLoader, as the engine's
-// watcher loads it, which reads the three base files each run but parses them
-// only when their bytes change (never, here). panels.yaml is written compact:
+// watcher loads it: each run reads every file, but parses again only from the
+// first stage whose bytes changed. The three base files never change here, and
+// panels.yaml only when the input holds a NUL. panels.yaml is written compact:
 // the same YAML data re-emitted in flow style without comments (checked node
 // by node against the shipped file at start; a file that does not round-trip
 // is used as shipped). A file is written only when its content differs from
