@@ -588,10 +588,21 @@ class Loader : public YamlReporter {
     rule->file = file_;
     rule->id = Scalar(r, "id", true, "a rule").value_or("");
     rule->title = Scalar(r, "title", false, "a rule").value_or(rule->id);
+    // The event types, each with its own node, for its position.
+    std::vector<std::pair<std::string, YAML::Node>> on;
     if (!r["on"]) {
       Error(r, "rule '" + rule->id + "' needs 'on', the event types it reacts to");
     } else {
-      rule->on = TypeFilter(StringList(r["on"], "on"));
+      const YAML::Node& list = r["on"];
+      std::vector<std::string> types = StringList(list, "on");
+      rule->on = TypeFilter(types);
+      auto item = list.begin();
+      for (auto& t : types) {
+        if (list.IsSequence()) {
+          while (!item->IsScalar()) ++item;  // StringList skipped it
+        }
+        on.emplace_back(std::move(t), list.IsSequence() ? YAML::Node(*item++) : list);
+      }
     }
     const CaseType* ct = nullptr;
     if (auto c = Scalar(r, "case", false, "a rule")) {
@@ -605,18 +616,7 @@ class Loader : public YamlReporter {
       }
     }
     if (r["when"]) rule->when = ExpressionOf(r["when"], "when");
-    if (r["on"]) {
-      for (const auto& t : StringList(r["on"], "on")) {
-        // The node of the item itself, for its position.
-        YAML::Node at = r["on"];
-        if (r["on"].IsSequence()) {
-          for (const auto& item : r["on"]) {
-            if (item.IsScalar() && item.Scalar() == t) at.reset(item);
-          }
-        }
-        type_uses_.push_back({at, file_, 0, t, rule->id});
-      }
-    }
+    for (auto& [type, at] : on) type_uses_.push_back({at, file_, 0, std::move(type), rule->id});
     if (rule->when) {
       const YAML::Node& w = r["when"];
       const int quote = w.Tag() == "!" ? 1 : 0;
@@ -842,7 +842,7 @@ class Loader : public YamlReporter {
     return errors_.size() == before;
   }
 
-  // RuleSetLoader::Load has set it (0 stands for the year after today's).
+  // RuleSetLoader::Load resolves it (0 in LoadOptions: the year after today's).
   int ComingYear() const { return options_.coming_year; }
 
   // Loads, but likely not what was meant: kept on the rule set.

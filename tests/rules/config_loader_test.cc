@@ -227,6 +227,36 @@ TEST_F(ConfigLoaderTest, AMistypedStageIsAnErrorAndAMistypedEventTypeAWarning) {
   EXPECT_EQ(warnings[1].substr(0, 21), "rules/asb.yaml:5:20: ");
 }
 
+// Each item of `on` is read once: a wrong one is one error, and a mistyped
+// event type is named at its own item, also when the list repeats a type.
+TEST_F(ConfigLoaderTest, EachItemOfOnIsReadOnceAndNamedAtItsOwnPosition) {
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r1
+    on: [asb.report, {a: 1}, asb.report]
+    case: asb
+    then:
+      - flag: x
+)");
+  std::vector<std::string> text;
+  for (const auto& e : Errors()) text.push_back(e.ToString());
+  EXPECT_EQ(text, std::vector<std::string>{
+                      "rules/asb.yaml:3:22: on: each item must be a single value"});
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r1
+    on: [asb.reprot, asb.report, asb.reprot]
+    case: asb
+    then:
+      - flag: x
+)");
+  auto set = Loaded();
+  ASSERT_TRUE(set);
+  std::vector<std::string> at;
+  for (const auto& w : set->warnings) {
+    if (w.file == "rules/asb.yaml") at.push_back(w.ToString().substr(0, 20));
+  }
+  EXPECT_EQ(at, (std::vector<std::string>{"rules/asb.yaml:3:10:", "rules/asb.yaml:3:34:"}));
+}
+
 // yaml-cpp's own messages name a cause ("end of map not found") and
 // sometimes a line that are not what a person must fix.
 TEST_F(ConfigLoaderTest, YamlMistakesNameTheirRealLineAndCause) {
