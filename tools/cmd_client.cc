@@ -59,21 +59,6 @@ bool OpenToRead(const std::string& data_dir, std::unique_ptr<engine::CaseStore>*
   return true;
 }
 
-// The state in `data_dir`, opened to read; none (and why on stderr) when
-// there is no such folder or it cannot be opened.
-std::unique_ptr<engine::CaseStore> OpenStateFolder(const std::string& data_dir) {
-  if (!std::filesystem::exists(data_dir)) {
-    std::cerr << data_dir << ": no such state folder\n";
-    return nullptr;
-  }
-  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
-  if (!store.ok()) {
-    std::cerr << store.status().message() << "\n";
-    return nullptr;
-  }
-  return std::move(*store);
-}
-
 }  // namespace
 
 int StoredTasksCommand(const std::string& data_dir, const std::string& partner,

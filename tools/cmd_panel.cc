@@ -12,20 +12,6 @@
 namespace convene::tools {
 namespace {
 
-// The store, if the folder holds one; a message on stderr if it cannot be read.
-std::unique_ptr<engine::CaseStore> OpenData(const std::string& data_dir) {
-  if (!std::filesystem::exists(data_dir)) {
-    std::cerr << "no state folder '" << data_dir << "' (the engine's --data)\n";
-    return nullptr;
-  }
-  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
-  if (!store.ok()) {
-    std::cerr << store.status().message() << "\n";
-    return nullptr;
-  }
-  return std::move(*store);
-}
-
 TimeMs Now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -38,7 +24,7 @@ int PanelListCommand(const std::string& config_dir, const std::string& data_dir,
                      const std::string& from, int count) {
   auto rules = LoadRulesOrReport(config_dir, "convene.");
   if (!rules) return 2;
-  auto store = OpenData(data_dir);
+  auto store = OpenStateFolder(data_dir);
   if (!store) return 1;
   TimeMs start = Now();
   if (!from.empty()) {
@@ -96,7 +82,7 @@ int PanelAgendaCommand(const std::string& config_dir, const std::string& data_di
     std::cerr << ")\n";
     return 2;
   }
-  auto store = OpenData(data_dir);
+  auto store = OpenStateFolder(data_dir);
   if (!store) return 1;
   auto read = engine::ReadMeetings(*store, panel->id);
   if (!read.ok()) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "connectors/kafka_config.h"
@@ -129,6 +130,19 @@ bool EngineHost::CaughtUp(int64_t events_end) const {
     if (tp.first == engine_->events_topic()) applied += offset;
   }
   return applied >= events_end && relay_->Idle();
+}
+
+std::unique_ptr<engine::CaseStore> OpenStateFolder(const std::string& data_dir) {
+  if (!std::filesystem::exists(data_dir)) {
+    std::cerr << "no state folder '" << data_dir << "' (the engine's --data)\n";
+    return nullptr;
+  }
+  auto store = engine::CaseStore::Open(data_dir, /*read_only=*/true);
+  if (!store.ok()) {
+    std::cerr << store.status().message() << "\n";
+    return nullptr;
+  }
+  return std::move(*store);
 }
 
 std::shared_ptr<const rules::RuleSet> LoadRulesOrReport(const std::string& dir,

@@ -89,6 +89,10 @@ class EngineHost {
 std::shared_ptr<const rules::RuleSet> LoadRulesOrReport(const std::string& dir,
                                                         const std::string& topic_prefix);
 
+// The state in `data_dir` (the engine's --data), opened to read; none, and
+// why on stderr, when there is no such folder or it cannot be opened.
+std::unique_ptr<engine::CaseStore> OpenStateFolder(const std::string& data_dir);
+
 // The topics convene uses: events, dead-letter, case-updates, each partner's queue.
 std::vector<std::string> ConveneTopics(const rules::RuleSet* rules, const std::string& prefix);
 
