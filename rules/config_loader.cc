@@ -1004,17 +1004,26 @@ class Loader : public YamlReporter {
   std::vector<std::pair<std::string, std::optional<std::string>>> opened_;
 };
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+// The edit distance of `a` and `b` when it is below `limit`, else `limit`.
+// Every row's smallest entry is a lower bound of the distance, so the walk
+// stops at the first row that reaches `limit`: a fuzzed or pasted key far from
+// every candidate costs a few rows, not its whole length.
+size_t EditDistance(std::string_view a, std::string_view b, size_t limit) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
+    size_t diagonal = row[0];  // the previous row's entry at j - 1
+    row[0] = i;
+    size_t smallest = row[0];
     for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+      size_t above = row[j];
+      row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+      smallest = std::min(smallest, row[j]);
     }
-    std::swap(prev, cur);
+    if (smallest >= limit) return limit;
   }
-  return prev[b.size()];
+  return std::min(row[b.size()], limit);
 }
 
 }  // namespace
@@ -1034,7 +1043,7 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
     // out, however long it is.
     size_t longer = std::max(word.size(), c.size()), shorter = std::min(word.size(), c.size());
     if (longer - shorter >= best_distance) continue;
-    size_t d = EditDistance(word, c);
+    size_t d = EditDistance(word, c, best_distance);
     if (d < best_distance) {
       best_distance = d;
       best = c;

@@ -1,5 +1,10 @@
 #include "rules/config_loader.h"
 
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.h"
@@ -422,6 +427,43 @@ TEST_F(ConfigLoaderTest, UnknownCalendarsAndTimezonesAreErrors) {
 TEST(DidYouMeanTest, SuggestsOnlyCloseWords) {
   EXPECT_EQ(DidYouMean("housng", {"housing", "police"}), "housing");
   EXPECT_EQ(DidYouMean("zzz", {"housing", "police"}), "");
+}
+
+// The walk that stops early must pick what the whole table picks: the first
+// candidate at the smallest distance, within a third of the word's length.
+TEST(DidYouMeanTest, PicksWhatTheWholeDistanceTablePicks) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      for (size_t j = 1; j <= b.size(); ++j) {
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                            d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      }
+    }
+    return d[a.size()][b.size()];
+  };
+  std::mt19937 random(20261202);
+  auto word = [&random](size_t max_length) {
+    std::string w(random() % (max_length + 1), 'a');
+    for (char& c : w) c = static_cast<char>('a' + random() % 4);  // few letters: near misses
+    return w;
+  };
+  for (int round = 0; round < 2000; ++round) {
+    std::string typed = word(14);
+    std::vector<std::string> candidates;
+    for (int k = 0; k < 6; ++k) candidates.push_back(word(14));
+    std::string expected;
+    size_t best = std::max<size_t>(2, typed.size() / 3) + 1;
+    for (const auto& c : candidates) {
+      if (size_t d = distance(typed, c); d < best) {
+        best = d;
+        expected = c;
+      }
+    }
+    ASSERT_EQ(DidYouMean(typed, candidates), expected) << "word '" << typed << "'";
+  }
 }
 
 }  // namespace
