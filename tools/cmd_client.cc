@@ -43,18 +43,15 @@ std::string TaskLine(const engine::Task& t, TimeMs as_of) {
 // for what is overdue); says why not on stderr.
 bool OpenToRead(const std::string& data_dir, std::unique_ptr<engine::CaseStore>* store,
                 TimeMs* as_of) {
-  auto opened = engine::CaseStore::Open(data_dir, /*read_only=*/true);
-  if (!opened.ok()) {
-    std::cerr << opened.status().message() << "\n";
-    return false;
-  }
+  auto opened = OpenStateFolder(data_dir);
+  if (!opened) return false;
   engine::SystemClock clock;
-  auto now = report::AsOf(**opened, clock.Now());
+  auto now = report::AsOf(*opened, clock.Now());
   if (!now.ok()) {
     std::cerr << now.status().message() << "\n";
     return false;
   }
-  *store = std::move(*opened);
+  *store = std::move(opened);
   *as_of = *now;
   return true;
 }
