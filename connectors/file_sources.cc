@@ -275,10 +275,9 @@ class JsonlSource : public FileSource {
   static void Parse(SourceRecord* r) {
     r->error = NotUtf8(r->text, "the line");
     if (!r->error.empty()) return;
-    r->fields.Parse(r->text.c_str(), r->text.size());
-    if (r->fields.HasParseError()) {
-      r->error = std::string("not JSON: ") + rapidjson::GetParseError_En(r->fields.GetParseError()) +
-                 " at byte " + std::to_string(r->fields.GetErrorOffset() + 1);
+    if (Status s = json::Parse(&r->fields, r->text); !s.ok()) {
+      r->error = "not JSON: " + s.message();
+      r->fields.SetObject();
     } else if (!r->fields.IsObject()) {
       r->error = "not a JSON object";
     }
@@ -297,13 +296,10 @@ class JsonlSource : public FileSource {
       return Status::Ok();
     }
     rapidjson::Document d;
-    d.Parse(all.c_str(), all.size());
-    if (d.HasParseError() || !d.IsArray()) {
-      sink->FileFailed(file, d.HasParseError()
-                                 ? std::string("not JSON: ") +
-                                       rapidjson::GetParseError_En(d.GetParseError()) +
-                                       " at byte " + std::to_string(d.GetErrorOffset() + 1)
-                                 : "not a JSON array of records");
+    Status parsed = json::Parse(&d, all, json::kMaxBatchDepth);
+    if (!parsed.ok() || !d.IsArray()) {
+      sink->FileFailed(file, !parsed.ok() ? "not JSON: " + parsed.message()
+                                          : "not a JSON array of records");
       return Status::Ok();
     }
     int64_t n = 0;
@@ -314,7 +310,10 @@ class JsonlSource : public FileSource {
       r.file = file;
       r.row = n;
       r.text = json::Serialize(item);
-      if (item.IsObject()) {
+      if (std::string deep = json::TooDeep(item); !deep.empty()) {
+        r.fields.SetObject();
+        r.error = "element " + std::to_string(n) + " is " + deep;
+      } else if (item.IsObject()) {
         r.fields.CopyFrom(item, r.fields.GetAllocator());
       } else {
         r.fields.SetObject();

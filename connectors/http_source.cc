@@ -54,11 +54,14 @@ std::vector<SourceRecord> Records(const std::string& body, const std::string& pe
     return out;
   }
   rapidjson::Document whole;
-  whole.Parse(body.c_str(), body.size());
-  if (!whole.HasParseError()) {
+  if (json::Parse(&whole, body, json::kMaxBatchDepth).ok() &&
+      (whole.IsArray() || json::TooDeep(whole).empty())) {
     if (whole.IsArray()) {
       int64_t n = 0;
-      for (const auto& item : whole.GetArray()) add(++n, json::Serialize(item), &item, "");
+      for (const auto& item : whole.GetArray()) {
+        std::string deep = json::TooDeep(item);
+        add(++n, json::Serialize(item), deep.empty() ? &item : nullptr, deep);
+      }
     } else {
       add(1, body, &whole, "");
     }
@@ -74,11 +77,8 @@ std::vector<SourceRecord> Records(const std::string& body, const std::string& pe
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     rapidjson::Document d;
-    d.Parse(line.c_str(), line.size());
-    if (d.HasParseError()) {
-      add(++n, line, nullptr,
-          std::string("not JSON: ") + rapidjson::GetParseError_En(d.GetParseError()) + " at byte " +
-              std::to_string(d.GetErrorOffset() + 1));
+    if (Status s = json::Parse(&d, line); !s.ok()) {
+      add(++n, line, nullptr, "not JSON: " + s.message());
     } else {
       add(++n, line, &d, "");
     }

@@ -220,8 +220,7 @@ Status ProduceAll(const std::string& bootstrap, const std::string& topic,
   std::string refused;
   for (size_t i = 0; i < lines.size(); ++i) {
     rapidjson::Document doc;
-    doc.Parse(lines[i].data(), lines[i].size());
-    std::string key(doc.HasParseError() ? std::string_view() : json::GetString(doc, "id"));
+    std::string key(json::Parse(&doc, lines[i]).ok() ? json::GetString(doc, "id") : "");
     if (Status s = (*producer)->Send(topic, key, lines[i]); !s.ok()) {
       refused += "\n  line " + std::to_string(i + 1) + ": " + s.message();
     }

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 #include <thread>
 
@@ -75,7 +77,25 @@ HttpResponse Error(int status, const std::string& message) {
 }
 HttpResponse NotFound() { return Error(404, "not found"); }
 bool IsJson(const HttpRequest& req) {
-  return req.Header("content-type").rfind("application/json", 0) == 0;
+  std::string type = req.Header("content-type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return type == "application/json";
+}
+
+std::optional<HttpResponse> JsonObjectBody(const HttpRequest& req, rapidjson::Document* body,
+                                           bool may_be_empty) {
+  if (req.body.empty() && may_be_empty) {
+    body->SetObject();
+    return std::nullopt;
+  }
+  if (Status s = json::Parse(body, req.body); !s.ok()) {
+    return Error(400, "the body is not JSON: " + s.message());
+  }
+  if (!body->IsObject()) return Error(400, "the body must be a JSON object");
+  return std::nullopt;
 }
 
 std::string SharedWard(const engine::Task& t) {
@@ -117,8 +137,8 @@ std::vector<connectors::HttpListener::Route> Console::Routes() {
 HttpResponse Console::SignIn(const HttpRequest& req) {
   if (!IsJson(req)) return Error(415, "send {\"email\",\"password\"} as application/json");
   rapidjson::Document d;
-  d.Parse(req.body.c_str(), req.body.size());
-  if (!d.IsObject() || !d.HasMember("email") || !d["email"].IsString() ||
+  if (auto refused = JsonObjectBody(req, &d)) return *refused;
+  if (!d.HasMember("email") || !d["email"].IsString() ||
       !d.HasMember("password") || !d["password"].IsString()) {
     return Error(400, "send {\"email\",\"password\"}");
   }
@@ -357,9 +377,8 @@ HttpResponse Console::TaskAction(const HttpRequest& req) {
                           (action == "claim" ? std::string("claimed") : type->second.substr(5)) + " now");
   }
   rapidjson::Document body;
-  body.Parse(req.body.c_str(), req.body.size());
-  if (!req.body.empty() && !body.IsObject()) return Error(400, "the body must be a JSON object");
-  std::string note = body.IsObject() ? std::string(json::GetString(body, "note")) : "";
+  if (auto refused = JsonObjectBody(req, &body, /*may_be_empty=*/true)) return *refused;
+  std::string note(json::GetString(body, "note"));
   auto id = SendEvent(type->second, *session, [&](json::Writer& w) {
     json::Field(w, "task_id", task_id);
     if (!note.empty()) json::Field(w, "note", note);
@@ -477,8 +496,8 @@ HttpResponse Console::CaseNote(const HttpRequest& req) {
   std::string case_id = rest.substr(0, slash);
   if (!IsJson(req)) return Error(415, "send {\"note\"} as application/json");
   rapidjson::Document body;
-  body.Parse(req.body.c_str(), req.body.size());
-  std::string note = body.IsObject() ? std::string(json::GetString(body, "note")) : "";
+  if (auto refused = JsonObjectBody(req, &body)) return *refused;
+  std::string note(json::GetString(body, "note"));
   if (note.empty()) return Error(400, "send {\"note\"}: the note to add");
   // Only on a case the partner has a task on, as for reading it.
   bool ours = false;

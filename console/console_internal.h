@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,6 +10,7 @@
 
 #include "connectors/http_listener.h"
 #include "engine/task.h"
+#include "rules/json.h"
 
 namespace convene::console {
 
@@ -19,8 +21,14 @@ using connectors::HttpResponse;
 HttpResponse Json(int status, std::string body);
 HttpResponse Error(int status, const std::string& message);
 HttpResponse NotFound();
-// Whether the request's body is declared application/json.
+// Whether the request's body is declared application/json: that media type
+// exactly (any case), with parameters or none ("application/jsonx" is not).
 bool IsJson(const HttpRequest& req);
+// Reads the request's body as a JSON object into `body` (an empty body is an
+// empty object when `may_be_empty`); else the 400 answer saying what is
+// wrong with it, nesting past json::kMaxDepth included.
+std::optional<HttpResponse> JsonObjectBody(const HttpRequest& req, rapidjson::Document* body,
+                                           bool may_be_empty = false);
 
 // The ward of task `t`'s event as the partner's share shows it; empty when
 // withheld or unknown.

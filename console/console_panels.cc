@@ -239,8 +239,7 @@ HttpResponse Console::MeetingAction(const HttpRequest& req) {
   const rules::Panel& panel = *found->panel;
   std::string date = panel.DateOf(found->meeting.start);
   rapidjson::Document body;
-  body.Parse(req.body.c_str(), req.body.size());
-  if (!body.IsObject()) return Error(400, "the body must be a JSON object");
+  if (auto refused = JsonObjectBody(req, &body)) return *refused;
   auto strings = [&](const char* name, std::vector<std::string>* out) {
     auto m = body.FindMember(name);
     if (m == body.MemberEnd()) return true;

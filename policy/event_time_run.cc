@@ -63,9 +63,8 @@ void EventTimeRun::MoveClockTo(TimeMs t) {
 
 Result<bool> EventTimeRun::Apply(const std::string& payload) {
   rapidjson::Document d;
-  d.Parse(payload.data(), payload.size());
   std::string id;
-  if (!d.HasParseError() && d.IsObject()) {
+  if (json::Parse(&d, payload).ok() && d.IsObject()) {
     id = json::GetString(d, "id");
     if (auto t = ParseRfc3339(json::GetString(d, "occurred_at"))) {
       if (clock_.Now() == 0) clock_.Set(*t);

@@ -107,7 +107,7 @@ class TestRun {
         break;
     }
     rapidjson::Document d;
-    d.Parse(step.json.c_str());
+    (void)json::Parse(&d, step.json);  // the engine says what is wrong with it
     if (!step.task_rule.empty()) {
       // The newest open task from that rule to that partner, as of the event.
       if (auto t = ParseRfc3339(json::GetString(d, "occurred_at"))) run_->MoveClockTo(*t);

@@ -161,9 +161,8 @@ Result<ReplayReport> ReplayRules(std::shared_ptr<const rules::RuleSet> from,
   std::map<std::string, TimeMs> times;
   for (size_t i = 0; i < events.size(); ++i) {
     rapidjson::Document d;
-    d.Parse(events[i].data(), events[i].size());
     TimeMs t = 0;
-    if (!d.HasParseError() && d.IsObject()) {
+    if (json::Parse(&d, events[i]).ok() && d.IsObject()) {
       t = ParseRfc3339(json::GetString(d, "occurred_at")).value_or(0);
       ++types[std::string(json::GetString(d, "type"))];
       times[std::string(json::GetString(d, "id"))] = t;

@@ -2,6 +2,8 @@
 
 #include <rapidjson/error/en.h>
 
+#include "rules/json.h"
+
 namespace convene::rules {
 namespace {
 
@@ -49,11 +51,8 @@ Result<std::shared_ptr<const Event>> ParseEvent(
   auto event = std::make_shared<Event>(bytes.size());
   event->raw_.assign(bytes);
   rapidjson::Document& doc = event->doc_;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(event->raw_.data(), event->raw_.size());
-  if (doc.HasParseError()) {
-    return Status::Error(std::string("not valid JSON: ") +
-                         rapidjson::GetParseError_En(doc.GetParseError()) + " at byte " +
-                         std::to_string(doc.GetErrorOffset()));
+  if (Status s = json::Parse<rapidjson::kParseValidateEncodingFlag>(&doc, event->raw_); !s.ok()) {
+    return s.Prefixed("not valid JSON: ");
   }
   if (!doc.IsObject()) {
     return Status::Error(std::string("an event must be a JSON object, not ") + TypeName(doc));

@@ -3,12 +3,16 @@
 #pragma once
 
 #include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
+#include "rules/status.h"
 #include "rules/text.h"
 
 namespace convene::json {
@@ -20,6 +24,107 @@ inline std::string Serialize(const rapidjson::Value& value) {
   Writer writer(buffer);
   value.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// How deep JSON from outside may nest (objects and arrays within each
+// other, the outermost counting as one). Events, API bodies and connector
+// records need a handful of levels; the bound keeps every walk over a parsed
+// document (share filtering, copying, writing, destroying) far from the end
+// of a thread's stack, whatever a sender writes.
+inline constexpr int kMaxDepth = 64;
+
+namespace internal {
+
+// A SAX handler that builds `doc` as GenericDocument's own parse does, and
+// stops the reader at the first object or array nested past `max_depth`.
+template <typename Document>
+class DepthLimited {
+ public:
+  using Ch = char;
+  DepthLimited(Document& doc, int max_depth) : doc_(doc), max_depth_(max_depth) {}
+  bool too_deep() const { return too_deep_; }
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(int64_t i) { return doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool RawNumber(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
+  bool String(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool Key(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool StartObject() { return Enter() && doc_.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) { --depth_; return doc_.EndObject(n); }
+  bool StartArray() { return Enter() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { --depth_; return doc_.EndArray(n); }
+
+ private:
+  bool Enter() {
+    if (++depth_ <= max_depth_) return true;
+    too_deep_ = true;
+    return false;
+  }
+  Document& doc_;
+  const int max_depth_;
+  int depth_ = 0;
+  bool too_deep_ = false;
+};
+
+}  // namespace internal
+
+// Parses `bytes` (JSON from outside: an event, a request body, a connector's
+// record) into `doc`, which is left null on failure. The parse itself never
+// recurses (RapidJSON's iterative parser), and a document nested deeper than
+// `max_depth` is refused: bad input is an error, never a crash. The error
+// says what is wrong and at which byte (counted from 1).
+template <unsigned kFlags = rapidjson::kParseDefaultFlags, typename Document>
+Status Parse(Document* doc, std::string_view bytes, int max_depth = kMaxDepth) {
+  // As GenericDocument::Parse(str, length) reads: a leading BOM skipped.
+  rapidjson::MemoryStream memory(bytes.data(), bytes.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(memory);
+  rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader;
+  internal::DepthLimited<Document> handler(*doc, max_depth);
+  rapidjson::ParseResult result;
+  auto generate = [&](Document&) {
+    result = reader.template Parse<kFlags | rapidjson::kParseIterativeFlag>(in, handler);
+    return !result.IsError();
+  };
+  doc->SetNull();
+  doc->Populate(generate);
+  if (!result.IsError()) return Status::Ok();
+  doc->SetNull();
+  std::string at = " at byte " + std::to_string(result.Offset() + 1);
+  if (handler.too_deep()) {
+    return Status::Invalid("nested more than " + std::to_string(max_depth) +
+                           " levels deep" + at);
+  }
+  return Status::Invalid(std::string(rapidjson::GetParseError_En(result.Code())) + at);
+}
+
+// How deep `value` nests: 0 for a scalar, 1 for an object or array of
+// scalars. Recursive: for documents parsed with a depth bound.
+inline int DepthOf(const rapidjson::Value& value) {
+  int deepest = 0;
+  if (value.IsObject()) {
+    for (const auto& m : value.GetObject()) deepest = std::max(deepest, DepthOf(m.value));
+  } else if (value.IsArray()) {
+    for (const auto& v : value.GetArray()) deepest = std::max(deepest, DepthOf(v));
+  } else {
+    return 0;
+  }
+  return deepest + 1;
+}
+
+// The depth a whole file or request body of records (a JSON array of them)
+// may reach when parsed: records nested past kMaxDepth within it are then
+// refused one by one (DepthOf), their neighbours kept.
+inline constexpr int kMaxBatchDepth = 1024;
+
+// Why `record`, one of a batch, is refused for its depth; empty when it is not.
+inline std::string TooDeep(const rapidjson::Value& record) {
+  if (DepthOf(record) <= kMaxDepth) return {};
+  return "nested more than " + std::to_string(kMaxDepth) + " levels deep";
 }
 
 inline void Key(Writer& w, std::string_view key) {

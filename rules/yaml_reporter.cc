@@ -1,5 +1,7 @@
 #include "rules/yaml_reporter.h"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <algorithm>
 
 namespace convene::rules {
@@ -142,6 +144,29 @@ std::optional<int> MisIndented(const std::vector<Line>& lines, int up_to) {
   return std::nullopt;
 }
 
+// How deep a configuration may nest (mappings and sequences within each
+// other), as JSON from outside may (json::kMaxDepth): a rule needs a handful
+// of levels; the bound keeps every walk of the loader far from the end of the
+// stack, whatever a file holds.
+constexpr int kMaxYamlDepth = 64;
+
+// The first node nested past kMaxYamlDepth, if any. Recursive: yaml-cpp's own
+// guard has already refused a document nested past some 1,000 levels.
+std::optional<YAML::Mark> TooDeep(const YAML::Node& node, int depth) {
+  if (!node.IsMap() && !node.IsSequence()) return std::nullopt;
+  if (depth > kMaxYamlDepth) return node.Mark();
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node& child = node.IsMap() ? it->second : *it;
+    if (auto at = TooDeep(child, depth + 1)) return at;
+  }
+  return std::nullopt;
+}
+
+std::string TooDeepMessage() {
+  return "YAML: nested more than " + std::to_string(kMaxYamlDepth) +
+         " levels deep; a configuration needs a few";
+}
+
 }  // namespace
 
 std::optional<YAML::Node> YamlReporter::Parse(const std::string& content) {
@@ -155,7 +180,15 @@ std::optional<YAML::Node> YamlReporter::Parse(const std::string& content) {
     return std::nullopt;
   }
   try {
-    return YAML::Load(content);
+    YAML::Node root = YAML::Load(content);
+    if (auto at = TooDeep(root, 1)) {
+      errors_.push_back({file_, at->line + 1, at->column + 1, TooDeepMessage()});
+      return std::nullopt;
+    }
+    return root;
+  } catch (const YAML::DeepRecursion& e) {
+    errors_.push_back({file_, e.mark.line + 1, e.mark.column + 1, TooDeepMessage()});
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     int line = e.mark.line + 1;
     if (e.msg.find("end of") != std::string::npos || e.msg.find("illegal map value") != std::string::npos ||

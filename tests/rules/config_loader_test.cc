@@ -288,6 +288,24 @@ TEST_F(ConfigLoaderTest, YamlMistakesNameTheirRealLineAndCause) {
             "");
 }
 
+TEST_F(ConfigLoaderTest, NestingPastTheBoundIsAnErrorAtItsPlace) {
+  auto first = [&](const std::string& yaml) {
+    dir_.Write("rules/asb.yaml", yaml);
+    auto errors = Errors();
+    return errors.empty() ? std::string() : errors[0].ToString();
+  };
+  const std::string kTooDeep = "YAML: nested more than 64 levels deep; a configuration needs a few";
+  // Within yaml-cpp's own guard: the loader's bound, at the first node past it.
+  EXPECT_EQ(first("rules:\n  - id: r1\n    on: " + std::string(70, '[') + std::string(70, ']') +
+                  "\n"),
+            "rules/asb.yaml:3:70: " + kTooDeep);
+  // Past yaml-cpp's (150,000 levels would overflow the stack): its guard, said as plainly.
+  std::string deep = first("rules:\n  - id: r1\n    on: " + std::string(150000, '[') +
+                           std::string(150000, ']') + "\n");
+  EXPECT_NE(deep.find("rules/asb.yaml:3:"), std::string::npos) << deep;
+  EXPECT_NE(deep.find(kTooDeep), std::string::npos) << deep;
+}
+
 TEST_F(ConfigLoaderTest, TheVersionChangesWithTheContent) {
   auto a = Loaded();
   dir_.Write("partners.yaml", std::string(kPartners) + "# a comment\n");

@@ -58,6 +58,18 @@ TEST(EventTest, RejectsWhatIsNotJson) {
   EXPECT_NE(Reason(R"({"id":"a"} trailing)").find("not valid JSON"), std::string::npos);
 }
 
+TEST(EventTest, RejectsDataNestedPastTheBound) {
+  // 150,000 levels in data crashed the engine at every start (a poison pill).
+  for (int depth : {63, 150000}) {
+    std::string bytes = R"({"id":"a","type":"t","occurred_at":"2026-03-01T14:05:00Z",)"
+                        R"("source":"police","data":{"x":)" +
+                        std::string(depth, '[') + std::string(depth, ']') + "}}";
+    std::string reason = Reason(bytes);
+    EXPECT_NE(reason.find("not valid JSON: nested more than 64 levels deep at byte "),
+              std::string::npos) << reason;
+  }
+}
+
 TEST(EventTest, RejectsInvalidUtf8) {
   std::string bytes = R"({"id":"a)";
   bytes += "\xff\xfe";
