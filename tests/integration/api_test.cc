@@ -421,6 +421,38 @@ TEST_F(ApiTest, APartnerSeesItsOwnTasksAndCasesAsItsShareAllowsAndActsThroughEve
   ASSERT_EQ(RunToCompletion({CONVENE_BINARY, "audit", "verify", "--data", data_}, &out), 0) << out;
 }
 
+// Bodies from anyone, signed in or not: none may bring down the engine and
+// the console with it (a 300 KB body nested 150,000 levels deep did, through
+// the JSON parser's recursion on the listener's thread).
+TEST_F(ApiTest, HostileBodiesAreRefusedAndTheEngineGoesOn) {
+  std::string jar = dir_.Sub("hostile.jar");
+  const std::string deep = dir_.Sub("deep.json");
+  std::ofstream(deep) << std::string(150000, '[') << std::string(150000, ']');
+  Reply r = Http("POST", "/api/session", jar, "@" + deep);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("nested more than 64 levels deep"), std::string::npos) << r.body;
+  // The media type is application/json exactly, parameters aside.
+  r = Http("POST", "/api/session", jar, R"({"email":"a","password":"b"})", "application/jsonx");
+  EXPECT_EQ(r.status, 415) << r.body;
+  r = Http("POST", "/api/session", jar,
+           R"({"email":"coordinator@housing.example","password":"housing-pass-12"})",
+           "Application/JSON; charset=utf-8");
+  EXPECT_EQ(r.status, 200) << r.body;
+  rapidjson::Document list;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Reply tasks = Http("GET", "/api/tasks?status=open", jar);
+        list.Parse(tasks.body.c_str());
+        return tasks.status == 200 && list.IsArray() && !list.Empty();
+      },
+      std::chrono::seconds(60)));
+  std::string task_id(json::GetString(list[0], "task_id"));
+  r = Http("POST", "/api/tasks/" + task_id + "/acknowledge", jar, "@" + deep);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_TRUE(engine_->process().Running());
+  EXPECT_EQ(Http("GET", "/api/tasks", jar).status, 200);
+}
+
 TEST_F(ApiTest, RepeatedFailedSignInsLockTheAccount) {
   std::string jar = dir_.Sub("jar");
   for (int i = 0; i < 5; ++i) {

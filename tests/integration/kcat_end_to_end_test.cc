@@ -189,5 +189,54 @@ TEST(KcatEndToEndTest, HugeInputsAreRejectedOrTrimmedAndNothingAfterThemWaits) {
   EXPECT_TRUE(small);
 }
 
+// A poison pill: an event nested 150,000 levels deep in its data crashed the
+// engine (its JSON parser ran out of stack), at every start on a broker that
+// keeps it, so nothing after it was ever applied.
+TEST(KcatEndToEndTest, AnEventNestedTooDeepIsADeadLetterAndTheNextIsApplied) {
+  TempDir dir;
+  BrokerProcess broker(dir, "broker");
+  ASSERT_TRUE(broker.ok());
+  const std::string deep = std::string(150000, '[') + std::string(150000, ']');
+  std::string poison = R"({"id":"police:DEEP-1","type":"asb.report","occurred_at":"2026-03-02T10:00:00Z",)"
+                       R"("source":"police","data":{"incident_ref":)" + deep + "}}";
+  auto engine = std::make_unique<Process>(EngineCommand(broker.bootstrap(), dir.Sub("data")),
+                                          dir.Sub("engine"));
+  ASSERT_EQ(KcatProduce(broker.bootstrap(), "convene.events",
+                        {Keyed("police:DEEP-1", poison),
+                         Keyed("police:ASB-1", Asb("police:ASB-1", "2026-03-02T11:00:00Z", "R1"))},
+                        dir),
+            0);
+  std::vector<std::string> dead, updates;
+  auto applied = [&](size_t n) {
+    return WaitFor(
+        [&] {
+          dead = KcatConsume(broker.bootstrap(), "convene.dead-letter");
+          updates = KcatConsume(broker.bootstrap(), "convene.case-updates");
+          return !dead.empty() && updates.size() >= n;
+        },
+        std::chrono::seconds(60));
+  };
+  ASSERT_TRUE(applied(1)) << engine->Stderr();
+  rapidjson::Document d;
+  d.Parse(dead[0].c_str());
+  EXPECT_EQ(json::GetString(d, "original").substr(0, 20), R"({"id":"police:DEEP-1)");
+  EXPECT_NE(std::string(json::GetString(d, "reason")).find("nested more than 64 levels deep"),
+            std::string::npos)
+      << dead[0];
+  EXPECT_NE(updates[0].find("police:ASB-1"), std::string::npos) << updates[0];
+  EXPECT_TRUE(engine->Running());
+  // Started again on the broker that still holds it: it goes on.
+  engine->Signal(SIGTERM);
+  ASSERT_EQ(engine->Wait(std::chrono::seconds(30)), 0) << engine->Stderr();
+  engine = std::make_unique<Process>(EngineCommand(broker.bootstrap(), dir.Sub("data")),
+                                     dir.Sub("engine2"));
+  ASSERT_EQ(KcatProduce(broker.bootstrap(), "convene.events",
+                        {Keyed("police:ASB-2", Asb("police:ASB-2", "2026-03-03T11:00:00Z", "R2"))},
+                        dir),
+            0);
+  ASSERT_TRUE(applied(2)) << engine->Stderr();
+  EXPECT_EQ(dead.size(), 1u);
+}
+
 }  // namespace
 }  // namespace convene::testing
