@@ -71,9 +71,11 @@ class Print : public EventOutput {
 }  // namespace
 
 Result<std::unique_ptr<EventOutput>> KafkaOutput(const std::string& bootstrap,
-                                                 const std::string& events_topic) {
+                                                 const std::string& events_topic,
+                                                 const std::atomic<bool>* stop) {
   ConfirmedProducer::Options options;
   options.events_topic = events_topic;
+  options.stop = stop;
   auto p = ConfirmedProducer::Open(bootstrap, options);
   if (!p.ok()) return p.status();
   return std::unique_ptr<EventOutput>(new Kafka(std::move(*p)));

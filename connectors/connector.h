@@ -8,6 +8,7 @@
 // (the http source serialises its requests).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <iosfwd>
 #include <map>
@@ -32,9 +33,11 @@ class EventOutput {
 
 // To Kafka, confirmed; on the embedded broker, Flush also waits for the engine
 // to apply what was sent to `events_topic`, so a checkpoint is written only
-// for events the engine has (SPEC 6).
+// for events the engine has (SPEC 6). Its waits end when `stop` (not owned,
+// may be null) is set, with an Interrupted status.
 Result<std::unique_ptr<EventOutput>> KafkaOutput(const std::string& bootstrap,
-                                                 const std::string& events_topic);
+                                                 const std::string& events_topic,
+                                                 const std::atomic<bool>* stop = nullptr);
 // --dry-run: events to `events` one JSON per line, dead letters to `rejects`.
 std::unique_ptr<EventOutput> PrintOutput(std::ostream& events, std::ostream& rejects,
                                          const std::string& events_topic);

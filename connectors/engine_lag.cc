@@ -30,7 +30,7 @@ EngineLag::~EngineLag() {
 Result<std::map<int32_t, int64_t>> EngineLag::Applied(const std::vector<int32_t>& partitions) {
   std::vector<RdKafka::TopicPartition*> tps;
   for (int32_t p : partitions) tps.push_back(RdKafka::TopicPartition::create(topic_, p));
-  RdKafka::ErrorCode e = consumer_->committed(tps, 5000);
+  RdKafka::ErrorCode e = consumer_->committed(tps, 2000);
   std::map<int32_t, int64_t> applied;
   std::string failed;
   for (auto* tp : tps) {

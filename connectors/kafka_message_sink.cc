@@ -59,6 +59,12 @@ KafkaMessageSink::~KafkaMessageSink() {
   if (producer_) producer_->flush(5000);
 }
 
+void KafkaMessageSink::Abandon() {
+  producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT |
+                   RdKafka::Producer::PURGE_NON_BLOCKING);
+  producer_->poll(0);  // their reports, as failures
+}
+
 Status KafkaMessageSink::Produce(const std::string& topic, std::string_view key,
                                  std::string_view payload, uint64_t token) {
   RdKafka::ErrorCode e = producer_->produce(
@@ -135,10 +141,21 @@ Status ConfirmedProducer::Send(const std::string& topic, std::string_view key,
       return s;
     }
   }
+  if (!stalled_.ok()) return stalled_;
+  auto full_since = std::chrono::steady_clock::now();
   while (true) {
     Status s = sink_->Produce(topic, key, payload, sent_);
     if (s.ok()) break;
     if (!IsQueueFull(s)) return s;  // this message cannot be sent
+    if (Status stopped = Stopped(); !stopped.ok()) return stopped;
+    if (std::chrono::steady_clock::now() - full_since > options_.stall_timeout) {
+      return stalled_ = Status::Error(
+                 "the broker took none of the " + std::to_string(sent_ - delivered_) +
+                 " messages waiting to be sent for " +
+                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                    options_.stall_timeout).count()) +
+                 " s: is it running?");
+    }
     sink_->Poll(std::chrono::milliseconds(50));  // let the queue drain
   }
   if (watched) {
@@ -150,13 +167,24 @@ Status ConfirmedProducer::Send(const std::string& topic, std::string_view key,
   return Status::Ok();
 }
 
+ConfirmedProducer::~ConfirmedProducer() {
+  if (sink_ && !Stopped().ok()) sink_->Abandon();
+}
+
+Status ConfirmedProducer::Stopped() const {
+  if (!options_.stop || !options_.stop->load()) return Status::Ok();
+  return Status::Interrupted("stopped on request");
+}
+
 Status ConfirmedProducer::WaitForEngine(size_t budget) {
   // An engine that stopped applying is not waited for again at every message.
   if (!stalled_.ok()) return stalled_;
   using Clock = std::chrono::steady_clock;
   auto last_progress = Clock::now();
   auto last_report = Clock::now();
+  std::string unread;  // why the engine's offsets could not be read, if they could not
   while (unapplied_bytes_ > budget) {
+    if (Status stopped = Stopped(); !stopped.ok()) return stopped;
     sink_->Poll(std::chrono::milliseconds(50));
     std::vector<int32_t> partitions;
     for (const auto& u : unapplied_) {
@@ -167,12 +195,16 @@ Status ConfirmedProducer::WaitForEngine(size_t budget) {
     }
     bool progressed = false;
     if (!partitions.empty()) {
+      // A broker that does not answer (an engine killed with its embedded
+      // broker) is no progress: waited for up to stall_timeout, as an engine
+      // that applies nothing is.
       auto applied = lag_->Applied(partitions);
-      if (!applied.ok()) return applied.status();
-      while (!unapplied_.empty() && unapplied_.front().partition >= 0 &&
+      unread = applied.ok() ? "" : applied.status().message();
+      while (applied.ok() && !unapplied_.empty() && unapplied_.front().partition >= 0 &&
              unapplied_.front().offset < (*applied)[unapplied_.front().partition]) {
         unapplied_bytes_ -= unapplied_.front().bytes;
         unapplied_.pop_front();
+        ++applied_;
         progressed = true;
       }
     }
@@ -185,7 +217,8 @@ Status ConfirmedProducer::WaitForEngine(size_t budget) {
           "applied, and the engine has applied none for " +
           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options_.stall_timeout)
                              .count()) +
-          " s: is convene run reading " + options_.events_topic + " on this broker?");
+          " s: is convene run reading " + options_.events_topic + " on this broker?" +
+          (unread.empty() ? std::string() : " (" + unread + ")"));
     }
     if (now - last_report > std::chrono::seconds(5)) {
       spdlog::info("waiting for the engine: {} events sent and not yet applied",
@@ -198,7 +231,20 @@ Status ConfirmedProducer::WaitForEngine(size_t budget) {
 }
 
 Status ConfirmedProducer::Flush() {
-  if (Status s = sink_->Flush(std::chrono::seconds(30)); !s.ok()) return s;
+  // In slices, so that a stop is seen; no longer than stall_timeout in all.
+  auto deadline = std::chrono::steady_clock::now() + options_.stall_timeout;
+  while (true) {
+    if (Status stopped = Stopped(); !stopped.ok()) return stopped;
+    if (sink_->Flush(std::chrono::milliseconds(200)).ok()) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      return stalled_ = Status::Error(
+                 std::to_string(sent_ - delivered_) + " messages were not confirmed by the " +
+                 "broker in " +
+                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                    options_.stall_timeout).count()) +
+                 " s: is it running?");
+    }
+  }
   if (delivered_ != sent_) {
     return Status::Error("only " + std::to_string(delivered_) + " of " + std::to_string(sent_) +
                          " messages delivered" +
@@ -210,24 +256,55 @@ Status ConfirmedProducer::Flush() {
 }
 
 Status ProduceAll(const std::string& bootstrap, const std::string& topic,
-                  const std::vector<std::string>& lines,
-                  std::chrono::milliseconds stall_timeout) {
+                  const std::vector<std::string>& lines, std::chrono::milliseconds stall_timeout,
+                  const std::atomic<bool>* stop) {
   ConfirmedProducer::Options options;
   options.events_topic = topic;
   options.stall_timeout = stall_timeout;
+  options.stop = stop;
   auto producer = ConfirmedProducer::Open(bootstrap, options);
   if (!producer.ok()) return producer.status();
+  ConfirmedProducer& p = **producer;
   std::string refused;
-  for (size_t i = 0; i < lines.size(); ++i) {
+  Status ended;  // the engine or the broker stopped taking lines, or a stop
+  for (size_t i = 0; i < lines.size() && ended.ok(); ++i) {
     rapidjson::Document doc;
     std::string key(json::Parse(&doc, lines[i]).ok() ? json::GetString(doc, "id") : "");
-    if (Status s = (*producer)->Send(topic, key, lines[i]); !s.ok()) {
-      refused += "\n  line " + std::to_string(i + 1) + ": " + s.message();
+    if (Status s = p.Send(topic, key, lines[i]); !s.ok()) {
+      // A line the client refuses (too large, say) is that line's; a stall or
+      // a stop is every line's from here on.
+      if (s.code() == Status::Code::kInterrupted || p.stalled()) {
+        ended = s;
+      } else {
+        refused += "\n  line " + std::to_string(i + 1) + ": " + s.message();
+      }
     }
   }
-  Status flushed = (*producer)->Flush();
-  if (!refused.empty()) return Status::Error("not sent:" + refused);
-  return flushed;
+  Status flushed = ended.ok() ? p.Flush() : ended;
+  if (flushed.ok() && refused.empty()) return Status::Ok();
+  // What became of the lines: those the engine was seen to apply (on the
+  // embedded broker), else those the broker confirmed.
+  std::string fate;
+  if (p.embedded()) {
+    fate = std::to_string(p.applied()) + " of " + std::to_string(lines.size()) +
+           " lines were applied by the engine";
+  } else {
+    fate = std::to_string(p.delivered()) + " of " + std::to_string(lines.size()) +
+           " lines were confirmed by the broker";
+  }
+  if (!flushed.ok()) {
+    // With one partition (convene's events topic) the lines are applied in order.
+    uint64_t done = p.embedded() ? p.applied() : p.delivered();
+    std::string rest = done < lines.size() ? "; lines " + std::to_string(done + 1) + " to " +
+                                                 std::to_string(lines.size()) + " were not"
+                                           : "";
+    Status out = flushed.code() == Status::Code::kInterrupted
+                     ? Status::Interrupted("stopped: " + fate + rest)
+                     : Status::Error(flushed.message() + ": " + fate + rest);
+    if (!refused.empty()) out = out.Prefixed("not sent:" + refused + "\n");
+    return out;
+  }
+  return Status::Error("not sent:" + refused + "\n" + fate);
 }
 
 }  // namespace convene::connectors

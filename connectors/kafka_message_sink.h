@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -28,6 +29,9 @@ class KafkaMessageSink : public MessageSink {
                  uint64_t token) override;
   void Poll(std::chrono::milliseconds timeout) override;
   Status Flush(std::chrono::milliseconds timeout) override;
+  // Drops every message not yet delivered, so that closing does not wait
+  // for them (a stop on request).
+  void Abandon();
 
  private:
   class Reports;
@@ -53,14 +57,21 @@ class ConfirmedProducer {
   static constexpr size_t kEmbeddedBudget = 2 << 20;
   struct Options {
     std::string events_topic = "convene.events";
-    // Flush fails when the engine applies nothing for this long.
+    // Send and Flush fail when the engine applies nothing for this long, or
+    // the broker takes nothing (a full local queue) for this long; every
+    // later call then fails at once with the same reason.
     std::chrono::milliseconds stall_timeout = std::chrono::minutes(2);
+    // When set (by SIGINT/SIGTERM), every wait ends within a fraction of a
+    // second with an Interrupted status. Not owned; null: never.
+    const std::atomic<bool>* stop = nullptr;
   };
   static Result<std::unique_ptr<ConfirmedProducer>> Open(const std::string& bootstrap,
                                                          const Options& options);
   static Result<std::unique_ptr<ConfirmedProducer>> Open(const std::string& bootstrap) {
     return Open(bootstrap, Options());
   }
+  // Stopped on request: what was not delivered is dropped, not waited for.
+  ~ConfirmedProducer();
   // Queues one message (waiting while the local queue is full, or, on the
   // embedded broker, while the engine is too far behind).
   Status Send(const std::string& topic, std::string_view key, std::string_view payload);
@@ -69,6 +80,13 @@ class ConfirmedProducer {
   Status Flush();
   // True when the broker is the embedded one.
   bool embedded() const { return lag_ != nullptr; }
+  // Messages sent so far; of them, confirmed by the broker; and (on the
+  // embedded broker, for the events topic) seen applied by the engine.
+  uint64_t sent() const { return sent_; }
+  uint64_t delivered() const { return delivered_; }
+  uint64_t applied() const { return applied_; }
+  // True once the engine or the broker took nothing for stall_timeout.
+  bool stalled() const { return !stalled_.ok(); }
 
  private:
   // A message on the events topic the engine has not been seen to apply.
@@ -89,16 +107,23 @@ class ConfirmedProducer {
   size_t unapplied_bytes_ = 0;
   uint64_t sent_ = 0;
   uint64_t delivered_ = 0;
+  uint64_t applied_ = 0;
   std::string first_error_;
-  Status stalled_;  // the engine applied nothing for stall_timeout
+  Status stalled_;  // the engine applied nothing, or the broker took nothing, for stall_timeout
+  // Interrupted when options_.stop is set.
+  Status Stopped() const;
 };
 
 // Produces `lines` to `topic` (key: the event id when a line is a JSON event
 // with one), waiting for every delivery — and, on the embedded broker when
 // `topic` is the events topic, for the engine to apply them. For `convene
 // send` and tests.
+// Stops at the first line the engine or the broker cannot take in time, or
+// when `stop` is set; the error then says how many lines were applied (or,
+// on a real cluster, delivered) and which were not.
 Status ProduceAll(const std::string& bootstrap, const std::string& topic,
                   const std::vector<std::string>& lines,
-                  std::chrono::milliseconds stall_timeout = std::chrono::minutes(2));
+                  std::chrono::milliseconds stall_timeout = std::chrono::minutes(2),
+                  const std::atomic<bool>* stop = nullptr);
 
 }  // namespace convene::connectors

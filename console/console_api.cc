@@ -91,7 +91,9 @@ std::optional<HttpResponse> JsonObjectBody(const HttpRequest& req, rapidjson::Do
     body->SetObject();
     return std::nullopt;
   }
-  if (Status s = json::Parse(body, req.body); !s.ok()) {
+  // Text that is not UTF-8 would reach the engine only to be refused there,
+  // after the 202 told the user it was sent.
+  if (Status s = json::Parse<rapidjson::kParseValidateEncodingFlag>(body, req.body); !s.ok()) {
     return Error(400, "the body is not JSON: " + s.message());
   }
   if (!body->IsObject()) return Error(400, "the body must be a JSON object");

@@ -95,6 +95,9 @@ struct EngineTotals {
   // the offsets: retention deleted them first). Never expected; logged loudly.
   uint64_t lost = 0;
   std::map<std::string, uint64_t> tasks_by_partner;  // tasks issued, by partner id
+  // Tasks whose title named what the partner's share does not allow, sent
+  // with it withheld (rules check refuses such titles: never expected).
+  uint64_t titles_withheld = 0;
   uint64_t outbox_seq = 0;  // the sequence of the last outbox message written
 };
 
@@ -147,7 +150,8 @@ class Engine {
   // An SLA clock that ran out: the task and which clock.
   struct Breach {
     const Task* task;
-    std::string clock;  // acknowledge | complete
+    std::string clock;             // acknowledge | complete
+    const rules::TaskSpec* spec;   // the overdue task's, as its rule gives it
   };
 
   Engine(CaseStore* store, std::shared_ptr<const rules::RuleSet> rules, const Clock* clock,

@@ -9,8 +9,14 @@
 #include "engine/engine_internal.h"
 #include "rules/json.h"
 #include "rules/share.h"
+#include "rules/text.h"
 
 namespace convene::engine {
+
+namespace {
+// What a title shows in place of a value the partner may not see.
+constexpr const char* kWithheldInTitle = "[withheld]";
+}  // namespace
 
 // A task message larger than this leaves the event out of its context, so that
 // no message can outgrow what a broker accepts (1 MiB by default).
@@ -252,29 +258,57 @@ void Engine::ApplyAction(CaseRecord* c, const rules::Event& event, const rules::
       // A task's due runs from its triggering event; a breach task's from the breach.
       TimeMs from = breach ? clock_->Now() : event.occurred_at();
       if (spec.due) due = spec.due->After(from, rules.calendars);
-      std::string title = spec.title.Render([&](const std::vector<std::string>& path) {
-        std::vector<std::string> below(path.begin() + 1, path.end());
-        if (path[0] == "event") return event.Resolve(below);
-        if (path[0] == "case") return c->view.Resolve(below);
-        if (path[0] == "rule" && below.size() == 1) {
-          if (below[0] == "id") return rules::Value(rule.id);
-          if (below[0] == "title") return rules::Value(rule.title);
-        }
-        if (path[0] == "task" && breach && below.size() == 1) {
-          const Task& t = *breach->task;
-          if (below[0] == "id") return rules::Value(t.task_id);
-          if (below[0] == "title") return rules::Value(t.title);
-          if (below[0] == "partner") return rules::Value(t.partner);
-          if (below[0] == "priority") return rules::Value(t.priority);
-          if (below[0] == "due_at" && t.due_at) return rules::Value(FormatRfc3339(*t.due_at));
-        }
-        return rules::Value();
-      });
+      // The title as each partner may read it. `rules check` refuses a
+      // placeholder a partner's share does not allow; should one get through
+      // all the same (a path the check does not know), it renders as
+      // "[withheld]", and the task is logged and counted: a title never
+      // carries what the task's context leaves out.
       for (const auto& to : spec.to) {
-        if (const rules::Partner* p = rules.FindPartner(to)) {
-          EmitTask(c, event, rule, action, *p, breach ? "escalation" : "action", title,
-                   spec.priority, due, rules, breach);
+        const rules::Partner* p = rules.FindPartner(to);
+        if (!p) continue;
+        std::vector<std::string> withheld;
+        auto shared = [&](const std::vector<std::string>& path) {
+          if ((path[0] != "event" && path[0] != "case") || rules::Shares(*p, path)) return true;
+          withheld.push_back(text::JoinPath(path));
+          return false;
+        };
+        std::string title = spec.title.Render([&](const std::vector<std::string>& path) {
+          std::vector<std::string> below(path.begin() + 1, path.end());
+          if (!shared(path)) return rules::Value(std::string(kWithheldInTitle));
+          if (path[0] == "event") return event.Resolve(below);
+          if (path[0] == "case") return c->view.Resolve(below);
+          if (path[0] == "rule" && below.size() == 1) {
+            if (below[0] == "id") return rules::Value(rule.id);
+            if (below[0] == "title") return rules::Value(rule.title);
+          }
+          if (path[0] == "task" && breach && below.size() == 1) {
+            const Task& t = *breach->task;
+            if (below[0] == "id") return rules::Value(t.task_id);
+            if (below[0] == "title") {
+              // Rendered for the overdue task's partner: what it shows must
+              // be this partner's to see too.
+              bool all = true;
+              for (const auto& inner : breach->spec->title.parts()) {
+                if (!inner.path.empty()) all = shared(inner.path) && all;
+              }
+              return rules::Value(all ? t.title : std::string(kWithheldInTitle));
+            }
+            if (below[0] == "partner") return rules::Value(t.partner);
+            if (below[0] == "priority") return rules::Value(t.priority);
+            if (below[0] == "due_at" && t.due_at) return rules::Value(FormatRfc3339(*t.due_at));
+          }
+          return rules::Value();
+        });
+        if (!withheld.empty()) {
+          ++totals_.titles_withheld;
+          std::string paths;
+          for (const auto& w : withheld) paths += (paths.empty() ? "" : ", ") + w;
+          spdlog::error("rule {}: the title of a task to {} on case {} would show {}, which its "
+                        "share does not allow; sent with \"{}\" in their place",
+                        rule.id, p->id, c->view.id, paths, kWithheldInTitle);
         }
+        EmitTask(c, event, rule, action, *p, breach ? "escalation" : "action", title,
+                 spec.priority, due, rules, breach);
       }
       return;
     }

@@ -149,7 +149,7 @@ void Engine::FireTimer(std::string_view key, std::string_view value, const rules
              (clock == "acknowledge" ? "acknowledged" : "completed") + " in time",
          rules);
   Changed(c, "sla " + clock + " breached on " + task->task_id);
-  Breach breach{&*task, clock};
+  Breach breach{&*task, clock, &rule->then[index].task};
   for (const auto& action : rule->then[index].task.sla->on_breach) {
     ApplyAction(c, *event, *rule, action, rules, &breach);
   }

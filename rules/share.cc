@@ -58,6 +58,13 @@ rapidjson::Value ToJson(const Value& v, rapidjson::Document::AllocatorType& a) {
 
 bool Shares(const Partner& partner, const std::vector<std::string>& path) {
   if (path.size() == 2 && path[0] == "case" && (path[1] == "id" || path[1] == "type")) return true;
+  if (path.size() >= 2 && path[0] == "case" && path[1] == "subjects") {
+    // Everyone any event of the case named, in every role: not part of what
+    // `case` shares (the case's own fields, as the context carries them),
+    // only of an entry that names it.
+    return std::any_of(partner.share.begin(), partner.share.end(),
+                       [&](const auto& s) { return s.size() >= 2 && IsPrefix(s, path); });
+  }
   return Shared(partner, path);
 }
 

@@ -85,7 +85,7 @@ int ConnectCommand(const ConnectOptions& o) {
                  "the address of its embedded one), or --dry-run to see the events\n";
     return 2;
   } else {
-    auto k = connectors::KafkaOutput(o.kafka, o.topic_prefix + "events");
+    auto k = connectors::KafkaOutput(o.kafka, o.topic_prefix + "events", &g_stop);
     if (!k.ok()) {
       std::cerr << k.status().message() << "\n";
       return 1;

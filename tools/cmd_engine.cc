@@ -346,10 +346,11 @@ int SendCommand(const std::string& kafka, const std::string& file, const std::st
     return 1;
   }
   std::vector<std::string> lines = ReadLines(file);
-  if (Status s = connectors::ProduceAll(kafka, topic, lines, std::chrono::seconds(engine_timeout_s));
+  if (Status s = connectors::ProduceAll(kafka, topic, lines, std::chrono::seconds(engine_timeout_s),
+                                        &g_stop);
       !s.ok()) {
     std::cerr << "send: " << s.message() << "\n";
-    return 1;
+    return s.code() == Status::Code::kInterrupted ? 130 : 1;
   }
   std::cerr << "sent " << lines.size() << " events to " << topic << "\n";
   return 0;

@@ -74,6 +74,9 @@ std::string FormatMetrics(const MetricsSnapshot& m) {
   for (const auto& [partner, n] : t.tasks_by_partner) {
     out << "convene_tasks_issued_total{partner=\"" << Label(partner) << "\"} " << n << "\n";
   }
+  Head(out, "convene_task_titles_withheld_total", "counter",
+       "Tasks whose title named what the partner's share does not allow, sent with it withheld.");
+  out << "convene_task_titles_withheld_total " << t.titles_withheld << "\n";
   Head(out, "convene_tasks_overdue", "gauge",
        "Tasks past their due date and not completed or declined.");
   out << "convene_tasks_overdue " << m.tasks_overdue << "\n";

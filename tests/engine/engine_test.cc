@@ -241,6 +241,47 @@ TEST_F(EngineTest, OpenedByHonoursItsCondition) {
   EXPECT_TRUE(Case("hate-000001"));
 }
 
+// Defence in depth behind `rules check`: a title that names what a
+// partner's share does not allow (here a share narrowed in memory after the
+// check) goes out with the value withheld, and is counted.
+TEST_F(EngineTest, ATitleNamingWhatTheShareDoesNotAllowIsSentWithItWithheld) {
+  config_.Write("partners.yaml", R"(partners:
+  - id: council-asb
+    share: [case, event.location, event.data.incident_ref]
+  - id: housing
+    share: [case, case.subjects, event.location.postcode]
+  - id: police
+    share: [case, case.subjects, event.subjects, event.data]
+)");
+  config_.Write("rules/leak.yaml", R"(rules:
+  - id: leak
+    on: [asb.report]
+    case: asb
+    then:
+      - task: {to: [housing, police], title: "Leak {{case.subjects}}"}
+)");
+  ReloadRules();
+  ASSERT_FALSE(HasFailure());
+  auto narrowed = std::make_shared<rules::RuleSet>(*rules_);
+  for (auto& p : narrowed->partners) {
+    if (p.id == "housing") p.share = {{"case"}, {"event", "location", "postcode"}};
+  }
+  rules_ = narrowed;
+  OpenEngine();
+  Apply({Asb("police:1", "2026-03-01T10:00:00Z", "100", "R1", "person:VICTIM-SECRET-1")});
+  auto housing = Outbox("convene.tasks.housing");
+  auto police = Outbox("convene.tasks.police");
+  ASSERT_EQ(housing.size(), 1u);
+  ASSERT_EQ(police.size(), 1u);
+  rapidjson::Document d;
+  d.Parse(housing[0].payload.c_str());
+  EXPECT_EQ(json::GetString(d, "title"), "Leak [withheld]");
+  EXPECT_EQ(housing[0].payload.find("VICTIM-SECRET"), std::string::npos) << housing[0].payload;
+  d.Parse(police[0].payload.c_str());
+  EXPECT_EQ(json::GetString(d, "title"), "Leak person:VICTIM-SECRET-1");
+  EXPECT_EQ(engine_->totals().titles_withheld, 1u);
+}
+
 TEST_F(EngineTest, TheSameEventIdIsAppliedOnce) {
   std::string e = Asb("e1", "2026-01-05T10:00:00Z", "100", "A");
   Apply({e, e});

@@ -8,7 +8,8 @@
 // aborts: the console built a broken event from a body).
 //
 // Input: the first byte picks the route; the rest is the body (a form's
-// body gets the session's CSRF token in front, which no fuzzer could guess).
+// body gets the session's CSRF token in front, and "{case}" in an outcome's
+// JSON is the case on the meeting's agenda: neither could a fuzzer guess).
 // Sign-in is left out: each one costs an Argon2id hash (it reads its body
 // through the same JsonObjectBody as the routes here).
 #include <cstddef>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -139,23 +141,34 @@ Harness& Setup() {
     h->police_cookie = h->SignIn("chair@police.example", "police-pass-123");
     h->housing_csrf = h->Csrf(h->housing_cookie);
     h->police_csrf = h->Csrf(h->police_cookie);
+    std::map<std::string, size_t> tasks_of_meeting;  // "marac/2026-03-17" -> its tasks
     convene::Status s = convene::engine::ReadAllTasks(*h->run->store(), [&](const convene::engine::Task& t) {
       if (t.partner == "housing" && t.status == "open" && t.case_id.find('/') == std::string::npos) {
         h->task_id = t.task_id;
         h->case_id = t.case_id;
       }
-      if (t.partner == "police" && t.case_id.find('/') != std::string::npos) h->meeting = t.case_id;
+      if (t.case_id.find('/') != std::string::npos) ++tasks_of_meeting[t.case_id];
       return true;
     });
-    if (!s.ok() || h->task_id.empty() || h->meeting.empty()) Fail("no task or meeting to act on");
-    // A case on the meeting's agenda, for the outcome form's path.
-    HttpResponse agenda = h->Serve("GET", "/api/panels/" + h->meeting, h->police_cookie, "", "");
-    rapidjson::Document d;
-    d.Parse(agenda.body.c_str());
-    if (!d.IsObject() || !d.HasMember("cases") || !d["cases"].IsArray() || d["cases"].Empty()) {
-      Fail("no case on " + h->meeting + "'s agenda: " + agenda.body);
+    if (!s.ok() || h->task_id.empty()) Fail("no task to act on");
+    // The chair's meeting with the fewest tasks that has a case on its agenda
+    // (each action reads the whole agenda: a small one runs the most inputs),
+    // and that case, for the outcome form's path.
+    size_t fewest = SIZE_MAX;
+    for (const auto& [meeting, n] : tasks_of_meeting) {
+      if (n >= fewest) continue;
+      HttpResponse agenda = h->Serve("GET", "/api/panels/" + meeting, h->police_cookie, "", "");
+      rapidjson::Document d;
+      d.Parse(agenda.body.c_str());
+      if (agenda.status != 200 || !d.IsObject() || !d.HasMember("cases") || !d["cases"].IsArray() ||
+          d["cases"].Empty()) {
+        continue;
+      }
+      fewest = n;
+      h->meeting = meeting;
+      h->agenda_case = convene::json::GetString(d["cases"][0], "case_id");
     }
-    h->agenda_case = convene::json::GetString(d["cases"][0], "case_id");
+    if (h->meeting.empty()) Fail("no meeting of the chair's has a case on its agenda");
     return h;
   }();
   return *h;
@@ -183,6 +196,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       h.Serve("POST", "/api/panels/" + h.meeting + "/held", h.police_cookie, json, body);
       break;
     case 3:
+      // "{case}" stands for the case on the agenda, which no fuzzer could guess.
+      for (size_t at; (at = body.find("{case}")) != std::string::npos;) {
+        body.replace(at, 6, h.agenda_case);
+      }
       h.Serve("POST", "/api/panels/" + h.meeting + "/outcome", h.police_cookie, json, body);
       break;
     case 4:

@@ -449,6 +449,13 @@ TEST_F(ApiTest, HostileBodiesAreRefusedAndTheEngineGoesOn) {
   std::string task_id(json::GetString(list[0], "task_id"));
   r = Http("POST", "/api/tasks/" + task_id + "/acknowledge", jar, "@" + deep);
   EXPECT_EQ(r.status, 400) << r.body;
+  // Text that is not UTF-8 is refused here, not accepted (202) and then
+  // dead-lettered by the engine (found by fuzz_api).
+  const std::string latin1 = dir_.Sub("latin1.json");
+  std::ofstream(latin1) << "{\"note\":\"caf\xe9\"}";
+  r = Http("POST", "/api/tasks/" + task_id + "/acknowledge", jar, "@" + latin1);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("Invalid encoding"), std::string::npos) << r.body;
   EXPECT_TRUE(engine_->process().Running());
   EXPECT_EQ(Http("GET", "/api/tasks", jar).status, 200);
 }

@@ -1,9 +1,11 @@
 // The embedded broker loses nothing (SPEC 6), seen as a user sees it: the
 // real program with its own embedded broker, `convene send`, and kcat.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "rules/json.h"
 #include "tests/support/convene_processes.h"
@@ -127,6 +129,53 @@ TEST(EmbeddedBrokerTest, SendWithNoEngineReadingSaysSoAndFails) {
             std::string::npos)
       << out.substr(0, 2000);
   EXPECT_EQ(out.find("sent 12000 events"), std::string::npos);
+}
+
+// The engine (and its embedded broker) killed while `convene send` waits on
+// it: send ends within --engine-timeout, saying how many lines were applied
+// and which were not. It waited in the broker's client for ever before.
+TEST(EmbeddedBrokerTest, SendEndsWithinItsTimeoutWhenTheEngineIsKilled) {
+  TempDir dir;
+  WriteEvents(dir.Sub("events.jsonl"), 0, 30000);  // ~12 MB: send waits on the engine
+  EmbeddedEngineProcess engine(dir, "engine", dir.Sub("data"));
+  ASSERT_TRUE(engine.ok());
+  Process send({CONVENE_BINARY, "send", "--kafka", engine.bootstrap(), "--engine-timeout", "5",
+                dir.Sub("events.jsonl")},
+               dir.Sub("send"));
+  ASSERT_TRUE(WaitFor([&] { return ReadProgress(dir.Sub("data")).next_offset > 500; },
+                      std::chrono::seconds(60)));
+  engine.process().Signal(SIGKILL);
+  auto killed = std::chrono::steady_clock::now();
+  EXPECT_EQ(send.Wait(std::chrono::seconds(60)), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - killed, std::chrono::seconds(20));
+  std::string out = send.Stderr();
+  EXPECT_NE(out.find(" of 30000 lines were applied by the engine; lines "), std::string::npos)
+      << out.substr(0, 2000);
+  EXPECT_NE(out.find(" to 30000 were not"), std::string::npos) << out.substr(0, 2000);
+}
+
+// SIGTERM (or Ctrl-C) ends `convene send` at once while it waits on an
+// engine that applies nothing (here stopped with SIGSTOP).
+TEST(EmbeddedBrokerTest, SendStopsOnSigtermWhileWaitingForTheEngine) {
+  TempDir dir;
+  WriteEvents(dir.Sub("events.jsonl"), 0, 30000);
+  EmbeddedEngineProcess engine(dir, "engine", dir.Sub("data"));
+  ASSERT_TRUE(engine.ok());
+  Process send({CONVENE_BINARY, "send", "--kafka", engine.bootstrap(), "--engine-timeout", "600",
+                dir.Sub("events.jsonl")},
+               dir.Sub("send"));
+  ASSERT_TRUE(WaitFor([&] { return ReadProgress(dir.Sub("data")).next_offset > 500; },
+                      std::chrono::seconds(60)));
+  engine.process().Signal(SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // send is now waiting on it
+  EXPECT_TRUE(send.Running());
+  send.Signal(SIGTERM);
+  auto asked = std::chrono::steady_clock::now();
+  EXPECT_EQ(send.Wait(std::chrono::seconds(30)), 130);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(5));
+  EXPECT_NE(send.Stderr().find("send: stopped: "), std::string::npos) << send.Stderr();
+  engine.process().Signal(SIGCONT);
+  EXPECT_EQ(engine.Stop(), 0);
 }
 
 }  // namespace

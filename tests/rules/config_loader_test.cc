@@ -116,6 +116,32 @@ TEST_F(ConfigLoaderTest, ATitleShowingWhatAPartnerMayNotSeeIsRefused) {
   }
 }
 
+TEST_F(ConfigLoaderTest, ATitleShowingTheCasesSubjectsNeedsThemSharedByName) {
+  // `case` shares the case's own fields, not everyone its events named.
+  dir_.Write("rules/asb.yaml", R"(rules:
+  - id: r1
+    on: [asb.report]
+    case: asb
+    then:
+      - task: {to: housing, title: "Leak {{case.subjects}}"}
+)");
+  std::vector<std::string> text;
+  for (const auto& e : Errors()) text.push_back(e.ToString());
+  ASSERT_EQ(text.size(), 1u) << ::testing::PrintToString(text);
+  EXPECT_EQ(text[0], "rules/asb.yaml:6:42: the title shows case.subjects, which housing's share "
+                     "does not allow (take it out of the title, or add it to housing's share in "
+                     "partners.yaml)");
+  dir_.Write("partners.yaml", R"(partners:
+  - id: housing
+    name: Borough Council Housing
+    share: [case, case.subjects, event.location]
+  - id: council-asb
+    name: ASB team
+    share: [case]
+)");
+  EXPECT_TRUE(Errors().empty());
+}
+
 TEST_F(ConfigLoaderTest, AnUnknownPlaceholderIsAnErrorWithTheNearestField) {
   dir_.Write("rules/asb.yaml", R"(rules:
   - id: r1
