@@ -212,6 +212,13 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& 
     store->verifier_->Load();
     options.listeners.push_back(store->verifier_);
   }
+  // A store that holds no database yet is new: its COMMITTED is written at
+  // once (confirming nothing), so that a store found without one later has
+  // lost it.
+  {
+    rocksdb::Env* env = open.env ? open.env : rocksdb::Env::Default();
+    store->fresh_ = env->FileExists((dir / "CURRENT").string()).IsNotFound();
+  }
   rocksdb::DB* db = nullptr;
   if (!read_only && !open.env) {
     std::error_code ec;
@@ -249,7 +256,20 @@ Status CaseStore::CheckIntegrity() {
   if (Status s = verifier_->Save(live, checked); !s.ok()) return s;
   rocksdb::Env* env = db_->GetEnv();
   std::string path = (dir_ / kCommittedFile).string();
-  if (env->FileExists(path).IsNotFound()) return Status::Ok();  // never written
+  if (env->FileExists(path).IsNotFound()) {
+    // Never written: a new store (or one that has never taken a write), and
+    // it is written now. A store holding writes without it has lost it, and
+    // with it the check that its log still holds what was confirmed.
+    if (!fresh_ && db_->GetLatestSequenceNumber() > 0) {
+      return Status::Corruption(
+          "it holds " + std::to_string(db_->GetLatestSequenceNumber()) +
+          " writes but no " + kCommittedFile +
+          " (the last write confirmed as durable): it was deleted or lost, so whether the "
+          "write-ahead log still holds every confirmed batch cannot be checked. convene will "
+          "not start on it; restore the folder from a backup");
+    }
+    return RecordCommitted();
+  }
   std::string committed;
   rocksdb::Status r = rocksdb::ReadFileToString(env, path, &committed);
   if (r.ok() && committed.empty()) return Status::Ok();  // its first write was cut short

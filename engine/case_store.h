@@ -135,6 +135,7 @@ class CaseStore {
   class Verifier;
   std::filesystem::path dir_;
   bool scratch_ = false;
+  bool fresh_ = false;  // no database was in dir_ when it was opened
   std::shared_ptr<Verifier> verifier_;  // checks table files as they are written
   std::mutex write_mu_;  // a synced write and the sequence it reached, together
   std::unique_ptr<rocksdb::DB> db_;

@@ -78,19 +78,28 @@ void OutboxRelay::Pump() {
   }
   std::string start = EncodeU64(cursor_ + 1);
   size_t queued = 0;
-  std::unique_ptr<rocksdb::Iterator> it(
-      store_->db()->NewIterator(rocksdb::ReadOptions(), store_->handle(Family::kOutbox)));
-  for (it->Seek(start); it->Valid() && queued < 10000; it->Next()) {
-    uint64_t seq = DecodeU64(std::string_view(it->key().data(), it->key().size()));
-    if (in_flight_.count(seq)) continue;
+  // Through the store's checked scan: a read that fails is said and tried
+  // again, never taken for an empty outbox.
+  Status scanned = store_->ScanFrom(Family::kOutbox, start, "", [&](std::string_view k,
+                                                                    std::string_view v) {
+    if (queued >= 10000) return false;
+    uint64_t seq = DecodeU64(k);
+    if (in_flight_.count(seq)) return true;
     OutboxMessage m;
-    if (!OutboxMessage::Decode(std::string_view(it->value().data(), it->value().size()), &m)) {
-      spdlog::error("outbox: entry {} is unreadable; dropping it", seq);
-      confirmed_.push_back(seq);
-      continue;
+    if (!OutboxMessage::Decode(v, &m)) {
+      // A task that would silently never be delivered: kept for whoever
+      // mends the store, and said once; the rest go on.
+      if (damaged_.insert(seq).second) {
+        damaged_count_ = damaged_.size();
+        spdlog::error("outbox: entry {} is damaged ({} bytes that do not decode as a message); "
+                      "it is kept in the store, not sent and not deleted",
+                      seq, v.size());
+      }
+      cursor_ = std::max(cursor_.load(), seq);
+      return true;
     }
     if (Status s = sink_->Produce(m.topic, m.key, m.payload, seq); !s.ok()) {
-      if (connectors::IsQueueFull(s)) break;  // later
+      if (connectors::IsQueueFull(s)) return false;  // later
       // Refused outright: the others go on; it is tried again on a later pass.
       if (refused_.insert(seq).second) {
         spdlog::error("outbox: message {} to {} refused ({}); the others go on", seq, m.topic,
@@ -99,11 +108,17 @@ void OutboxRelay::Pump() {
       ++failures_;
       rescan_ = true;
       cursor_ = std::max(cursor_.load(), seq);
-      continue;
+      return true;
     }
     in_flight_.insert(seq);
     cursor_ = std::max(cursor_.load(), seq);
     ++queued;
+    return true;
+  });
+  if (!scanned.ok()) {
+    spdlog::error("outbox: cannot read it ({}); trying again", scanned.message());
+    ++failures_;
+    rescan_ = true;
   }
   in_flight_count_ = in_flight_.size();
 }

@@ -45,6 +45,8 @@ class OutboxRelay {
   // the broker has not confirmed yet.
   uint64_t cursor() const { return cursor_.load(); }
   size_t in_flight() const { return in_flight_count_.load(); }
+  // Entries that do not decode: kept in the store, never sent nor deleted.
+  size_t damaged() const { return damaged_count_.load(); }
 
  private:
   void Run();
@@ -63,6 +65,8 @@ class OutboxRelay {
   std::set<uint64_t> in_flight_;
   std::vector<uint64_t> confirmed_;
   std::set<uint64_t> refused_;  // refused by the client, logged once each
+  std::set<uint64_t> damaged_;  // do not decode; logged once each
+  std::atomic<size_t> damaged_count_{0};
   std::atomic<uint64_t> cursor_{0};  // highest sequence handed to the sink
   std::atomic<bool> rescan_{false};  // a delivery failed: look again from the start
   std::atomic<size_t> in_flight_count_{0};

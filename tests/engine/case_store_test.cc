@@ -166,6 +166,33 @@ TEST(CaseStoreTest, ALogCutShortBeforeAConfirmedWriteIsRefused) {
   EXPECT_EQ(store.status().code(), Status::Code::kCorruption);
 }
 
+// A store that lost COMMITTED (and here the end of its log too) started as
+// if new, its confirmed batches gone without a word.
+TEST(CaseStoreTest, AStoreWithWritesButNoCommittedFileIsRefused) {
+  testing::TempDir dir;
+  {
+    auto store = CaseStore::Open(dir.path());
+    ASSERT_TRUE(store.ok());
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "COMMITTED"));  // written at creation
+  }
+  WriteAndDie(dir.path(), 50);
+  std::filesystem::path log = Newest(dir.path(), ".log");
+  ASSERT_FALSE(log.empty());
+  std::filesystem::resize_file(log, std::filesystem::file_size(log) / 2);
+  std::filesystem::remove(dir.path() / "COMMITTED");
+  auto store = CaseStore::Open(dir.path());
+  ASSERT_FALSE(store.ok()) << "the store opened without knowing what it had confirmed";
+  EXPECT_EQ(store.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(store.status().message().find("writes but no COMMITTED"), std::string::npos)
+      << store.status().message();
+  // A store that never took a write may have none: it is written then.
+  testing::TempDir empty;
+  { ASSERT_TRUE(CaseStore::Open(empty.path()).ok()); }
+  std::filesystem::remove(empty.path() / "COMMITTED");
+  ASSERT_TRUE(CaseStore::Open(empty.path()).ok());
+  EXPECT_TRUE(std::filesystem::exists(empty.path() / "COMMITTED"));
+}
+
 TEST(CaseStoreTest, ATornLastWriteIsDroppedAndTheStoreOpens) {
   testing::TempDir dir;
   WriteAndDie(dir.path(), 50);
