@@ -24,6 +24,9 @@ HttpResponse NotFound();
 // Whether the request's body is declared application/json: that media type
 // exactly (any case), with parameters or none ("application/jsonx" is not).
 bool IsJson(const HttpRequest& req);
+// False when the request names, as its Origin, a page of another site than
+// the one it was sent to (its Host); true with no Origin.
+bool SameOrigin(const HttpRequest& req);
 // Reads the request's body as a JSON object into `body` (an empty body is an
 // empty object when `may_be_empty`); else the 400 answer saying what is
 // wrong with it, nesting past json::kMaxDepth included.

@@ -456,6 +456,21 @@ TEST_F(ApiTest, HostileBodiesAreRefusedAndTheEngineGoesOn) {
   r = Http("POST", "/api/tasks/" + task_id + "/acknowledge", jar, "@" + latin1);
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_NE(r.body.find("Invalid encoding"), std::string::npos) << r.body;
+  // A state change from another site's page is refused, signed in or not;
+  // the console's own pages and clients without an Origin are not.
+  std::string host = "127.0.0.1:" + std::to_string(port_);
+  std::string note = R"({"note":"from elsewhere"})";
+  auto posted = [&](const std::string& origin) {
+    std::string code;
+    RunToCompletion({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-b", jar, "-H",
+                     "Origin: " + origin, "-H", "Content-Type: application/json", "--data-binary",
+                     note, "http://" + host + "/api/tasks/" + task_id + "/claim"},
+                    &code, std::chrono::seconds(30));
+    return code;
+  };
+  EXPECT_EQ(posted("https://evil.example"), "403");
+  EXPECT_EQ(posted("null"), "403");
+  EXPECT_EQ(posted("http://" + host), "202");
   EXPECT_TRUE(engine_->process().Running());
   EXPECT_EQ(Http("GET", "/api/tasks", jar).status, 200);
 }
