@@ -168,11 +168,18 @@ Status ConfirmedProducer::Send(const std::string& topic, std::string_view key,
 }
 
 ConfirmedProducer::~ConfirmedProducer() {
-  if (sink_ && !Stopped().ok()) sink_->Abandon();
+  if (sink_ && options_.stop && options_.stop->load()) sink_->Abandon();
+  // First: its last delivery reports call back into the members below.
+  sink_.reset();
 }
 
 Status ConfirmedProducer::Stopped() const {
   if (!options_.stop || !options_.stop->load()) return Status::Ok();
+  // A stop lets what is nearly done finish (a connector's last flush, an
+  // engine about to commit) for a moment, then ends the wait.
+  auto now = std::chrono::steady_clock::now();
+  if (!stop_seen_) stop_seen_ = now;
+  if (now - *stop_seen_ < kStopGrace) return Status::Ok();
   return Status::Interrupted("stopped on request");
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,8 +62,9 @@ class ConfirmedProducer {
     // the broker takes nothing (a full local queue) for this long; every
     // later call then fails at once with the same reason.
     std::chrono::milliseconds stall_timeout = std::chrono::minutes(2);
-    // When set (by SIGINT/SIGTERM), every wait ends within a fraction of a
-    // second with an Interrupted status. Not owned; null: never.
+    // When set (by SIGINT/SIGTERM), every wait ends within a few seconds
+    // (kStopGrace, and a query in flight) with an Interrupted status, what
+    // finishes in that time finishing. Not owned; null: never.
     const std::atomic<bool>* stop = nullptr;
   };
   static Result<std::unique_ptr<ConfirmedProducer>> Open(const std::string& bootstrap,
@@ -110,8 +112,10 @@ class ConfirmedProducer {
   uint64_t applied_ = 0;
   std::string first_error_;
   Status stalled_;  // the engine applied nothing, or the broker took nothing, for stall_timeout
-  // Interrupted when options_.stop is set.
+  // Interrupted once options_.stop has been set for kStopGrace.
+  static constexpr std::chrono::seconds kStopGrace{2};
   Status Stopped() const;
+  mutable std::optional<std::chrono::steady_clock::time_point> stop_seen_;
 };
 
 // Produces `lines` to `topic` (key: the event id when a line is a JSON event

@@ -172,7 +172,8 @@ TEST(EmbeddedBrokerTest, SendStopsOnSigtermWhileWaitingForTheEngine) {
   send.Signal(SIGTERM);
   auto asked = std::chrono::steady_clock::now();
   EXPECT_EQ(send.Wait(std::chrono::seconds(30)), 130);
-  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(5));
+  // Two seconds' grace for what is nearly done, and an offsets query in flight.
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(8));
   EXPECT_NE(send.Stderr().find("send: stopped: "), std::string::npos) << send.Stderr();
   engine.process().Signal(SIGCONT);
   EXPECT_EQ(engine.Stop(), 0);
