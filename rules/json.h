@@ -9,6 +9,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -52,8 +53,13 @@ class DepthLimited {
   bool Uint64(uint64_t u) { return doc_.Uint64(u); }
   bool Double(double d) { return doc_.Double(d); }
   bool RawNumber(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
-  bool String(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
-  bool Key(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool String(const Ch* s, rapidjson::SizeType n, bool copy) {
+    return IsText(s, n) && doc_.String(s, n, copy);
+  }
+  bool Key(const Ch* s, rapidjson::SizeType n, bool copy) {
+    return IsText(s, n) && doc_.Key(s, n, copy);
+  }
+  bool half_surrogate() const { return half_surrogate_; }
   bool StartObject() { return Enter() && doc_.StartObject(); }
   bool EndObject(rapidjson::SizeType n) { --depth_; return doc_.EndObject(n); }
   bool StartArray() { return Enter() && doc_.StartArray(); }
@@ -65,18 +71,33 @@ class DepthLimited {
     too_deep_ = true;
     return false;
   }
+  // RapidJSON 1.1.0 decodes an escape of half a surrogate pair (\udc00
+  // alone) to the bytes ED B0 80, which are not UTF-8: such text would be
+  // written out again (in a task's context, an event the console sends)
+  // as bytes no reader takes. Only that decoding makes them: ED then A0-BF.
+  bool IsText(const Ch* s, rapidjson::SizeType n) {
+    for (const Ch* at = s; (at = static_cast<const Ch*>(std::memchr(at, '\xED', s + n - at)));) {
+      if (++at < s + n && static_cast<unsigned char>(*at) >= 0xA0) {
+        half_surrogate_ = true;
+        return false;
+      }
+    }
+    return true;
+  }
   Document& doc_;
   const int max_depth_;
   int depth_ = 0;
   bool too_deep_ = false;
+  bool half_surrogate_ = false;
 };
 
 }  // namespace internal
 
 // Parses `bytes` (JSON from outside: an event, a request body, a connector's
 // record) into `doc`, which is left null on failure. The parse itself never
-// recurses (RapidJSON's iterative parser), and a document nested deeper than
-// `max_depth` is refused: bad input is an error, never a crash. The error
+// recurses (RapidJSON's iterative parser), a document nested deeper than
+// `max_depth` is refused, and so is an escape that decodes to no text (half
+// a surrogate pair): bad input is an error, never a crash. The error
 // says what is wrong and at which byte (counted from 1).
 template <unsigned kFlags = rapidjson::kParseDefaultFlags, typename Document>
 Status Parse(Document* doc, std::string_view bytes, int max_depth = kMaxDepth) {
@@ -98,6 +119,10 @@ Status Parse(Document* doc, std::string_view bytes, int max_depth = kMaxDepth) {
   if (handler.too_deep()) {
     return Status::Invalid("nested more than " + std::to_string(max_depth) +
                            " levels deep" + at);
+  }
+  if (handler.half_surrogate()) {
+    return Status::Invalid("an escape of half a surrogate pair (\\ud800 to \\udfff alone) is "
+                           "not text" + at);
   }
   return Status::Invalid(std::string(rapidjson::GetParseError_En(result.Code())) + at);
 }

@@ -44,6 +44,19 @@ TEST(JsonTest, ADocumentDeepEnoughToExhaustTheStackIsAnErrorNotACrash) {
   EXPECT_EQ(TooDeep(d[1]), "nested more than 64 levels deep");
 }
 
+TEST(JsonTest, AnEscapeOfHalfASurrogatePairIsNotText) {
+  // Found by fuzz_api: decoded to bytes that are not UTF-8, which the console
+  // then put in an event the engine refused.
+  rapidjson::Document d;
+  Status s = Parse(&d, R"({"note":"ca\udc00fe"})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("half a surrogate pair"), std::string::npos) << s.message();
+  EXPECT_FALSE(Parse(&d, R"({"\ud800":1})").ok());  // in a key too
+  // A whole pair, and text of three-byte characters (ED 9F BF is U+D7FF), are text.
+  ASSERT_TRUE(Parse(&d, R"({"note":"\ud83d\ude00 \ud7ff \u00e9"})").ok());
+  EXPECT_EQ(GetString(d, "note"), "\xF0\x9F\x98\x80 \xED\x9F\xBF \xC3\xA9");
+}
+
 TEST(JsonTest, ReportsSyntaxErrorsAsRapidJsonDoes) {
   rapidjson::Document d;
   Status s = Parse(&d, "{\"a\":1} x");
