@@ -152,8 +152,7 @@ Status ConfirmedProducer::Send(const std::string& topic, std::string_view key,
       return stalled_ = Status::Error(
                  "the broker took none of the " + std::to_string(sent_ - delivered_) +
                  " messages waiting to be sent for " +
-                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                    options_.stall_timeout).count()) +
+                 StallSeconds() +
                  " s: is it running?");
     }
     sink_->Poll(std::chrono::milliseconds(50));  // let the queue drain
@@ -165,6 +164,11 @@ Status ConfirmedProducer::Send(const std::string& topic, std::string_view key,
   ++sent_;
   sink_->Poll(std::chrono::milliseconds(0));
   return Status::Ok();
+}
+
+std::string ConfirmedProducer::StallSeconds() const {
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(options_.stall_timeout).count());
 }
 
 ConfirmedProducer::~ConfirmedProducer() {
@@ -222,8 +226,7 @@ Status ConfirmedProducer::WaitForEngine(size_t budget) {
       return stalled_ = Status::Error(
           std::to_string(unapplied_.size()) + " events sent to the embedded broker are not " +
           "applied, and the engine has applied none for " +
-          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options_.stall_timeout)
-                             .count()) +
+          StallSeconds() +
           " s: is convene run reading " + options_.events_topic + " on this broker?" +
           (unread.empty() ? std::string() : " (" + unread + ")"));
     }
@@ -247,8 +250,7 @@ Status ConfirmedProducer::Flush() {
       return stalled_ = Status::Error(
                  std::to_string(sent_ - delivered_) + " messages were not confirmed by the " +
                  "broker in " +
-                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                    options_.stall_timeout).count()) +
+                 StallSeconds() +
                  " s: is it running?");
     }
   }
@@ -290,18 +292,13 @@ Status ProduceAll(const std::string& bootstrap, const std::string& topic,
   Status flushed = ended.ok() ? p.Flush() : ended;
   if (flushed.ok() && refused.empty()) return Status::Ok();
   // What became of the lines: those the engine was seen to apply (on the
-  // embedded broker), else those the broker confirmed.
-  std::string fate;
-  if (p.embedded()) {
-    fate = std::to_string(p.applied()) + " of " + std::to_string(lines.size()) +
-           " lines were applied by the engine";
-  } else {
-    fate = std::to_string(p.delivered()) + " of " + std::to_string(lines.size()) +
-           " lines were confirmed by the broker";
-  }
+  // embedded broker), else those the broker confirmed; with one partition
+  // (convene's events topic) in order.
+  const uint64_t done = p.embedded() ? p.applied() : p.delivered();
+  std::string fate = std::to_string(done) + " of " + std::to_string(lines.size()) +
+                     (p.embedded() ? " lines were applied by the engine"
+                                   : " lines were confirmed by the broker");
   if (!flushed.ok()) {
-    // With one partition (convene's events topic) the lines are applied in order.
-    uint64_t done = p.embedded() ? p.applied() : p.delivered();
     std::string rest = done < lines.size() ? "; lines " + std::to_string(done + 1) + " to " +
                                                  std::to_string(lines.size()) + " were not"
                                            : "";

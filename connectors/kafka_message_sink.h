@@ -115,6 +115,8 @@ class ConfirmedProducer {
   // Interrupted once options_.stop has been set for kStopGrace.
   static constexpr std::chrono::seconds kStopGrace{2};
   Status Stopped() const;
+  // stall_timeout in whole seconds, for messages.
+  std::string StallSeconds() const;
   mutable std::optional<std::chrono::steady_clock::time_point> stop_seen_;
 };
 

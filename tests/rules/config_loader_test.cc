@@ -43,6 +43,12 @@ class ConfigLoaderTest : public ::testing::Test {
     if (auto* e = std::get_if<std::vector<ConfigError>>(&r)) return *e;
     return {};
   }
+  // The first error of rules/asb.yaml holding `yaml`, or "" when it loads.
+  std::string FirstError(const std::string& yaml) {
+    dir_.Write("rules/asb.yaml", yaml);
+    auto errors = Errors();
+    return errors.empty() ? std::string() : errors[0].ToString();
+  }
   std::shared_ptr<const RuleSet> Loaded() {
     auto r = LoadRuleSet(dir_.path());
     if (auto* e = std::get_if<std::vector<ConfigError>>(&r)) {
@@ -291,22 +297,17 @@ TEST_F(ConfigLoaderTest, EachItemOfOnIsReadOnceAndNamedAtItsOwnPosition) {
 // yaml-cpp's own messages name a cause ("end of map not found") and
 // sometimes a line that are not what a person must fix.
 TEST_F(ConfigLoaderTest, YamlMistakesNameTheirRealLineAndCause) {
-  auto first = [&](const std::string& yaml) {
-    dir_.Write("rules/asb.yaml", yaml);
-    auto errors = Errors();
-    return errors.empty() ? std::string() : errors[0].ToString();
-  };
-  EXPECT_EQ(first("rules:\n  - id: r1\n\ton: [asb.report]\n"),
+  EXPECT_EQ(FirstError("rules:\n  - id: r1\n\ton: [asb.report]\n"),
             "rules/asb.yaml:3:1: YAML: a tab in the indentation: YAML indents with spaces only "
             "(replace the tab with spaces, lined up with the lines above)");
-  EXPECT_EQ(first("rules:\n  - id: r1\n    on: [asb.report]\n   case: asb\n    then: []\n"),
+  EXPECT_EQ(FirstError("rules:\n  - id: r1\n    on: [asb.report]\n   case: asb\n    then: []\n"),
             "rules/asb.yaml:4:4: YAML: this line's indentation (3 spaces) lines up with no line "
             "above it: YAML nests by indentation, so line it up with the keys it belongs with");
-  EXPECT_EQ(first("rules:\n  - id: r1\n    title: \"Case review\n    on: [asb.report]\n"),
+  EXPECT_EQ(FirstError("rules:\n  - id: r1\n    title: \"Case review\n    on: [asb.report]\n"),
             "rules/asb.yaml:3:12: YAML: the double quote opened here is never closed: close it "
             "on this line");
   // Quotes inside plain values, doubled quotes, comments and block text are not openings.
-  EXPECT_EQ(first("rules:\n  - id: r1  # the officer's rule\n    title: Don't 'quote' me\n"
+  EXPECT_EQ(FirstError("rules:\n  - id: r1  # the officer's rule\n    title: Don't 'quote' me\n"
                   "    on: ['asb.report']\n    case: asb\n"
                   "    when: 'case.stage == ''reported'''\n"
                   "    then:\n      - task:\n          to: housing\n          title: |\n"
@@ -315,18 +316,13 @@ TEST_F(ConfigLoaderTest, YamlMistakesNameTheirRealLineAndCause) {
 }
 
 TEST_F(ConfigLoaderTest, NestingPastTheBoundIsAnErrorAtItsPlace) {
-  auto first = [&](const std::string& yaml) {
-    dir_.Write("rules/asb.yaml", yaml);
-    auto errors = Errors();
-    return errors.empty() ? std::string() : errors[0].ToString();
-  };
   const std::string kTooDeep = "YAML: nested more than 64 levels deep; a configuration needs a few";
   // Within yaml-cpp's own guard: the loader's bound, at the first node past it.
-  EXPECT_EQ(first("rules:\n  - id: r1\n    on: " + std::string(70, '[') + std::string(70, ']') +
+  EXPECT_EQ(FirstError("rules:\n  - id: r1\n    on: " + std::string(70, '[') + std::string(70, ']') +
                   "\n"),
             "rules/asb.yaml:3:70: " + kTooDeep);
   // Past yaml-cpp's (150,000 levels would overflow the stack): its guard, said as plainly.
-  std::string deep = first("rules:\n  - id: r1\n    on: " + std::string(150000, '[') +
+  std::string deep = FirstError("rules:\n  - id: r1\n    on: " + std::string(150000, '[') +
                            std::string(150000, ']') + "\n");
   EXPECT_NE(deep.find("rules/asb.yaml:3:"), std::string::npos) << deep;
   EXPECT_NE(deep.find(kTooDeep), std::string::npos) << deep;
